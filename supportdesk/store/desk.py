@@ -1,0 +1,1495 @@
+"""The Desk: every read and write the console, the CLI and the channels perform.
+
+Each write is one transaction that checks who acts (role) and, when the caller says which
+version of a ticket it looked at, that nobody changed it since; it appends to the event log,
+recomputes the ticket's SLA clocks and returns frozen dataclasses from `dto`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from supportdesk.clock import Clock
+from supportdesk.core.enums import (
+    ACTIVE_STATUSES,
+    FINISHED_STATUSES,
+    Category,
+    Channel,
+    DeliveryState,
+    Direction,
+    IdentityKind,
+    Priority,
+    Role,
+    Status,
+)
+from supportdesk.core.plaintext import find_mentions
+from supportdesk.core.sla import (
+    BusinessCalendar,
+    ClockState,
+    SlaClock,
+    business_seconds_left,
+    explain,
+)
+from supportdesk.store import dto
+from supportdesk.store.db import Database, StoreError, explain_db_error
+from supportdesk.store.models import (
+    Agent,
+    Attachment,
+    Counter,
+    Customer,
+    Event,
+    Identity,
+    Message,
+    Note,
+    NoteMention,
+    OutboxItem,
+    Rating,
+    RawOriginal,
+    TeamSetting,
+    Ticket,
+    TicketTag,
+)
+from supportdesk.store.slastore import recompute_tickets
+from supportdesk.store.teamsettings import (
+    SETTINGS_KEY,
+    TeamSettings,
+    default_settings,
+    parse_document,
+)
+
+CLAIM_MINUTES = 5
+NOTIFY_CHANNEL = "supportdesk_changes"
+_TAG_RE = re.compile(r"^[\w][\w.+-]{0,63}$")
+
+
+class DeskError(Exception):
+    """A refusal or failure told in words a person can act on."""
+
+
+class NotFound(DeskError):
+    pass
+
+
+class NotPermitted(DeskError):
+    pass
+
+
+class InvalidInput(DeskError):
+    pass
+
+
+class StaleTicket(DeskError):
+    """The ticket changed after the caller looked at it."""
+
+    def __init__(self, message: str, changes: Sequence[dto.EventInfo]) -> None:
+        super().__init__(message)
+        self.changes = tuple(changes)
+
+
+class AlreadyTaken(DeskError):
+    def __init__(self, message: str, holder: str) -> None:
+        super().__init__(message)
+        self.holder = holder
+
+
+# Which roles may do what, beyond the basics every agent can do (note, take, reply).
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "assign_others": frozenset({Role.AGENT, Role.LEAD}),
+    "set_urgent": frozenset({Role.AGENT, Role.LEAD}),
+    "close": frozenset({Role.AGENT, Role.LEAD}),
+    "manage_agents": frozenset({Role.LEAD}),
+    "team_settings": frozenset({Role.LEAD}),
+}
+PERMISSION_WORDS: dict[str, str] = {
+    "assign_others": "assign tickets to colleagues",
+    "set_urgent": "mark tickets urgent",
+    "close": "close tickets",
+    "manage_agents": "manage agents",
+    "team_settings": "change team settings",
+}
+
+VIEWS: dict[str, str] = {
+    "mine": "Mine",
+    "unassigned": "Unassigned",
+    "open": "All open",
+    "urgent": "Urgent",
+    "at_risk": "At risk + breached",
+    "breached": "Breached",
+    "pending": "Pending",
+    "mentions": "Mentions",
+    "feature_requests": "Feature requests",
+    "email": "Email",
+    "telegram": "Telegram",
+    "solved": "Solved",
+    "closed": "Closed",
+    "all": "All",
+}
+
+
+@dataclass
+class _Write:
+    """What one write transaction carries around."""
+
+    session: Session
+    actor: Agent | None
+    now: datetime
+    settings: TeamSettings
+
+
+class Desk:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        *,
+        agent: str | None = None,
+        mail_domain: str = "supportdesk.invalid",
+    ) -> None:
+        self.database = database
+        self.clock = clock
+        self.agent_name = agent
+        self.mail_domain = mail_domain
+
+    def acting_as(self, agent: str | None) -> Desk:
+        return Desk(self.database, self.clock, agent=agent, mail_domain=self.mail_domain)
+
+    @property
+    def readonly(self) -> bool:
+        return self.database.readonly
+
+    # -- transactions -----------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[Session]:
+        try:
+            with self.database.read_session() as session, session.begin():
+                yield session
+        except SQLAlchemyError as exc:
+            raise StoreError(explain_db_error(self.database, exc)) from None
+
+    @contextlib.contextmanager
+    def _writing(self, *, needs_agent: bool = True) -> Iterator[_Write]:
+        if self.database.readonly:
+            raise NotPermitted("read-only session (supervisor mode): nothing can be changed here")
+        try:
+            with self.database.write_session() as session, session.begin():
+                actor = self._load_actor(session) if needs_agent else None
+                yield _Write(session, actor, self.clock.now(), self._settings(session))
+        except IntegrityError as exc:
+            raise DeskError(f"refused by the database: {_first_line(exc)}") from None
+        except OperationalError as exc:
+            raise StoreError(explain_db_error(self.database, exc)) from None
+        except SQLAlchemyError as exc:
+            raise StoreError(explain_db_error(self.database, exc)) from None
+
+    def _load_actor(self, session: Session) -> Agent:
+        if not self.agent_name:
+            raise NotPermitted(
+                "who are you? Set your agent name with --agent NAME, SUPPORTDESK_AGENT or "
+                '`agent = "NAME"` in the config file'
+            )
+        agent = session.scalars(select(Agent).where(Agent.name == self.agent_name)).one_or_none()
+        if agent is None:
+            raise NotPermitted(
+                f"no agent named {self.agent_name!r} in {self.database.description}; a lead adds "
+                f'one with: supportdesk agents add {self.agent_name} --display-name "…"'
+            )
+        if not agent.active:
+            raise NotPermitted(f"agent {agent.name!r} is deactivated")
+        return agent
+
+    @staticmethod
+    def _require(write: _Write, permission: str) -> Agent:
+        actor = write.actor
+        assert actor is not None
+        if Role(actor.role) not in PERMISSIONS[permission]:
+            raise NotPermitted(
+                f"{actor.display_name} is a {actor.role}; a {actor.role} may not "
+                f"{PERMISSION_WORDS[permission]}"
+            )
+        return actor
+
+    def _settings(self, session: Session) -> TeamSettings:
+        row = session.get(TeamSetting, SETTINGS_KEY)
+        if row is None:
+            return default_settings()
+        return parse_document(row.value, "team settings stored in the database")
+
+    def _event(
+        self,
+        write: _Write,
+        kind: str,
+        ticket: Ticket | None = None,
+        **data: Any,
+    ) -> Event:
+        if ticket is not None:
+            data.setdefault("version", ticket.version)
+        event = Event(
+            at=write.now,
+            agent_id=write.actor.id if write.actor else None,
+            ticket_id=ticket.id if ticket else None,
+            kind=kind,
+            data=data,
+        )
+        write.session.add(event)
+        write.session.flush()
+        if self.database.dialect == "postgresql":
+            # Delivered at commit; consoles use it as a wake-up and read the event log.
+            write.session.execute(
+                text("SELECT pg_notify(:channel, :payload)"),
+                {"channel": NOTIFY_CHANNEL, "payload": str(event.id)},
+            )
+        return event
+
+    def _ticket_for_update(self, write: _Write, number: int) -> Ticket:
+        ticket = write.session.scalars(
+            select(Ticket).where(Ticket.number == number).with_for_update()
+        ).one_or_none()
+        if ticket is None:
+            raise NotFound(f"there is no ticket #{number}")
+        return ticket
+
+    def _check_version(self, write: _Write, ticket: Ticket, expected: int | None) -> None:
+        if expected is None or ticket.version == expected:
+            return
+        events = self._events_of(write.session, ticket, after_version=expected)
+        told = "; ".join(_describe_event(e) for e in events[-5:]) or "it was changed"
+        raise StaleTicket(
+            f"ticket #{ticket.number} changed since you opened it: {told}. "
+            "Look at it again, then repeat your change.",
+            events,
+        )
+
+    def _touch(self, write: _Write, ticket: Ticket) -> None:
+        """Bump the version and recompute the clocks: every change to a ticket ends here."""
+        ticket.version += 1
+        ticket.updated_at = write.now
+        write.session.flush()
+        recompute_tickets(write.session, [ticket], write.settings.sla, write.now)
+
+    def _set_status(
+        self, write: _Write, ticket: Ticket, status: Status, reason: str | None = None
+    ) -> None:
+        previous = ticket.status
+        if previous == status:
+            return
+        ticket.status = status
+        ticket.status_changed_at = write.now
+        if status == Status.SOLVED:
+            ticket.solved_at = write.now
+        elif status == Status.CLOSED:
+            ticket.closed_at = write.now
+            ticket.solved_at = ticket.solved_at or write.now
+        else:
+            ticket.solved_at = None
+            ticket.closed_at = None
+        data: dict[str, Any] = {"from": previous, "to": status.value}
+        if reason:
+            data["reason"] = reason
+        # The status event is written with the version this change produces.
+        self._event(write, "status", ticket, version=ticket.version + 1, **data)
+
+    def _next_number(self, session: Session) -> int:
+        return session.execute(
+            update(Counter)
+            .where(Counter.name == "ticket_number")  # type: ignore[arg-type]
+            .values(value=Counter.value + 1)
+            .returning(Counter.value)
+        ).scalar_one()
+
+    # -- agents -----------------------------------------------------------------------------
+
+    def add_agent(
+        self,
+        name: str,
+        display_name: str,
+        role: str = Role.AGENT,
+        *,
+        mentor: str | None = None,
+        email: str | None = None,
+        language: str = "en",
+    ) -> dto.AgentInfo:
+        """Add an agent. The very first agent of a new database may be added by anyone (it
+        must be a lead); after that only a lead adds agents."""
+        name = name.strip()
+        if not re.fullmatch(r"[a-z][a-z0-9._-]{0,63}", name):
+            raise InvalidInput(
+                f"agent name {name!r}: use lower-case letters, digits, '.', '_' or '-', "
+                "starting with a letter (it is what colleagues type after @)"
+            )
+        try:
+            role_value = Role(role)
+        except ValueError:
+            raise InvalidInput(f"role {role!r}: expected one of agent, trainee, lead") from None
+        if not display_name.strip():
+            raise InvalidInput("display name is empty; give the name colleagues know you by")
+        with self._writing(needs_agent=False) as write:
+            first = write.session.scalar(select(func.count()).select_from(Agent)) == 0
+            if first:
+                if role_value != Role.LEAD:
+                    raise InvalidInput(
+                        "the first agent of a new database must be a lead (--role lead), "
+                        "so someone can manage the team"
+                    )
+            else:
+                write.actor = self._load_actor(write.session)
+                self._require(write, "manage_agents")
+            if write.session.scalars(select(Agent).where(Agent.name == name)).first():
+                raise InvalidInput(f"there is already an agent named {name!r}")
+            mentor_row = None
+            if mentor:
+                mentor_row = write.session.scalars(
+                    select(Agent).where(Agent.name == mentor)
+                ).one_or_none()
+                if mentor_row is None:
+                    raise InvalidInput(f"mentor {mentor!r} is not an agent here")
+            elif role_value == Role.TRAINEE:
+                raise InvalidInput("a trainee needs a mentor (--mentor NAME) to review replies")
+            agent = Agent(
+                name=name,
+                display_name=display_name.strip(),
+                role=role_value,
+                mentor_id=mentor_row.id if mentor_row else None,
+                email=email,
+                language=language,
+                created_at=write.now,
+            )
+            write.session.add(agent)
+            write.session.flush()
+            self._event(write, "agent_added", None, name=name, role=role_value.value)
+            return _agent_info(agent, {mentor_row.id: mentor_row.name} if mentor_row else {})
+
+    def list_agents(self) -> list[dto.AgentInfo]:
+        with self._reading() as session:
+            agents = session.scalars(select(Agent).order_by(Agent.name)).all()
+            names = {a.id: a.name for a in agents}
+            return [_agent_info(a, names) for a in agents]
+
+    def whoami(self) -> dto.AgentInfo | None:
+        if not self.agent_name:
+            return None
+        with self._reading() as session:
+            agent = session.scalars(select(Agent).where(Agent.name == self.agent_name)).first()
+            if agent is None:
+                return None
+            mentor = session.get(Agent, agent.mentor_id) if agent.mentor_id else None
+            return _agent_info(agent, {mentor.id: mentor.name} if mentor else {})
+
+    # -- ticket actions ---------------------------------------------------------------------
+
+    def take(self, number: int, *, expected_version: int | None = None) -> dto.TicketSummary:
+        with self._writing() as write:
+            ticket = self._ticket_for_update(write, number)
+            self._check_version(write, ticket, expected_version)
+            actor = write.actor
+            assert actor is not None
+            if ticket.assignee_id not in (None, actor.id):
+                holder = write.session.get(Agent, ticket.assignee_id)
+                holder_name = holder.display_name if holder else "someone else"
+                raise AlreadyTaken(
+                    f"#{number} is already {holder_name}'s; ask them, or a lead can reassign it",
+                    holder.name if holder else "",
+                )
+            if ticket.status in FINISHED_STATUSES:
+                raise InvalidInput(
+                    f"#{number} is {ticket.status}; reopen it first (status open) to work on it"
+                )
+            if ticket.assignee_id != actor.id:
+                ticket.assignee_id = actor.id
+                self._event(write, "assigned", ticket, version=ticket.version + 1, to=actor.name)
+            self._claim(write, ticket, actor)
+            if ticket.status == Status.NEW:
+                self._set_status(write, ticket, Status.OPEN)
+            self._touch(write, ticket)
+            return self._summary(write.session, ticket, write.settings, write.now)
+
+    def take_next(self) -> dto.TicketSummary | None:
+        """Take the most urgent unassigned ticket nobody is working on; None when there is none.
+
+        On PostgreSQL `SKIP LOCKED` lets ten agents press the key at once and each get a
+        different ticket; on SQLite the write lock already serialises them.
+        """
+        with self._writing() as write:
+            actor = write.actor
+            assert actor is not None
+            query = (
+                select(Ticket)
+                .where(
+                    Ticket.assignee_id.is_(None),  # type: ignore[union-attr]
+                    Ticket.status.in_([Status.NEW, Status.OPEN]),  # type: ignore[attr-defined]
+                    or_(
+                        Ticket.claimed_by_id.is_(None),  # type: ignore[union-attr]
+                        Ticket.claimed_by_id == actor.id,
+                        Ticket.claim_expires_at < write.now,  # type: ignore[operator]
+                    ),
+                )
+                .order_by(*_queue_order())
+                .limit(1)
+            )
+            if self.database.dialect == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            ticket = write.session.scalars(query).first()
+            if ticket is None:
+                return None
+            ticket.assignee_id = actor.id
+            self._event(write, "assigned", ticket, version=ticket.version + 1, to=actor.name)
+            self._claim(write, ticket, actor)
+            if ticket.status == Status.NEW:
+                self._set_status(write, ticket, Status.OPEN)
+            self._touch(write, ticket)
+            return self._summary(write.session, ticket, write.settings, write.now)
+
+    def _claim(self, write: _Write, ticket: Ticket, actor: Agent) -> None:
+        ticket.claimed_by_id = actor.id
+        ticket.claim_expires_at = write.now + timedelta(minutes=CLAIM_MINUTES)
+
+    def assign(
+        self, number: int, agent: str | None, *, expected_version: int | None = None
+    ) -> dto.TicketSummary:
+        """Give the ticket to a colleague (or to nobody, with None)."""
+        with self._writing() as write:
+            ticket = self._ticket_for_update(write, number)
+            self._check_version(write, ticket, expected_version)
+            actor = write.actor
+            assert actor is not None
+            target = None
+            if agent is not None:
+                target = write.session.scalars(select(Agent).where(Agent.name == agent)).first()
+                if target is None:
+                    raise NotFound(f"there is no agent named {agent!r}")
+                if not target.active:
+                    raise InvalidInput(f"{target.display_name} is deactivated")
+            if target is None or target.id != actor.id:
+                self._require(write, "assign_others")
+            if ticket.assignee_id == (target.id if target else None):
+                return self._summary(write.session, ticket, write.settings, write.now)
+            ticket.assignee_id = target.id if target else None
+            if target is None or ticket.claimed_by_id != target.id:
+                ticket.claimed_by_id = None
+                ticket.claim_expires_at = None
+            self._event(
+                write,
+                "assigned",
+                ticket,
+                version=ticket.version + 1,
+                to=target.name if target else None,
+            )
+            if ticket.status == Status.NEW and target is not None:
+                self._set_status(write, ticket, Status.OPEN)
+            self._touch(write, ticket)
+            return self._summary(write.session, ticket, write.settings, write.now)
+
+    def set_status(
+        self,
+        number: int,
+        status: str,
+        *,
+        reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> dto.TicketSummary:
+        new_status = _parse(Status, status, "status")
+        with self._writing() as write:
+            ticket = self._ticket_for_update(write, number)
+            self._check_version(write, ticket, expected_version)
+            if new_status == Status.NEW and ticket.status != Status.NEW:
+                raise InvalidInput("a ticket cannot go back to new; use open")
+            if new_status == Status.CLOSED:
+                self._require(write, "close")
+                if ticket.status != Status.SOLVED and not (reason and reason.strip()):
+                    raise InvalidInput(
+                        'closing a ticket that is not solved needs a reason (--reason "…"), '
+                        "e.g. spam or a duplicate; otherwise mark it solved and let the customer "
+                        "confirm"
+                    )
+            if ticket.status == new_status:
+                return self._summary(write.session, ticket, write.settings, write.now)
+            self._set_status(write, ticket, new_status, reason.strip() if reason else None)
+            self._touch(write, ticket)
+            return self._summary(write.session, ticket, write.settings, write.now)
+
+    def set_priority(
+        self,
+        number: int,
+        priority: str,
+        *,
+        reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> dto.TicketSummary:
+        new_priority = _parse(Priority, priority, "priority")
+        reason = reason.strip() if reason else None
+        if new_priority == Priority.URGENT and not reason:
+            raise InvalidInput(
+                'urgent needs a stated reason (--reason "…"), e.g. "telephony down for the '
+                'whole sales team"; urgent goes ahead of everything else in every queue'
+            )
+        with self._writing() as write:
+            ticket = self._ticket_for_update(write, number)
+            self._check_version(write, ticket, expected_version)
+            if new_priority == Priority.URGENT:
+                self._require(write, "set_urgent")
+            if ticket.priority == new_priority and ticket.urgent_reason == reason:
+                return self._summary(write.session, ticket, write.settings, write.now)
+            previous = ticket.priority
+            ticket.priority = new_priority
+            ticket.urgent_reason = reason if new_priority == Priority.URGENT else None
+            self._event(
+                write,
+                "priority",
+                ticket,
+                version=ticket.version + 1,
+                **{"from": previous, "to": new_priority.value, "reason": reason},
+            )
+            self._touch(write, ticket)
+            return self._summary(write.session, ticket, write.settings, write.now)
+
+    def set_category(
+        self, number: int, category: str, *, expected_version: int | None = None
+    ) -> dto.TicketSummary:
+        new_category = _parse(Category, category, "category")
+        with self._writing() as write:
+            ticket = self._ticket_for_update(write, number)
+            self._check_version(write, ticket, expected_version)
+            if ticket.category != new_category:
+                self._event(
+                    write,
+                    "category",
+                    ticket,
+                    version=ticket.version + 1,
+                    **{"from": ticket.category, "to": new_category.value},
+                )
+                ticket.category = new_category
+                self._touch(write, ticket)
+            return self._summary(write.session, ticket, write.settings, write.now)
+
+    def set_tags(
+        self,
+        number: int,
+        *,
+        add: Iterable[str] = (),
+        remove: Iterable[str] = (),
+        expected_version: int | None = None,
+    ) -> dto.TicketSummary:
+        to_add = {_normalize_tag(t) for t in add}
+        to_remove = {_normalize_tag(t) for t in remove}
+        with self._writing() as write:
+            ticket = self._ticket_for_update(write, number)
+            self._check_version(write, ticket, expected_version)
+            current = set(
+                write.session.scalars(select(TicketTag.tag).where(TicketTag.ticket_id == ticket.id))
+            )
+            added = sorted(to_add - current)
+            removed = sorted(to_remove & current)
+            if added or removed:
+                for tag in added:
+                    write.session.add(TicketTag(ticket_id=ticket.id, tag=tag))  # type: ignore[arg-type]
+                if removed:
+                    write.session.execute(
+                        delete(TicketTag).where(
+                            TicketTag.ticket_id == ticket.id,  # type: ignore[arg-type]
+                            TicketTag.tag.in_(removed),  # type: ignore[attr-defined]
+                        )
+                    )
+                self._event(
+                    write, "tags", ticket, version=ticket.version + 1, added=added, removed=removed
+                )
+                self._touch(write, ticket)
+            return self._summary(write.session, ticket, write.settings, write.now)
+
+    def add_note(self, number: int, body: str, *, kind: str = "note") -> dto.NoteInfo:
+        """An internal note; @name mentions a colleague, who then sees it under Mentions.
+
+        Notes never touch the SLA clocks and need no version check: they only add.
+        """
+        body = body.strip()
+        if not body:
+            raise InvalidInput("the note is empty")
+        if kind not in ("note", "handover"):
+            raise InvalidInput(f"note kind {kind!r}: expected note or handover")
+        with self._writing() as write:
+            ticket = self._ticket_for_update(write, number)
+            actor = write.actor
+            assert actor is not None
+            agents = write.session.scalars(select(Agent).where(Agent.active)).all()  # type: ignore[arg-type]
+            mentioned = find_mentions(body, [a.name for a in agents])
+            note = Note(
+                ticket_id=ticket.id,
+                author_id=actor.id,
+                kind=kind,
+                body=body,
+                created_at=write.now,  # type: ignore[arg-type]
+            )
+            write.session.add(note)
+            write.session.flush()
+            by_name = {a.name: a for a in agents}
+            for name in mentioned:
+                write.session.add(NoteMention(note_id=note.id, agent_id=by_name[name].id))  # type: ignore[arg-type]
+            ticket.version += 1
+            ticket.updated_at = write.now
+            self._event(write, "note", ticket, note_id=note.id, mentions=mentioned, note_kind=kind)
+            return dto.NoteInfo(
+                id=note.id,  # type: ignore[arg-type]
+                author=actor.name,
+                author_display=actor.display_name,
+                kind=kind,
+                body=body,
+                created_at=write.now,
+                mentions=tuple(mentioned),
+            )
+
+    def queue_reply(
+        self,
+        number: int,
+        body: str,
+        *,
+        status_after: str | None = None,
+        expected_version: int | None = None,
+    ) -> dto.MessageInfo:
+        """Queue a public reply in the outbox (a trainee's goes to the mentor for review).
+
+        Replying claims an unassigned ticket for the one who answers.
+        """
+        body = body.strip("\n")
+        if not body.strip():
+            raise InvalidInput("the reply is empty")
+        after = _parse(Status, status_after, "status") if status_after else None
+        if after in (Status.NEW, Status.CLOSED):
+            raise InvalidInput("after a reply a ticket can be open, pending, on_hold or solved")
+        with self._writing() as write:
+            ticket = self._ticket_for_update(write, number)
+            self._check_version(write, ticket, expected_version)
+            actor = write.actor
+            assert actor is not None
+            if ticket.channel == Channel.INTERNAL:
+                raise InvalidInput(
+                    f"#{number} came in by no channel (typed in by an agent); there is no way "
+                    "to send a reply — add a note instead"
+                )
+            if ticket.assignee_id not in (None, actor.id) and actor.role == Role.TRAINEE:
+                raise NotPermitted("a trainee replies only on their own or unassigned tickets")
+            recipient = self._reply_recipient(write.session, ticket)
+            review = actor.role == Role.TRAINEE
+            message = Message(
+                ticket_id=ticket.id,  # type: ignore[arg-type]
+                direction=Direction.OUTBOUND,
+                channel=ticket.channel,
+                channel_account=ticket.channel_account,
+                external_id=(
+                    f"<{uuid.uuid4().hex}@{self.mail_domain}>"
+                    if ticket.channel == Channel.EMAIL
+                    else None
+                ),
+                in_reply_to=self._last_inbound_external_id(write.session, ticket),
+                subject=_reply_subject(ticket),
+                sender_name=actor.display_name,
+                agent_id=actor.id,
+                recipients=[recipient] if recipient else [],
+                text=body,
+                created_at=write.now,
+                stored_at=write.now,
+                delivery_state=DeliveryState.AWAITING_REVIEW if review else DeliveryState.QUEUED,
+            )
+            write.session.add(message)
+            write.session.flush()
+            if not review:
+                write.session.add(
+                    OutboxItem(
+                        message_id=message.id,  # type: ignore[arg-type]
+                        channel=ticket.channel,
+                        channel_account=ticket.channel_account,
+                        state="queued",
+                        next_attempt_at=write.now,
+                        created_at=write.now,
+                        updated_at=write.now,
+                    )
+                )
+                ticket.last_agent_reply_at = write.now
+                ticket.first_response_at = ticket.first_response_at or write.now
+            ticket.message_count += 1
+            if ticket.assignee_id is None:
+                ticket.assignee_id = actor.id
+                self._event(write, "assigned", ticket, version=ticket.version + 1, to=actor.name)
+            self._claim(write, ticket, actor)
+            self._event(
+                write,
+                "reply_for_review" if review else "reply",
+                ticket,
+                version=ticket.version + 1,
+                message_id=message.id,
+            )
+            target = after or (Status.OPEN if ticket.status == Status.NEW else None)
+            if target is not None and target != ticket.status:
+                self._set_status(write, ticket, target)
+            self._touch(write, ticket)
+            return _message_info(message, {actor.id: actor.name}, ())
+
+    def _reply_recipient(self, session: Session, ticket: Ticket) -> str | None:
+        kind = IdentityKind.EMAIL if ticket.channel == Channel.EMAIL else IdentityKind.TELEGRAM
+        last = session.execute(
+            select(Identity.value)
+            .join(Message, Message.identity_id == Identity.id)  # type: ignore[arg-type]
+            .where(Message.ticket_id == ticket.id, Identity.kind == kind)
+            .order_by(Message.created_at.desc())  # type: ignore[attr-defined]
+            .limit(1)
+        ).scalar_one_or_none()
+        if last:
+            return last
+        return session.scalars(
+            select(Identity.value)
+            .where(Identity.customer_id == ticket.customer_id, Identity.kind == kind)
+            .order_by(Identity.id)
+        ).first()
+
+    def _last_inbound_external_id(self, session: Session, ticket: Ticket) -> str | None:
+        return session.scalars(
+            select(Message.external_id)
+            .where(
+                Message.ticket_id == ticket.id,
+                Message.direction == Direction.INBOUND,
+                Message.external_id.is_not(None),  # type: ignore[union-attr]
+            )
+            .order_by(Message.created_at.desc())  # type: ignore[attr-defined]
+            .limit(1)
+        ).first()
+
+    # -- inbound (channels) -----------------------------------------------------------------
+
+    def receive(
+        self,
+        *,
+        channel: str,
+        account: str,
+        identity_kind: str,
+        identity_value: str,
+        sender_name: str | None,
+        subject: str,
+        text: str,
+        at: datetime,
+        external_id: str | None = None,
+        ticket_number: int | None = None,
+        automatic: bool = False,
+        html: str | None = None,
+        language: str | None = None,
+        username: str | None = None,
+        raw: bytes | None = None,
+        raw_key: str | None = None,
+        thread_rule: str | None = None,
+        thread_note: str | None = None,
+    ) -> dto.ReceiveResult:
+        """Store one inbound message: join `ticket_number` (reopening it when solved; a closed
+        one gets a linked follow-up) or start a new ticket. A repeated external id is a no-op."""
+        channel_value = _parse(Channel, channel, "channel")
+        kind = _parse(IdentityKind, identity_kind, "identity kind")
+        value = (
+            identity_value.strip().lower() if kind == IdentityKind.EMAIL else identity_value.strip()
+        )
+        if not value:
+            raise InvalidInput("the sender has no address or id")
+        with self._writing(needs_agent=False) as write:
+            session = write.session
+            if external_id is not None:
+                existing = session.execute(
+                    select(Message.id, Ticket.number)
+                    .join(Ticket, Ticket.id == Message.ticket_id)  # type: ignore[arg-type]
+                    .where(Message.channel_account == account, Message.external_id == external_id)
+                ).first()
+                if existing:
+                    return dto.ReceiveResult(existing.number, existing.id, False, True)
+            identity = session.scalars(
+                select(Identity).where(Identity.kind == kind, Identity.value == value)
+            ).one_or_none()
+            if identity is None:
+                customer = Customer(
+                    name=(sender_name or username or value).strip() or value,
+                    language=language,
+                    created_at=write.now,
+                )
+                session.add(customer)
+                session.flush()
+                identity = Identity(
+                    customer_id=customer.id,  # type: ignore[arg-type]
+                    kind=kind,
+                    value=value,
+                    display_name=sender_name,
+                    username=username,
+                    created_at=write.now,
+                )
+                session.add(identity)
+                session.flush()
+            customer_id = _survivor(session, identity.customer_id)
+            ticket = None
+            follow_up_of = None
+            if ticket_number is not None:
+                ticket = session.scalars(
+                    select(Ticket).where(Ticket.number == ticket_number).with_for_update()
+                ).one_or_none()
+                if ticket is not None and ticket.status == Status.CLOSED:
+                    follow_up_of, ticket = ticket.id, None
+            created = ticket is None
+            reopened = False
+            if ticket is None:
+                ticket = Ticket(
+                    number=self._next_number(session),
+                    subject=(subject or "").strip()[:500] or "(no subject)",
+                    channel=channel_value,
+                    channel_account=account,
+                    customer_id=customer_id,
+                    created_at=at,
+                    updated_at=write.now,
+                    status_changed_at=at,
+                    follow_up_of_id=follow_up_of,
+                    rank_due=at,
+                )
+                session.add(ticket)
+                session.flush()
+                self._event(write, "created", ticket, channel=channel_value.value)
+                self._event(write, "status", ticket, to=Status.NEW.value, initial=True)
+            raw_id = None
+            if raw is not None:
+                stored = RawOriginal(
+                    channel=channel_value,
+                    channel_account=account,
+                    dedupe_key=raw_key or external_id or uuid.uuid4().hex,
+                    data=raw,
+                    size=len(raw),
+                    received_at=write.now,
+                )
+                session.add(stored)
+                session.flush()
+                raw_id = stored.id
+            message = Message(
+                ticket_id=ticket.id,  # type: ignore[arg-type]
+                direction=Direction.INBOUND,
+                channel=channel_value,
+                channel_account=account,
+                external_id=external_id,
+                subject=subject,
+                sender_name=sender_name,
+                sender_address=value,
+                identity_id=identity.id,
+                text=text,
+                html=html,
+                automatic=automatic,
+                created_at=at,
+                stored_at=write.now,
+                delivery_state=DeliveryState.RECEIVED,
+                raw_id=raw_id,
+                thread_rule=thread_rule or ("new_ticket" if created else "ticket_number"),
+                thread_note=thread_note,
+            )
+            session.add(message)
+            session.flush()
+            ticket.message_count += 1
+            if not automatic:
+                ticket.last_customer_message_at = max(ticket.last_customer_message_at or at, at)
+                if ticket.status in (Status.SOLVED, Status.PENDING, Status.ON_HOLD) and not created:
+                    reopened = ticket.status == Status.SOLVED
+                    self._set_status(write, ticket, Status.OPEN, "customer replied")
+            self._event(
+                write,
+                "received",
+                ticket,
+                version=ticket.version + 1,
+                message_id=message.id,
+                automatic=automatic,
+            )
+            self._touch(write, ticket)
+            return dto.ReceiveResult(ticket.number, message.id, created, False, reopened)  # type: ignore[arg-type]
+
+    def rate(self, number: int, score: int, *, comment: str | None = None, channel: str) -> None:
+        if not 1 <= score <= 5:
+            raise InvalidInput(f"a rating is 1 to 5, not {score}")
+        with self._writing(needs_agent=False) as write:
+            ticket = self._ticket_for_update(write, number)
+            rating = write.session.scalars(
+                select(Rating).where(Rating.ticket_id == ticket.id)
+            ).one_or_none()
+            if rating is None:
+                rating = Rating(
+                    ticket_id=ticket.id,  # type: ignore[arg-type]
+                    score=score,
+                    comment=comment,
+                    channel=channel,
+                    created_at=write.now,
+                    updated_at=write.now,
+                )
+                write.session.add(rating)
+            else:
+                rating.score, rating.comment, rating.updated_at = score, comment, write.now
+            ticket.version += 1
+            self._event(write, "rated", ticket, score=score)
+
+    # -- team settings ----------------------------------------------------------------------
+
+    def team_settings(self) -> TeamSettings:
+        with self._reading() as session:
+            return self._settings(session)
+
+    def save_team_settings(self, settings: TeamSettings) -> int:
+        """Store validated settings and recompute every active ticket's clocks under them, in
+        the same transaction. Returns how many tickets were recomputed."""
+        with self._writing() as write:
+            self._require(write, "team_settings")
+            row = write.session.get(TeamSetting, SETTINGS_KEY)
+            if row is None:
+                row = TeamSetting(key=SETTINGS_KEY, updated_at=write.now)
+                write.session.add(row)
+            row.value = settings.document
+            row.updated_at = write.now
+            row.updated_by_id = write.actor.id if write.actor else None
+            write.settings = settings
+            count = self._recompute_all(write)
+            self._event(write, "team_settings", None, recomputed=count)
+            return count
+
+    def recompute_sla(self) -> int:
+        """Recompute the clocks of every active ticket (after a calendar change, say)."""
+        with self._writing(needs_agent=False) as write:
+            count = self._recompute_all(write)
+            self._event(write, "sla_recomputed", None, recomputed=count)
+            return count
+
+    def _recompute_all(self, write: _Write) -> int:
+        ids = list(
+            write.session.scalars(
+                select(Ticket.id).where(Ticket.status.in_(ACTIVE_STATUSES)).order_by(Ticket.id)  # type: ignore[attr-defined]
+            )
+        )
+        for start in range(0, len(ids), 2000):
+            chunk = write.session.scalars(
+                select(Ticket).where(Ticket.id.in_(ids[start : start + 2000]))  # type: ignore[union-attr]
+            ).all()
+            recompute_tickets(write.session, chunk, write.settings.sla, write.now)
+            write.session.flush()
+            write.session.expunge_all()
+        return len(ids)
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def list_queue(
+        self,
+        view: str = "open",
+        *,
+        search: str | None = None,
+        statuses: Sequence[str] | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        with_total: bool = True,
+    ) -> dto.QueuePage:
+        if view not in VIEWS:
+            raise InvalidInput(f"unknown view {view!r}; views: {', '.join(VIEWS)}")
+        status_values = [_parse(Status, s, "status").value for s in statuses] if statuses else None
+        now = self.clock.now()
+        with self._reading() as session:
+            settings = self._settings(session)
+            me = self._maybe_agent(session)
+            condition = self._view_condition(session, view, me, now, status_values)
+            if search and search.strip():
+                condition = and_(condition, self._search_condition(search.strip()))
+            rows = session.scalars(
+                select(Ticket)
+                .where(condition)
+                .order_by(*_queue_order())
+                .limit(limit)
+                .offset(offset)
+            ).all()
+            total = (
+                session.scalar(select(func.count()).select_from(Ticket).where(condition)) or 0
+                if with_total
+                else len(rows)
+            )
+            summaries = self._summaries(session, rows, settings, now)
+            return dto.QueuePage(tuple(summaries), total, offset, view)
+
+    def view_counts(self) -> dict[str, int]:
+        now = self.clock.now()
+        with self._reading() as session:
+            me = self._maybe_agent(session)
+            counts = {}
+            for view in VIEWS:
+                if view in ("all", "closed", "solved"):
+                    continue
+                if view in ("mine", "mentions") and me is None:
+                    continue
+                condition = self._view_condition(session, view, me, now, None)
+                counts[view] = (
+                    session.scalar(select(func.count()).select_from(Ticket).where(condition)) or 0
+                )
+            return counts
+
+    def _maybe_agent(self, session: Session) -> Agent | None:
+        if not self.agent_name:
+            return None
+        return session.scalars(select(Agent).where(Agent.name == self.agent_name)).first()
+
+    def _view_condition(
+        self,
+        session: Session,
+        view: str,
+        me: Agent | None,
+        now: datetime,
+        statuses: list[str] | None,
+    ) -> ColumnElement[bool]:
+        active = Ticket.status.in_(statuses or [s.value for s in ACTIVE_STATUSES])  # type: ignore[attr-defined]
+        if view in ("mine", "mentions") and me is None:
+            raise InvalidInput(f"the {VIEWS[view]} view needs to know who you are (--agent NAME)")
+        if view == "mine":
+            return and_(active, Ticket.assignee_id == me.id)  # type: ignore[union-attr]
+        if view == "unassigned":
+            return and_(active, Ticket.assignee_id.is_(None))  # type: ignore[union-attr]
+        if view == "open":
+            return active
+        if view == "urgent":
+            return and_(active, Ticket.priority == Priority.URGENT)
+        if view == "at_risk":
+            return and_(active, Ticket.sla_warn_at <= now)  # type: ignore[operator]
+        if view == "breached":
+            return and_(active, Ticket.sla_due_at <= now)  # type: ignore[operator]
+        if view == "pending":
+            return Ticket.status.in_(statuses or [Status.PENDING, Status.ON_HOLD])  # type: ignore[attr-defined]
+        if view == "mentions":
+            mentioned = (
+                select(Note.ticket_id)
+                .join(NoteMention, NoteMention.note_id == Note.id)  # type: ignore[arg-type]
+                .where(NoteMention.agent_id == me.id)  # type: ignore[union-attr]
+            )
+            return and_(active, Ticket.id.in_(mentioned))  # type: ignore[union-attr]
+        if view == "feature_requests":
+            return and_(active, Ticket.category == Category.FEATURE_REQUEST)
+        if view in ("email", "telegram"):
+            return and_(active, Ticket.channel == view)
+        if view == "solved":
+            return Ticket.status.in_(statuses or [Status.SOLVED])  # type: ignore[attr-defined]
+        if view == "closed":
+            return Ticket.status.in_(statuses or [Status.CLOSED])  # type: ignore[attr-defined]
+        # "all"
+        return Ticket.status.in_(statuses) if statuses else Ticket.id.is_not(None)  # type: ignore[attr-defined,union-attr]
+
+    def _fold(self, column: Any) -> Any:
+        # SQLite's lower() only folds ASCII; sd_fold (registered per connection) does Unicode.
+        return func.sd_fold(column) if self.database.is_sqlite else func.lower(column)
+
+    def _search_condition(self, search: str) -> ColumnElement[bool]:
+        needle = search.casefold()
+        customers = select(Customer.id).where(
+            self._fold(Customer.name).contains(needle, autoescape=True)
+        )
+        tagged = select(TicketTag.ticket_id).where(TicketTag.tag == needle.lstrip("#"))
+        parts: list[ColumnElement[bool]] = [
+            self._fold(Ticket.subject).contains(needle, autoescape=True),
+            Ticket.customer_id.in_(customers),  # type: ignore[attr-defined]
+            Ticket.id.in_(tagged),  # type: ignore[union-attr]
+        ]
+        digits = needle.lstrip("#")
+        if digits.isdigit():
+            parts.append(Ticket.number == int(digits))
+        return or_(*parts)
+
+    def get_ticket(self, number: int) -> dto.TicketDetail:
+        now = self.clock.now()
+        with self._reading() as session:
+            ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one_or_none()
+            if ticket is None:
+                raise NotFound(f"there is no ticket #{number}")
+            settings = self._settings(session)
+            summary = self._summaries(session, [ticket], settings, now)[0]
+            agents = {a.id: a for a in session.scalars(select(Agent)).all()}
+            names = {agent_id: a.name for agent_id, a in agents.items()}
+            messages = session.scalars(
+                select(Message)
+                .where(Message.ticket_id == ticket.id)
+                .order_by(Message.created_at, Message.id)  # type: ignore[arg-type]
+            ).all()
+            attachments: dict[int, list[dto.AttachmentInfo]] = defaultdict(list)
+            if messages:
+                for att in session.scalars(
+                    select(Attachment)
+                    .where(Attachment.message_id.in_([m.id for m in messages]))  # type: ignore[attr-defined]
+                    .order_by(Attachment.id)
+                ):
+                    attachments[att.message_id].append(
+                        dto.AttachmentInfo(
+                            att.id,
+                            att.filename,
+                            att.size,
+                            att.content_type,
+                            att.sha256,  # type: ignore[arg-type]
+                            att.inline,
+                            att.note,
+                        )
+                    )
+            notes = session.scalars(
+                select(Note).where(Note.ticket_id == ticket.id).order_by(Note.created_at, Note.id)  # type: ignore[arg-type]
+            ).all()
+            mentions: dict[int, list[str]] = defaultdict(list)
+            if notes:
+                for note_id, agent_id in session.execute(
+                    select(NoteMention.note_id, NoteMention.agent_id).where(
+                        NoteMention.note_id.in_([n.id for n in notes])  # type: ignore[attr-defined]
+                    )
+                ):
+                    mentions[note_id].append(names.get(agent_id, "?"))
+            events = session.scalars(
+                select(Event).where(Event.ticket_id == ticket.id).order_by(Event.id)  # type: ignore[arg-type]
+            ).all()
+            rating = session.scalars(select(Rating).where(Rating.ticket_id == ticket.id)).first()
+            others = session.execute(
+                select(
+                    Ticket.id,
+                    Ticket.number,
+                    Ticket.subject,
+                    Ticket.status,
+                    Ticket.created_at,
+                    Rating.score,
+                )
+                .outerjoin(Rating, Rating.ticket_id == Ticket.id)  # type: ignore[arg-type]
+                .where(Ticket.customer_id == ticket.customer_id, Ticket.id != ticket.id)
+                .order_by(Ticket.created_at.desc())  # type: ignore[attr-defined]
+                .limit(50)
+            ).all()
+            merged_into = (
+                session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
+            )
+            follow_up = (
+                session.get(Ticket, ticket.follow_up_of_id) if ticket.follow_up_of_id else None
+            )
+            return dto.TicketDetail(
+                summary=summary,
+                messages=tuple(
+                    _message_info(m, names, tuple(attachments.get(m.id, ())))  # type: ignore[arg-type]
+                    for m in messages
+                ),
+                notes=tuple(
+                    dto.NoteInfo(
+                        id=n.id,  # type: ignore[arg-type]
+                        author=names.get(n.author_id, "?"),
+                        author_display=agents[n.author_id].display_name
+                        if n.author_id in agents
+                        else "?",
+                        kind=n.kind,
+                        body=n.body,
+                        created_at=n.created_at,
+                        mentions=tuple(sorted(mentions.get(n.id, ()))),  # type: ignore[arg-type]
+                    )
+                    for n in notes
+                ),
+                events=tuple(_event_info(e, names) for e in events),
+                rating=(
+                    dto.RatingInfo(rating.score, rating.comment, rating.channel, rating.created_at)
+                    if rating
+                    else None
+                ),
+                customer_tickets=tuple(
+                    dto.TicketBrief(o.number, o.subject, o.status, o.created_at, o.score)
+                    for o in others
+                ),
+                merged_into=merged_into.number if merged_into else None,
+                follow_up_of=follow_up.number if follow_up else None,
+            )
+
+    def _events_of(
+        self, session: Session, ticket: Ticket, *, after_version: int
+    ) -> list[dto.EventInfo]:
+        names = {a.id: a.name for a in session.scalars(select(Agent)).all()}
+        events = session.scalars(
+            select(Event).where(Event.ticket_id == ticket.id).order_by(Event.id)  # type: ignore[arg-type]
+        ).all()
+        return [
+            _event_info(e, names)
+            for e in events
+            if int(e.data.get("version", 0) or 0) > after_version
+        ]
+
+    def _summary(
+        self, session: Session, ticket: Ticket, settings: TeamSettings, now: datetime
+    ) -> dto.TicketSummary:
+        return self._summaries(session, [ticket], settings, now)[0]
+
+    def _summaries(
+        self, session: Session, tickets: Sequence[Ticket], settings: TeamSettings, now: datetime
+    ) -> list[dto.TicketSummary]:
+        if not tickets:
+            return []
+        customer_ids = {t.customer_id for t in tickets}
+        customers = {
+            c.id: c
+            for c in session.scalars(select(Customer).where(Customer.id.in_(customer_ids)))  # type: ignore[union-attr]
+        }
+        identities: dict[int, list[Identity]] = defaultdict(list)
+        for identity in session.scalars(
+            select(Identity)
+            .where(Identity.customer_id.in_(customer_ids))  # type: ignore[attr-defined]
+            .order_by(Identity.id)
+        ):
+            identities[identity.customer_id].append(identity)
+        tags: dict[int, list[str]] = defaultdict(list)
+        for ticket_id, tag in session.execute(
+            select(TicketTag.ticket_id, TicketTag.tag)
+            .where(TicketTag.ticket_id.in_([t.id for t in tickets]))  # type: ignore[attr-defined]
+            .order_by(TicketTag.tag)
+        ):
+            tags[ticket_id].append(tag)
+        agent_ids = {t.assignee_id for t in tickets} | {t.claimed_by_id for t in tickets}
+        agent_ids.discard(None)
+        agents = (
+            {a.id: a for a in session.scalars(select(Agent).where(Agent.id.in_(agent_ids)))}  # type: ignore[union-attr]
+            if agent_ids
+            else {}
+        )
+        calendars = settings.sla.calendars
+        result = []
+        for ticket in tickets:
+            customer = customers[ticket.customer_id]
+            clocks = [SlaClock.from_json(data) for data in ticket.sla_clocks or []]
+            infos = tuple(_clock_info(c, calendars.get(c.calendar), now) for c in clocks)
+            worst = _worst(infos)
+            claimed = None
+            if (
+                ticket.claimed_by_id is not None
+                and ticket.claim_expires_at is not None
+                and ticket.claim_expires_at > now
+            ):
+                claimed_agent = agents.get(ticket.claimed_by_id)
+                claimed = claimed_agent.name if claimed_agent else None
+            assignee = agents.get(ticket.assignee_id) if ticket.assignee_id else None
+            result.append(
+                dto.TicketSummary(
+                    id=ticket.id,  # type: ignore[arg-type]
+                    number=ticket.number,
+                    subject=ticket.subject,
+                    status=ticket.status,
+                    priority=ticket.priority,
+                    urgent_reason=ticket.urgent_reason,
+                    category=ticket.category,
+                    channel=ticket.channel,
+                    customer=_customer_info(customer, identities.get(customer.id, [])),  # type: ignore[arg-type]
+                    assignee=assignee.name if assignee else None,
+                    assignee_display=assignee.display_name if assignee else None,
+                    created_at=ticket.created_at,
+                    updated_at=ticket.updated_at,
+                    first_response_at=ticket.first_response_at,
+                    version=ticket.version,
+                    tags=tuple(tags.get(ticket.id, ())),  # type: ignore[arg-type]
+                    sla_state=worst,
+                    sla_due_at=ticket.sla_due_at,
+                    sla_paused=ticket.sla_paused,
+                    clocks=infos,
+                    claimed_by=claimed,
+                    message_count=ticket.message_count,
+                )
+            )
+        return result
+
+    # -- change feed ------------------------------------------------------------------------
+
+    def latest_event_id(self) -> int:
+        with self._reading() as session:
+            return session.scalar(select(func.max(Event.id))) or 0
+
+    def changes_since(self, high_water: int, *, limit: int = 5000) -> dto.Changes:
+        with self._reading() as session:
+            rows = session.execute(
+                select(Event.id, Event.kind, Ticket.number)
+                .outerjoin(Ticket, Ticket.id == Event.ticket_id)  # type: ignore[arg-type]
+                .where(Event.id > high_water)  # type: ignore[operator]
+                .order_by(Event.id)
+                .limit(limit)
+            ).all()
+            if not rows:
+                return dto.Changes(high_water)
+            return dto.Changes(
+                high_water=rows[-1].id,
+                ticket_numbers=frozenset(r.number for r in rows if r.number is not None),
+                kinds=frozenset(r.kind for r in rows),
+            )
+
+
+# -- small pure helpers ---------------------------------------------------------------------
+
+
+def _queue_order() -> tuple[Any, ...]:
+    return (
+        Ticket.rank_group,
+        Ticket.rank_due,
+        Ticket.category_rank,
+        Ticket.created_at,
+        Ticket.id,
+    )
+
+
+def _parse(enum: Any, value: str, what: str) -> Any:
+    try:
+        return enum(value.strip().lower().replace("-", "_"))
+    except (ValueError, AttributeError):
+        allowed = ", ".join(member.value for member in enum)
+        raise InvalidInput(f"{what} {value!r}: expected one of {allowed}") from None
+
+
+def _normalize_tag(tag: str) -> str:
+    cleaned = tag.strip().lstrip("#").casefold()
+    if not _TAG_RE.match(cleaned):
+        raise InvalidInput(
+            f"tag {tag!r}: one word of letters, digits, '.', '_', '+' or '-', up to 64 characters"
+        )
+    return cleaned
+
+
+def _survivor(session: Session, customer_id: int) -> int:
+    """Follow merges to the customer record that survived."""
+    seen = set()
+    while customer_id not in seen:
+        seen.add(customer_id)
+        customer = session.get(Customer, customer_id)
+        if customer is None or customer.merged_into_id is None:
+            return customer_id
+        customer_id = customer.merged_into_id
+    return customer_id
+
+
+def _reply_subject(ticket: Ticket) -> str:
+    subject = ticket.subject
+    if not re.match(r"^\s*re:", subject, re.IGNORECASE):
+        subject = f"Re: {subject}"
+    return subject
+
+
+def _first_line(exc: BaseException) -> str:
+    original = getattr(exc, "orig", None) or exc
+    return str(original).strip().splitlines()[0] if str(original).strip() else type(exc).__name__
+
+
+def _agent_info(agent: Agent, names: dict[int, str]) -> dto.AgentInfo:
+    return dto.AgentInfo(
+        id=agent.id,  # type: ignore[arg-type]
+        name=agent.name,
+        display_name=agent.display_name,
+        role=agent.role,
+        mentor=names.get(agent.mentor_id) if agent.mentor_id else None,
+        email=agent.email,
+        language=agent.language,
+        active=agent.active,
+    )
+
+
+def _customer_info(customer: Customer, identities: list[Identity]) -> dto.CustomerInfo:
+    return dto.CustomerInfo(
+        id=customer.id,  # type: ignore[arg-type]
+        name=customer.name,
+        language=customer.language,
+        company=customer.company,
+        emails=tuple(i.value for i in identities if i.kind == IdentityKind.EMAIL),
+        telegram_ids=tuple(i.value for i in identities if i.kind == IdentityKind.TELEGRAM),
+        telegram_usernames=tuple(
+            i.username for i in identities if i.kind == IdentityKind.TELEGRAM and i.username
+        ),
+    )
+
+
+def _message_info(
+    message: Message, names: dict[int, str], attachments: tuple[dto.AttachmentInfo, ...]
+) -> dto.MessageInfo:
+    return dto.MessageInfo(
+        id=message.id,  # type: ignore[arg-type]
+        direction=message.direction,
+        channel=message.channel,
+        sender_name=message.sender_name,
+        sender_address=message.sender_address,
+        agent=names.get(message.agent_id) if message.agent_id else None,
+        subject=message.subject,
+        text=message.text,
+        created_at=message.created_at,
+        delivery_state=message.delivery_state,
+        delivery_error=message.delivery_error,
+        automatic=message.automatic,
+        external_id=message.external_id,
+        thread_rule=message.thread_rule,
+        thread_note=message.thread_note,
+        attachments=attachments,
+    )
+
+
+def _event_info(event: Event, names: dict[int, str]) -> dto.EventInfo:
+    return dto.EventInfo(
+        id=event.id,  # type: ignore[arg-type]
+        at=event.at,
+        agent=names.get(event.agent_id) if event.agent_id else None,
+        kind=event.kind,
+        data=dict(event.data or {}),
+    )
+
+
+def _describe_event(event: dto.EventInfo) -> str:
+    who = event.agent or "a channel"
+    data = event.data
+    at = event.at.strftime("%H:%M")
+    match event.kind:
+        case "status":
+            return f"{who} set status {data.get('to')} at {at}"
+        case "priority":
+            return f"{who} set priority {data.get('to')} at {at}"
+        case "assigned":
+            return f"{who} assigned it to {data.get('to') or 'nobody'} at {at}"
+        case "reply" | "reply_for_review":
+            return f"{who} replied at {at}"
+        case "note":
+            return f"{who} added a note at {at}"
+        case "received":
+            return f"the customer wrote again at {at}"
+        case "tags":
+            return f"{who} changed tags at {at}"
+        case "category":
+            return f"{who} set category {data.get('to')} at {at}"
+        case _:
+            return f"{who}: {event.kind} at {at}"
+
+
+def _clock_info(clock: SlaClock, calendar: BusinessCalendar | None, now: datetime) -> dto.ClockInfo:
+    state = clock.state_at(now)
+    if calendar is None:
+        left = clock.remaining_seconds
+        explanation = f"calendar {clock.calendar!r} is no longer defined; recompute the SLA"
+    else:
+        left = business_seconds_left(clock, calendar, now)
+        explanation = explain(clock, calendar, now)
+    return dto.ClockInfo(
+        kind=clock.kind.value,
+        state=state.value,
+        target_seconds=clock.target_seconds,
+        started_at=clock.started_at,
+        due_at=clock.due_at,
+        warn_at=clock.warn_at,
+        stopped_at=clock.stopped_at,
+        paused=clock.paused,
+        breached=clock.breached,
+        used_seconds=clock.used_seconds,
+        left_seconds=left,
+        explanation=explanation,
+    )
+
+
+_STATE_ORDER = [
+    ClockState.BREACHED,
+    ClockState.WARNING,
+    ClockState.OK,
+    ClockState.PAUSED,
+    ClockState.MET,
+]
+
+
+def _worst(infos: Sequence[dto.ClockInfo]) -> str | None:
+    states = {info.state for info in infos}
+    for state in _STATE_ORDER:
+        if state.value in states:
+            return state.value
+    return None

@@ -1,0 +1,338 @@
+"""What the Desk hands out: frozen dataclasses, never ORM rows.
+
+Screens, the CLI and channels may import this module (it holds no SQL and opens nothing).
+`to_json()` gives the documented JSON shape with ISO 8601 timestamps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+@dataclass(frozen=True)
+class AgentInfo:
+    id: int
+    name: str
+    display_name: str
+    role: str
+    mentor: str | None
+    email: str | None
+    language: str
+    active: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "display_name": self.display_name,
+            "role": self.role,
+            "mentor": self.mentor,
+            "email": self.email,
+            "language": self.language,
+            "active": self.active,
+        }
+
+
+@dataclass(frozen=True)
+class CustomerInfo:
+    id: int
+    name: str
+    language: str | None
+    company: str | None
+    emails: tuple[str, ...]
+    telegram_ids: tuple[str, ...]
+    telegram_usernames: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "language": self.language,
+            "company": self.company,
+            "emails": list(self.emails),
+            "telegram_ids": list(self.telegram_ids),
+            "telegram_usernames": list(self.telegram_usernames),
+        }
+
+
+@dataclass(frozen=True)
+class ClockInfo:
+    kind: str
+    state: str
+    target_seconds: int
+    started_at: datetime
+    due_at: datetime | None
+    warn_at: datetime | None
+    stopped_at: datetime | None
+    paused: bool
+    breached: bool
+    used_seconds: float
+    # Business seconds left as of the read (negative when overdue).
+    left_seconds: float
+    explanation: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "due_at": iso(self.due_at),
+            "target_seconds": self.target_seconds,
+            "started_at": iso(self.started_at),
+            "stopped_at": iso(self.stopped_at),
+            "paused": self.paused,
+            "breached": self.breached,
+            "left_seconds": round(self.left_seconds),
+            "explanation": self.explanation,
+        }
+
+
+@dataclass(frozen=True)
+class TicketSummary:
+    id: int
+    number: int
+    subject: str
+    status: str
+    priority: str
+    urgent_reason: str | None
+    category: str
+    channel: str
+    customer: CustomerInfo
+    assignee: str | None
+    assignee_display: str | None
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    version: int
+    tags: tuple[str, ...]
+    sla_state: str | None
+    sla_due_at: datetime | None
+    sla_paused: bool
+    clocks: tuple[ClockInfo, ...]
+    claimed_by: str | None
+    message_count: int
+
+    def clock(self, kind: str) -> ClockInfo | None:
+        return next((c for c in self.clocks if c.kind == kind), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "subject": self.subject,
+            "status": self.status,
+            "priority": self.priority,
+            "urgent_reason": self.urgent_reason,
+            "category": self.category,
+            "channel": self.channel,
+            "customer": self.customer.to_json(),
+            "assignee": self.assignee,
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.updated_at),
+            "first_response_at": iso(self.first_response_at),
+            "tags": list(self.tags),
+            "version": self.version,
+            "claimed_by": self.claimed_by,
+            "sla": {
+                "state": self.sla_state,
+                "due_at": iso(self.sla_due_at),
+                "paused": self.sla_paused,
+                **{clock.kind: clock.to_json() for clock in self.clocks},
+            },
+        }
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    id: int
+    filename: str
+    size: int
+    content_type: str
+    sha256: str | None
+    inline: bool
+    note: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "filename": self.filename,
+            "size": self.size,
+            "content_type": self.content_type,
+            "sha256": self.sha256,
+            "inline": self.inline,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class MessageInfo:
+    id: int
+    direction: str
+    channel: str
+    sender_name: str | None
+    sender_address: str | None
+    agent: str | None
+    subject: str | None
+    text: str
+    created_at: datetime
+    delivery_state: str
+    delivery_error: str | None
+    automatic: bool
+    external_id: str | None
+    thread_rule: str | None
+    thread_note: str | None
+    attachments: tuple[AttachmentInfo, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "direction": self.direction,
+            "channel": self.channel,
+            "sender": self.sender_name,
+            "sender_address": self.sender_address,
+            "agent": self.agent,
+            "subject": self.subject,
+            "text": self.text,
+            "created_at": iso(self.created_at),
+            "delivery_state": self.delivery_state,
+            "delivery_error": self.delivery_error,
+            "automatic": self.automatic,
+            "external_id": self.external_id,
+            "thread_rule": self.thread_rule,
+            "attachments": [a.to_json() for a in self.attachments],
+        }
+
+
+@dataclass(frozen=True)
+class NoteInfo:
+    id: int
+    author: str
+    author_display: str
+    kind: str
+    body: str
+    created_at: datetime
+    mentions: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "author": self.author,
+            "kind": self.kind,
+            "body": self.body,
+            "created_at": iso(self.created_at),
+            "mentions": list(self.mentions),
+        }
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    id: int
+    at: datetime
+    agent: str | None
+    kind: str
+    data: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": iso(self.at),
+            "agent": self.agent,
+            "kind": self.kind,
+            "data": self.data,
+        }
+
+
+@dataclass(frozen=True)
+class RatingInfo:
+    score: int
+    comment: str | None
+    channel: str
+    created_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "comment": self.comment,
+            "channel": self.channel,
+            "created_at": iso(self.created_at),
+        }
+
+
+@dataclass(frozen=True)
+class TicketBrief:
+    """An earlier ticket of the same customer, for the side panel."""
+
+    number: int
+    subject: str
+    status: str
+    created_at: datetime
+    rating: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "subject": self.subject,
+            "status": self.status,
+            "created_at": iso(self.created_at),
+            "rating": self.rating,
+        }
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    summary: TicketSummary
+    messages: tuple[MessageInfo, ...]
+    notes: tuple[NoteInfo, ...]
+    events: tuple[EventInfo, ...]
+    rating: RatingInfo | None
+    customer_tickets: tuple[TicketBrief, ...]
+    merged_into: int | None = None
+    follow_up_of: int | None = None
+
+    @property
+    def number(self) -> int:
+        return self.summary.number
+
+    @property
+    def version(self) -> int:
+        return self.summary.version
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.summary.to_json(),
+            "messages": [m.to_json() for m in self.messages],
+            "notes": [n.to_json() for n in self.notes],
+            "events": [e.to_json() for e in self.events],
+            "rating": self.rating.to_json() if self.rating else None,
+            "customer_tickets": [t.to_json() for t in self.customer_tickets],
+            "merged_into": self.merged_into,
+            "follow_up_of": self.follow_up_of,
+        }
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    tickets: tuple[TicketSummary, ...]
+    total: int
+    offset: int
+    view: str
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed since a high-water mark of the event log."""
+
+    high_water: int
+    ticket_numbers: frozenset[int] = field(default_factory=frozenset)
+    kinds: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def empty(self) -> bool:
+        return not self.kinds
+
+
+@dataclass(frozen=True)
+class ReceiveResult:
+    ticket_number: int
+    message_id: int
+    created_ticket: bool
+    duplicate: bool
+    reopened: bool = False

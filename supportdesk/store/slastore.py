@@ -1,0 +1,109 @@
+"""From stored rows to a ticket's SLA history, and from computed clocks back to stored columns.
+
+Shared by the Desk (one ticket per write, or every open ticket after a settings change) and
+the demo generator, so both store exactly the same thing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from supportdesk.core.enums import DeliveryState, Direction, Status
+from supportdesk.core.ranking import rank_columns
+from supportdesk.core.sla import SlaClocks, SlaSettings, TicketHistory, compute_clocks
+from supportdesk.store.models import Event, Message, Ticket
+
+# Outbound messages that count as the agent having answered. A failed or discarded reply never
+# reached the customer; a trainee's draft counts only once a mentor approves it.
+COUNTING_DELIVERY: frozenset[str] = frozenset(
+    {DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.SENT, DeliveryState.UNKNOWN}
+)
+BATCH = 500
+
+
+def build_history(
+    ticket: Ticket,
+    messages: Iterable[tuple[str, datetime, bool, str]],
+    status_events: Iterable[tuple[datetime, dict[str, object]]],
+) -> TicketHistory:
+    """`messages` are (direction, created_at, automatic, delivery_state) tuples."""
+    customer: list[datetime] = []
+    replies: list[datetime] = []
+    for direction, created_at, automatic, delivery_state in messages:
+        if automatic:
+            continue
+        if direction == Direction.INBOUND:
+            customer.append(created_at)
+        elif delivery_state in COUNTING_DELIVERY:
+            replies.append(created_at)
+    initial = Status.NEW.value
+    changes: list[tuple[datetime, str]] = []
+    for at, data in status_events:
+        if data.get("initial"):
+            initial = str(data["to"])
+        else:
+            changes.append((at, str(data["to"])))
+    return TicketHistory(
+        created_at=ticket.created_at,
+        channel=ticket.channel,
+        priority=ticket.priority,
+        created_by_agent=ticket.created_by_id is not None,
+        initial_status=initial,
+        status_changes=tuple(changes),
+        customer_messages=tuple(sorted(customer)),
+        agent_replies=tuple(sorted(replies)),
+    )
+
+
+def apply_clocks(ticket: Ticket, clocks: SlaClocks, settings: SlaSettings) -> None:
+    ticket.sla_policy = clocks.policy
+    ticket.sla_clocks = [clock.to_json() for clock in clocks.clocks]
+    ticket.sla_due_at = clocks.next_due_at
+    ticket.sla_warn_at = clocks.next_warn_at
+    ticket.sla_paused = ticket.status in settings.paused_statuses
+    columns = rank_columns(
+        priority=ticket.priority,
+        status=ticket.status,
+        paused=ticket.sla_paused,
+        due_at=ticket.sla_due_at,
+        category=ticket.category,
+    )
+    ticket.rank_group = columns.rank_group
+    ticket.rank_due = columns.rank_due
+    ticket.category_rank = columns.category_rank
+
+
+def recompute_tickets(
+    session: Session, tickets: Sequence[Ticket], settings: SlaSettings, now: datetime
+) -> None:
+    """Recompute and store the clocks of `tickets`, loading their histories in batches."""
+    for start in range(0, len(tickets), BATCH):
+        batch = tickets[start : start + BATCH]
+        ids = [t.id for t in batch]
+        messages: dict[int, list[tuple[str, datetime, bool, str]]] = defaultdict(list)
+        for ticket_id, direction, created_at, automatic, state in session.execute(
+            select(
+                Message.ticket_id,
+                Message.direction,
+                Message.created_at,
+                Message.automatic,
+                Message.delivery_state,
+            ).where(Message.ticket_id.in_(ids))  # type: ignore[attr-defined]
+        ):
+            messages[ticket_id].append((direction, created_at, automatic, state))
+        statuses: dict[int, list[tuple[datetime, dict[str, object]]]] = defaultdict(list)
+        for ticket_id, at, data in session.execute(
+            select(Event.ticket_id, Event.at, Event.data)
+            .where(Event.ticket_id.in_(ids), Event.kind == "status")  # type: ignore[union-attr]
+            .order_by(Event.id)
+        ):
+            statuses[ticket_id].append((at, data))
+        for ticket in batch:
+            assert ticket.id is not None
+            history = build_history(ticket, messages[ticket.id], statuses[ticket.id])
+            apply_clocks(ticket, compute_clocks(history, settings, now), settings)

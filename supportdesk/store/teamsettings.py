@@ -1,0 +1,345 @@
+"""Team-wide settings: business calendars, SLA policies, categories.
+
+They live in the database (table `team_setting`, key "team") so every agent of a team sees the
+same rules. A lead exports them to TOML, edits, and imports; an import is validated in full
+before anything is written, so a rejected file changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from supportdesk.core.enums import Category, Status
+from supportdesk.core.sla import (
+    WEEKDAYS,
+    BusinessCalendar,
+    PolicyRule,
+    SlaConfigError,
+    SlaSettings,
+    Targets,
+    default_calendars,
+    default_rules,
+)
+
+SETTINGS_KEY = "team"
+_DURATION_RE = re.compile(r"^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
+
+
+class TeamSettingsError(ValueError):
+    """Why a settings document was refused; one problem per line."""
+
+
+def parse_duration(value: str | int) -> int:
+    """'1h', '30m', '1h30m', '45s' or a number of seconds -> seconds."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as '1h', '30m' or '1h30m'")
+    if isinstance(value, int):
+        if value <= 0:
+            raise ValueError("must be positive")
+        return value
+    match = _DURATION_RE.match(value)
+    if not value.strip() or not match or not any(match.groups()):
+        raise ValueError(
+            f"{value!r} is not a duration; write business time as '1h', '30m', '1h30m' or '45s' "
+            "(no days: a business day's length depends on the calendar)"
+        )
+    hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+    total = hours * 3600 + minutes * 60 + seconds
+    if total <= 0:
+        raise ValueError("must be positive")
+    return total
+
+
+def format_duration_setting(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "")
+    return text + (f"{secs}s" if secs or not text else "")
+
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+ChannelPattern = Literal["*", "email", "telegram", "internal"]
+PriorityPattern = Literal["*", "urgent", "high", "normal", "low"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CalendarDoc(_Strict):
+    timezone: str = "UTC"
+    always_open: bool = False
+    hours: dict[Weekday, list[str]] = Field(default_factory=dict)
+    holidays: list[date] = Field(default_factory=list)
+
+
+class PolicyDoc(_Strict):
+    channel: ChannelPattern = "*"
+    priority: PriorityPattern = "*"
+    calendar: str = "default"
+    first_response: int | None = None
+    next_response: int | None = None
+    resolution: int | None = None
+
+    @field_validator("first_response", "next_response", "resolution", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> int | None:
+        return None if value is None else parse_duration(value)
+
+
+class SlaDoc(_Strict):
+    warning_share: float = 0.25
+    paused_statuses: list[Literal["new", "open", "pending", "on_hold"]] = Field(
+        default_factory=lambda: [Status.PENDING.value, Status.ON_HOLD.value]
+    )
+    policy: list[PolicyDoc] = Field(default_factory=list)
+
+
+class CategoryDoc(_Strict):
+    label: str
+    description: str = ""
+
+
+class TeamSettingsDoc(_Strict):
+    calendars: dict[str, CalendarDoc] = Field(default_factory=dict)
+    sla: SlaDoc = Field(default_factory=SlaDoc)
+    categories: dict[
+        Literal["blocking", "question", "onboarding", "feature_request"], CategoryDoc
+    ] = Field(default_factory=dict)
+
+
+DEFAULT_CATEGORIES: dict[str, CategoryDoc] = {
+    Category.BLOCKING: CategoryDoc(
+        label="Blocking", description="Something does not work (telephony down, no calls)"
+    ),
+    Category.QUESTION: CategoryDoc(label="Question", description="How do I…, why does…"),
+    Category.ONBOARDING: CategoryDoc(
+        label="Onboarding", description="Help learning the product, first set-up"
+    ),
+    Category.FEATURE_REQUEST: CategoryDoc(
+        label="Feature request", description="Collected for the product team"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class TeamSettings:
+    sla: SlaSettings
+    categories: dict[str, CategoryDoc]
+    document: dict[str, Any]
+
+    def category_label(self, category: str) -> str:
+        doc = self.categories.get(category)
+        return doc.label if doc else category
+
+
+def default_document() -> dict[str, Any]:
+    calendars: dict[str, Any] = {}
+    for name, calendar in default_calendars().items():
+        entry: dict[str, Any] = {"timezone": calendar.timezone}
+        if calendar.always_open:
+            entry["always_open"] = True
+        else:
+            entry["hours"] = calendar.hours_text()
+            entry["holidays"] = []
+        calendars[name] = entry
+    policies = []
+    for rule in default_rules():
+        policy: dict[str, Any] = {
+            "channel": str(rule.channel),
+            "priority": str(rule.priority),
+            "calendar": rule.calendar,
+        }
+        for kind in ("first_response", "next_response", "resolution"):
+            value = getattr(rule.targets, kind)
+            if value is not None:
+                policy[kind] = format_duration_setting(value)
+        policies.append(policy)
+    return {
+        "calendars": calendars,
+        "sla": {
+            "warning_share": 0.25,
+            "paused_statuses": [Status.PENDING.value, Status.ON_HOLD.value],
+            "policy": policies,
+        },
+        "categories": {key: value.model_dump() for key, value in DEFAULT_CATEGORIES.items()},
+    }
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _format_errors(source: str, exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        key = _key_path(tuple(error["loc"]))
+        value = error.get("input")
+        shown = repr(value)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            lines.append(f"{source}: {key} — unknown key (check its spelling)")
+        elif error["type"] == "missing":
+            lines.append(f"{source}: {key} — required but missing")
+        else:
+            lines.append(f"{source}: {key} = {shown} — {message}")
+    return "\n".join(lines)
+
+
+def parse_document(data: dict[str, Any], source: str = "team settings") -> TeamSettings:
+    """Validate a settings document completely; raise TeamSettingsError naming every problem."""
+    try:
+        doc = TeamSettingsDoc.model_validate(data)
+    except ValidationError as exc:
+        raise TeamSettingsError(_format_errors(source, exc)) from None
+    try:
+        calendars = {
+            name: (
+                BusinessCalendar.round_the_clock(name, cal.timezone)
+                if cal.always_open
+                else BusinessCalendar.weekly(name, cal.timezone, cal.hours, cal.holidays)
+            )
+            for name, cal in doc.calendars.items()
+        }
+        if not calendars:
+            calendars = default_calendars()
+        rules = (
+            tuple(
+                PolicyRule(
+                    channel=policy.channel,
+                    priority=policy.priority,
+                    calendar=policy.calendar,
+                    targets=Targets(policy.first_response, policy.next_response, policy.resolution),
+                )
+                for policy in doc.sla.policy
+            )
+            or default_rules()
+        )
+        sla = SlaSettings(
+            calendars=calendars,
+            rules=rules,
+            paused_statuses=frozenset(doc.sla.paused_statuses),
+            warning_share=doc.sla.warning_share,
+        )
+    except SlaConfigError as exc:
+        raise TeamSettingsError(f"{source}: {exc}") from None
+    categories = {**DEFAULT_CATEGORIES, **doc.categories}
+    normalized = _normalized(doc)
+    return TeamSettings(sla=sla, categories=categories, document=normalized)
+
+
+def _normalized(doc: TeamSettingsDoc) -> dict[str, Any]:
+    """The JSON we store: durations as text, dates as ISO strings, defaults filled in."""
+    data = doc.model_dump(mode="json", exclude_none=True)
+    for policy in data["sla"]["policy"]:
+        for kind in ("first_response", "next_response", "resolution"):
+            if kind in policy:
+                policy[kind] = format_duration_setting(policy[kind])
+    return data
+
+
+def default_settings() -> TeamSettings:
+    return parse_document(default_document(), "built-in defaults")
+
+
+def load_toml_file(path: Path) -> TeamSettings:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise TeamSettingsError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise TeamSettingsError(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise TeamSettingsError(f"{path}: not valid TOML: {exc}") from None
+    return parse_document(data, str(path))
+
+
+# -- writing TOML ---------------------------------------------------------------------------
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        escaped = escaped.replace("\t", "\\t")
+        return f'"{escaped}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return (
+            "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        )
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_value(key)
+
+
+def to_toml(document: dict[str, Any]) -> str:
+    """The settings document as commented TOML that `parse_document` reads back unchanged."""
+    out = [
+        "# supportdesk team settings — import with: supportdesk settings import FILE.toml",
+        "# Durations are business time: '1h', '30m', '1h30m', '45s'.",
+        "",
+        "[sla]",
+        "# A clock turns 'warning' when less than this share of its target is left.",
+        f"warning_share = {_toml_value(document['sla']['warning_share'])}",
+        "# While a ticket has one of these statuses its clocks do not count.",
+        f"paused_statuses = {_toml_value(document['sla']['paused_statuses'])}",
+        "",
+        "# The most specific rule wins: channel+priority, then priority, then channel, then '*'.",
+    ]
+    for policy in document["sla"]["policy"]:
+        out.append("[[sla.policy]]")
+        for key in (
+            "channel",
+            "priority",
+            "calendar",
+            "first_response",
+            "next_response",
+            "resolution",
+        ):
+            if key in policy:
+                out.append(f"{key} = {_toml_value(policy[key])}")
+        out.append("")
+    for name, calendar in document["calendars"].items():
+        out.append(f"[calendars.{_toml_key(name)}]")
+        out.append(f"timezone = {_toml_value(calendar['timezone'])}")
+        if calendar.get("always_open"):
+            out.append("always_open = true")
+        else:
+            out.append('# Several ranges a day are allowed: ["09:00-13:00", "14:00-18:00"].')
+            hours = calendar.get("hours", {})
+            ordered = {day: hours[day] for day in WEEKDAYS if day in hours}
+            out.append(f"hours = {_toml_value(ordered)}")
+            out.append(f"holidays = {_toml_value(calendar.get('holidays', []))}")
+        out.append("")
+    for key, category in document["categories"].items():
+        out.append(f"[categories.{_toml_key(key)}]")
+        out.append(f"label = {_toml_value(category['label'])}")
+        out.append(f"description = {_toml_value(category.get('description', ''))}")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"

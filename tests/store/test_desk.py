@@ -1,0 +1,446 @@
+"""The Desk on real SQLite and PostgreSQL: every write checked in the database afterwards."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from supportdesk.clock import FrozenClock
+from supportdesk.core.ranking import rank_columns, rank_key
+from supportdesk.store import dto
+from supportdesk.store.db import Database
+from supportdesk.store.desk import (
+    AlreadyTaken,
+    Desk,
+    InvalidInput,
+    NotFound,
+    NotPermitted,
+    StaleTicket,
+)
+from supportdesk.store.models import Event, Message, OutboxItem, Ticket
+from supportdesk.store.teamsettings import TeamSettingsError, default_document, parse_document
+
+
+def receive(desk: Desk, clock: FrozenClock, who: str = "jan@example.pl", **kwargs: object) -> int:
+    fields: dict[str, object] = {
+        "channel": "email",
+        "account": "support",
+        "identity_kind": "email",
+        "identity_value": who,
+        "sender_name": "Jan Kowalski",
+        "subject": "Nie działają połączenia przychodzące",
+        "text": "Od rana nikt nie może się do nas dodzwonić.",
+        "at": clock.now(),
+    }
+    fields.update(kwargs)
+    return desk.acting_as(None).receive(**fields).ticket_number  # type: ignore[arg-type]
+
+
+def count(database: Database, model: type, *where: object) -> int:
+    with database.read_session() as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0  # type: ignore[arg-type]
+
+
+def ticket_row(database: Database, number: int) -> Ticket:
+    with database.read_session() as session:
+        return session.scalars(select(Ticket).where(Ticket.number == number)).one()
+
+
+def test_receive_creates_customer_ticket_and_dedupes(
+    desk: Desk, clock: FrozenClock, database: Database
+) -> None:
+    number = receive(desk, clock, external_id="<m1@example.pl>", who="Jan@Example.PL")
+    again = desk.acting_as(None).receive(
+        channel="email",
+        account="support",
+        identity_kind="email",
+        identity_value="jan@example.pl",
+        sender_name="Jan",
+        subject="x",
+        text="x",
+        at=clock.now(),
+        external_id="<m1@example.pl>",
+    )
+    assert again.duplicate and again.ticket_number == number
+    assert count(database, Message) == 1
+    detail = desk.get_ticket(number)
+    assert detail.summary.customer.emails == ("jan@example.pl",)
+    assert detail.summary.status == "new"
+    assert detail.summary.clock("first_response").state == "ok"  # type: ignore[union-attr]
+    kinds = [e.kind for e in detail.events]
+    assert kinds[:2] == ["created", "status"] and "received" in kinds
+
+
+def test_take_assigns_opens_and_refuses_a_second_taker(
+    desk: Desk, clock: FrozenClock, database: Database
+) -> None:
+    number = receive(desk, clock)
+    taken = desk.take(number)
+    assert taken.assignee == "ann" and taken.status == "open" and taken.claimed_by == "ann"
+    with pytest.raises(AlreadyTaken, match="already Ann Novak's") as info:
+        desk.acting_as("pavel").take(number)
+    assert info.value.holder == "ann"
+    assert ticket_row(database, number).assignee_id is not None
+    assert count(database, Event, Event.kind == "assigned") == 1
+
+
+def test_stale_version_is_refused_with_what_changed(
+    desk: Desk, clock: FrozenClock, database: Database
+) -> None:
+    number = receive(desk, clock)
+    seen = desk.get_ticket(number).version
+    desk.acting_as("pavel").set_status(number, "pending")
+    with pytest.raises(StaleTicket, match="changed since you opened it: pavel set status pending"):
+        desk.set_priority(number, "high", expected_version=seen)
+    assert ticket_row(database, number).priority == "normal"
+    current = desk.get_ticket(number).version
+    assert desk.set_priority(number, "high", expected_version=current).priority == "high"
+
+
+def test_urgent_needs_a_reason_and_a_non_trainee(
+    desk: Desk, clock: FrozenClock, database: Database
+) -> None:
+    number = receive(desk, clock)
+    with pytest.raises(InvalidInput, match="urgent needs a stated reason"):
+        desk.set_priority(number, "urgent")
+    with pytest.raises(InvalidInput, match="urgent needs a stated reason"):
+        desk.set_priority(number, "urgent", reason="   ")
+    with pytest.raises(NotPermitted, match="trainee may not mark tickets urgent"):
+        desk.acting_as("kasia").set_priority(number, "urgent", reason="all calls fail")
+    assert ticket_row(database, number).priority == "normal"
+    urgent = desk.set_priority(number, "urgent", reason="all calls fail")
+    assert urgent.urgent_reason == "all calls fail"
+    # Urgent targets apply at once: 5 minutes instead of an hour.
+    assert urgent.clock("first_response").target_seconds == 300  # type: ignore[union-attr]
+    normal = desk.set_priority(number, "normal")
+    assert normal.urgent_reason is None
+
+
+def test_closing_without_solving_needs_a_reason(desk: Desk, clock: FrozenClock) -> None:
+    number = receive(desk, clock)
+    with pytest.raises(InvalidInput, match="needs a reason"):
+        desk.set_status(number, "closed")
+    closed = desk.set_status(number, "closed", reason="spam")
+    assert closed.status == "closed"
+    detail = desk.get_ticket(number)
+    assert any(e.kind == "status" and e.data.get("reason") == "spam" for e in detail.events)
+    with pytest.raises(InvalidInput, match="expected one of new, open"):
+        desk.set_status(number, "done")
+
+
+def test_reply_queues_outbox_and_meets_first_response(
+    desk: Desk, clock: FrozenClock, database: Database
+) -> None:
+    number = receive(desk, clock, external_id="<q1@example.pl>")
+    clock.advance(minutes=12)
+    message = desk.queue_reply(number, "Dzień dobry, już sprawdzamy.", status_after="pending")
+    assert message.delivery_state == "queued"
+    assert message.external_id and message.external_id.startswith("<")
+    assert count(database, OutboxItem, OutboxItem.state == "queued") == 1
+    summary = desk.get_ticket(number).summary
+    assert summary.status == "pending" and summary.assignee == "ann"
+    first = summary.clock("first_response")
+    assert first is not None and first.state == "met" and first.used_seconds == 12 * 60
+    with database.read_session() as session:
+        row = session.scalars(select(Message).where(Message.direction == "out")).one()
+        assert row.in_reply_to == "<q1@example.pl>"
+        assert row.recipients == ["jan@example.pl"]
+        assert row.subject == "Re: Nie działają połączenia przychodzące"
+
+
+def test_trainee_reply_waits_for_review_and_does_not_stop_the_clock(
+    desk: Desk, clock: FrozenClock, database: Database
+) -> None:
+    number = receive(desk, clock)
+    clock.advance(minutes=5)
+    draft = desk.acting_as("kasia").queue_reply(number, "Dzień dobry, proszę o chwilę.")
+    assert draft.delivery_state == "awaiting_review"
+    assert count(database, OutboxItem) == 0
+    first = desk.get_ticket(number).summary.clock("first_response")
+    assert first is not None and first.state == "ok"
+
+
+def test_note_mentions_and_does_not_stop_any_clock(desk: Desk, clock: FrozenClock) -> None:
+    number = receive(desk, clock)
+    clock.advance(minutes=20)
+    note = desk.add_note(number, "@pavel możesz sprawdzić trunk SIP? cc @nobody")
+    assert note.mentions == ("pavel",)
+    first = desk.get_ticket(number).summary.clock("first_response")
+    assert first is not None and first.state == "ok" and first.stopped_at is None
+    pavel = desk.acting_as("pavel")
+    assert [t.number for t in pavel.list_queue("mentions").tickets] == [number]
+    assert desk.list_queue("mentions").total == 0
+    with pytest.raises(InvalidInput, match="empty"):
+        desk.add_note(number, "   ")
+
+
+def test_customer_reply_reopens_solved_and_closed_gets_a_follow_up(
+    desk: Desk, clock: FrozenClock
+) -> None:
+    number = receive(desk, clock)
+    desk.queue_reply(number, "Naprawione.", status_after="solved")
+    clock.advance(hours=1)
+    again = desk.acting_as(None).receive(
+        channel="email",
+        account="support",
+        identity_kind="email",
+        identity_value="jan@example.pl",
+        sender_name="Jan",
+        subject="Re: x",
+        text="Nadal nie działa",
+        at=clock.now(),
+        ticket_number=number,
+    )
+    assert again.reopened and again.ticket_number == number
+    assert desk.get_ticket(number).summary.status == "open"
+    desk.set_status(number, "closed", reason="duplicate")
+    follow = desk.acting_as(None).receive(
+        channel="email",
+        account="support",
+        identity_kind="email",
+        identity_value="jan@example.pl",
+        sender_name="Jan",
+        subject="Re: x",
+        text="I jeszcze jedno",
+        at=clock.now(),
+        ticket_number=number,
+    )
+    assert follow.created_ticket and follow.ticket_number != number
+    assert desk.get_ticket(follow.ticket_number).follow_up_of == number
+
+
+def test_automatic_message_does_not_reopen(desk: Desk, clock: FrozenClock) -> None:
+    number = receive(desk, clock)
+    desk.queue_reply(number, "Gotowe.", status_after="solved")
+    desk.acting_as(None).receive(
+        channel="email",
+        account="support",
+        identity_kind="email",
+        identity_value="jan@example.pl",
+        sender_name="Jan",
+        subject="Auto: out of office",
+        text="I am away",
+        at=clock.now(),
+        ticket_number=number,
+        automatic=True,
+    )
+    assert desk.get_ticket(number).summary.status == "solved"
+
+
+def test_queue_order_matches_the_ranking_rule(desk: Desk, clock: FrozenClock) -> None:
+    numbers = {}
+    for index, (who, category) in enumerate(
+        [
+            ("a@x.pl", "onboarding"),
+            ("b@x.pl", "blocking"),
+            ("c@x.pl", "question"),
+            ("d@x.pl", "feature_request"),
+        ]
+    ):
+        clock.advance(minutes=1)
+        numbers[who] = receive(desk, clock, who=who, subject=f"ticket {index}")
+        desk.set_category(numbers[who], category)
+    tg = (
+        desk.acting_as(None)
+        .receive(
+            channel="telegram",
+            account="bot",
+            identity_kind="telegram",
+            identity_value="42",
+            sender_name="Olga",
+            subject="Звонки не проходят",
+            text="Помогите",
+            at=clock.now(),
+        )
+        .ticket_number
+    )
+    desk.set_priority(numbers["c@x.pl"], "urgent", reason="whole sales team offline")
+    desk.set_status(numbers["a@x.pl"], "pending")
+    page = desk.list_queue("open")
+    order = [t.number for t in page.tickets]
+    # Urgent first; then the telegram ticket (5-minute target = earliest deadline); then the
+    # email tickets by deadline/arrival; the pending one last.
+    assert order[0] == numbers["c@x.pl"]
+    assert order[1] == tg
+    assert order[-1] == numbers["a@x.pl"]
+    expected = sorted(
+        page.tickets,
+        key=lambda t: rank_key(
+            rank_columns(
+                priority=t.priority,
+                status=t.status,
+                paused=t.sla_paused,
+                due_at=t.sla_due_at,
+                category=t.category,
+            ),
+            t.created_at,
+            t.id,
+        ),
+    )
+    assert [t.number for t in expected] == order
+
+
+def test_breached_tickets_lead_most_overdue_first(desk: Desk, clock: FrozenClock) -> None:
+    first = receive(desk, clock, who="old@x.pl")
+    clock.advance(minutes=30)
+    second = receive(desk, clock, who="new@x.pl")
+    clock.advance(hours=3)
+    page = desk.list_queue("breached")
+    assert [t.number for t in page.tickets] == [first, second]
+    assert all(t.sla_state == "breached" for t in page.tickets)
+    assert desk.list_queue("at_risk").total == 2
+
+
+def test_take_next_hands_out_the_most_urgent_unassigned(desk: Desk, clock: FrozenClock) -> None:
+    a = receive(desk, clock, who="a@x.pl")
+    b = receive(desk, clock, who="b@x.pl")
+    desk.set_priority(b, "urgent", reason="outage")
+    got = desk.take_next()
+    assert got is not None and got.number == b and got.assignee == "ann"
+    got2 = desk.acting_as("pavel").take_next()
+    assert got2 is not None and got2.number == a
+    assert desk.acting_as("marta").take_next() is None
+
+
+def test_tags_and_search(desk: Desk, clock: FrozenClock) -> None:
+    ru = receive(
+        desk, clock, who="olga@x.ru", sender_name="Ольга Смирнова", subject="Не работает ТЕЛЕФОНИЯ"
+    )
+    pl = receive(desk, clock, who="jan@x.pl", subject="Faktura VAT za listopad")
+    desk.set_tags(pl, add=["Billing", "#vat"])
+    assert desk.get_ticket(pl).summary.tags == ("billing", "vat")
+    assert [t.number for t in desk.list_queue("open", search="телефония").tickets] == [ru]
+    assert [t.number for t in desk.list_queue("open", search="ольга").tickets] == [ru]
+    assert [t.number for t in desk.list_queue("open", search="vat").tickets] == [pl]
+    assert [t.number for t in desk.list_queue("open", search=f"#{pl}").tickets] == [pl]
+    assert desk.list_queue("open", search="100%_'\"").total == 0
+    with pytest.raises(InvalidInput, match="tag"):
+        desk.set_tags(pl, add=["two words"])
+    desk.set_tags(pl, remove=["vat"])
+    assert desk.get_ticket(pl).summary.tags == ("billing",)
+
+
+def test_roles_and_unknown_agents(desk: Desk, clock: FrozenClock, database: Database) -> None:
+    number = receive(desk, clock)
+    with pytest.raises(NotPermitted, match="no agent named 'ghost'"):
+        desk.acting_as("ghost").take(number)
+    with pytest.raises(NotPermitted, match="who are you"):
+        desk.acting_as(None).take(number)
+    with pytest.raises(NotPermitted, match="may not assign tickets to colleagues"):
+        desk.acting_as("kasia").assign(number, "pavel")
+    with pytest.raises(NotPermitted, match="may not manage agents"):
+        desk.add_agent("zed", "Zed")
+    with pytest.raises(NotFound, match="#999999"):
+        desk.take(999999)
+    assert desk.assign(number, "pavel").assignee == "pavel"
+
+
+def test_first_agent_must_be_a_lead_and_trainee_needs_a_mentor(
+    database: Database, clock: FrozenClock
+) -> None:
+    bare = Desk(database, clock)
+    with pytest.raises(InvalidInput, match="first agent of a new database must be a lead"):
+        bare.add_agent("ann", "Ann", "agent")
+    bare.add_agent("marta", "Marta", "lead")
+    lead = bare.acting_as("marta")
+    with pytest.raises(InvalidInput, match="needs a mentor"):
+        lead.add_agent("kasia", "Kasia", "trainee")
+    with pytest.raises(InvalidInput, match="lower-case letters"):
+        lead.add_agent("Bad Name", "x")
+    with pytest.raises(InvalidInput, match="already an agent"):
+        lead.add_agent("marta", "Marta again", "lead")
+    assert [a.name for a in lead.list_agents()] == ["marta"]
+
+
+def test_team_settings_import_recomputes_and_bad_import_changes_nothing(
+    desk: Desk, clock: FrozenClock
+) -> None:
+    number = receive(desk, clock)
+    before = desk.get_ticket(number).summary.clock("first_response")
+    assert before is not None and before.target_seconds == 3600
+    document = default_document()
+    for policy in document["sla"]["policy"]:
+        if policy["channel"] == "email" and policy["priority"] == "*":
+            policy["first_response"] = "2h"
+    with pytest.raises(NotPermitted):
+        desk.save_team_settings(parse_document(document))
+    recomputed = desk.acting_as("marta").save_team_settings(parse_document(document))
+    assert recomputed == 1
+    after = desk.get_ticket(number).summary.clock("first_response")
+    assert after is not None and after.target_seconds == 7200
+    broken = default_document()
+    broken["sla"]["policy"][0]["first_response"] = "soon"
+    with pytest.raises(TeamSettingsError, match=r"sla.policy\[0\].first_response = 'soon'"):
+        parse_document(broken, "team.toml")
+    assert desk.team_settings().document == parse_document(document).document
+
+
+def test_change_feed_reports_touched_tickets(desk: Desk, clock: FrozenClock) -> None:
+    mark = desk.latest_event_id()
+    number = receive(desk, clock)
+    changes = desk.changes_since(mark)
+    assert number in changes.ticket_numbers and "received" in changes.kinds
+    assert desk.changes_since(changes.high_water).empty
+
+
+def test_ticket_numbers_are_sequential_from_1001(desk: Desk, clock: FrozenClock) -> None:
+    assert [receive(desk, clock, who=f"c{i}@x.pl") for i in range(3)] == [1001, 1002, 1003]
+
+
+def test_read_only_database_refuses_every_write(
+    database_url: str, desk: Desk, clock: FrozenClock
+) -> None:
+    from supportdesk.store.db import open_database
+
+    number = receive(desk, clock)
+    readonly = open_database(database_url, readonly=True)
+    try:
+        viewer = Desk(readonly, clock, agent="marta")
+        assert viewer.get_ticket(number).number == number
+        with pytest.raises(NotPermitted, match="read-only"):
+            viewer.take(number)
+        # The session itself refuses writes, not only the Desk.
+        from sqlalchemy import text
+        from sqlalchemy.exc import DBAPIError
+
+        with pytest.raises(DBAPIError), readonly.read_session() as session, session.begin():
+            session.execute(text("UPDATE ticket SET subject = 'x'"))
+    finally:
+        readonly.dispose()
+    assert desk.get_ticket(number).summary.subject != "x"
+
+
+def test_view_counts(desk: Desk, clock: FrozenClock) -> None:
+    a = receive(desk, clock, who="a@x.pl")
+    receive(desk, clock, who="b@x.pl")
+    desk.take(a)
+    counts = desk.view_counts()
+    assert counts["open"] == 2 and counts["mine"] == 1 and counts["unassigned"] == 1
+
+
+def test_summary_json_shape(desk: Desk, clock: FrozenClock) -> None:
+    number = receive(desk, clock)
+    data = desk.get_ticket(number).to_json()
+    for key in (
+        "number",
+        "subject",
+        "status",
+        "priority",
+        "category",
+        "channel",
+        "customer",
+        "assignee",
+        "created_at",
+        "first_response_at",
+        "tags",
+        "sla",
+        "messages",
+        "notes",
+    ):
+        assert key in data
+    assert data["created_at"].endswith("+00:00")
+    assert data["sla"]["first_response"]["state"] == "ok"
+    assert data["sla"]["first_response"]["due_at"] == (clock.now() + timedelta(hours=1)).isoformat()
+    assert isinstance(desk.get_ticket(number).summary, dto.TicketSummary)
