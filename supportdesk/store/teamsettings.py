@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -134,6 +135,13 @@ class TeamSettings:
     sla: SlaSettings
     categories: dict[str, CategoryDoc]
     document: dict[str, Any]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The team's time zone: that of the calendar named 'default', else the first one."""
+        calendars = self.sla.calendars
+        calendar = calendars.get("default") or next(iter(calendars.values()))
+        return calendar.zone
 
     def category_label(self, category: str) -> str:
         doc = self.categories.get(category)

@@ -1,0 +1,725 @@
+"""The `supportdesk` command: the console, and every console action as a scriptable command.
+
+Global options come before the subcommand: `supportdesk --db team.db --agent ann tickets`.
+Every action prints plain text, or JSON with `--json`. Errors are one or a few sentences on
+stderr and a non-zero exit code — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from supportdesk import __version__
+from supportdesk.clock import SystemClock
+from supportdesk.config import (
+    ConfigError,
+    Settings,
+    default_config_path,
+    load_settings,
+    resolve_config_path,
+)
+from supportdesk.core.plaintext import one_line, strip_controls
+from supportdesk.core.sla import format_duration
+from supportdesk.secrets import SecretError, keyring_status, secret_source, set_secret
+from supportdesk.store import dto
+from supportdesk.store.db import (
+    Database,
+    StoreError,
+    current_revision,
+    ensure_schema,
+    head_revision,
+    open_database,
+    upgrade,
+)
+from supportdesk.store.desk import VIEWS, Desk, DeskError
+from supportdesk.store.teamsettings import TeamSettingsError, load_toml_file, to_toml
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    pass
+
+
+@dataclass
+class Context:
+    """What a command needs: settings, and a Desk opened on first use."""
+
+    args: argparse.Namespace
+    settings: Settings
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    _database: Database | None = None
+
+    def database_target(self) -> str:
+        return self.settings.database_url or str(self.settings.data_dir / "supportdesk.db")
+
+    def database(self, *, readonly: bool = False) -> Database:
+        if self._database is None:
+            target = self.database_target()
+            self._database = open_database(target, readonly=readonly)
+            # A personal SQLite file follows the program's version by itself; a shared
+            # PostgreSQL database is upgraded on purpose by whoever runs it.
+            ensure_schema(self._database, auto_upgrade=self._database.is_sqlite)
+        return self._database
+
+    def desk(self, *, readonly: bool = False) -> Desk:
+        return Desk(self.database(readonly=readonly), SystemClock(), agent=self.settings.agent)
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.dispose()
+
+    def print(self, text: str = "") -> None:
+        print(text, file=self.out)
+
+    def json(self, value: Any) -> None:
+        json.dump(value, self.out, ensure_ascii=False, indent=2)
+        self.out.write("\n")
+
+
+# -- formatting -----------------------------------------------------------------------------
+
+STATE_MARK = {"breached": "!!", "warning": "! ", "ok": "  ", "paused": "||", "met": "ok"}
+
+
+def _age(moment: datetime, now: datetime) -> str:
+    return format_duration((now - moment).total_seconds())
+
+
+def _sla_cell(ticket: dto.TicketSummary) -> str:
+    if ticket.sla_state is None:
+        return "-"
+    running = [c for c in ticket.clocks if c.state in ("ok", "warning", "breached")]
+    if ticket.sla_state == "paused" or not running:
+        return "paused" if ticket.sla_state == "paused" else ticket.sla_state
+    clock = min(running, key=lambda c: c.left_seconds)
+    sign = "-" if clock.left_seconds < 0 else ""
+    return f"{STATE_MARK.get(clock.state, '')}{sign}{format_duration(clock.left_seconds)}"
+
+
+def _fit(text: str, width: int) -> str:
+    text = one_line(text, 500)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def format_queue(page: dto.QueuePage, now: datetime) -> str:
+    header = (
+        f"{'SLA':<10} {'PRI':<6} {'#':>6}  {'CUSTOMER':<22} {'SUBJECT':<40} {'CH':<8} "
+        f"{'ASSIGNEE':<10} AGE"
+    )
+    lines = [header]
+    for t in page.tickets:
+        lines.append(
+            f"{_sla_cell(t):<10} {t.priority:<6} {t.number:>6}  {_fit(t.customer.name, 22):<22} "
+            f"{_fit(t.subject, 40):<40} {t.channel:<8} {(t.assignee or '-'):<10} "
+            f"{_age(t.created_at, now)}"
+        )
+    shown = len(page.tickets)
+    lines.append(
+        f"{VIEWS[page.view]}: {shown} of {page.total} shown"
+        + (f" (from {page.offset + 1})" if page.offset else "")
+    )
+    return "\n".join(lines)
+
+
+def format_ticket(detail: dto.TicketDetail, zone: ZoneInfo) -> str:
+    """The whole ticket as plain text, times in the team's time zone."""
+
+    def local(moment: datetime) -> str:
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    t = detail.summary
+    who = t.customer
+    ids = ", ".join([*who.emails, *(f"telegram {i}" for i in who.telegram_ids)])
+    lines = [
+        f"#{t.number}  {one_line(t.subject, 300)}",
+        f"status {t.status} · priority {t.priority}"
+        + (f" ({one_line(t.urgent_reason)})" if t.urgent_reason else "")
+        + f" · {t.category} · {t.channel} · assignee {t.assignee or '-'} · version {t.version}",
+        f"customer {one_line(who.name)}"
+        + (f" <{ids}>" if ids else "")
+        + (f" · {one_line(who.company)}" if who.company else ""),
+    ]
+    if t.tags:
+        lines.append("tags " + " ".join(t.tags))
+    if detail.follow_up_of:
+        lines.append(f"follow-up of #{detail.follow_up_of}")
+    for clock in t.clocks:
+        lines.append("")
+        lines.extend("  " + line for line in clock.explanation.splitlines())
+    items: list[tuple[datetime, int, str]] = []
+    for m in detail.messages:
+        if m.direction == "in":
+            sender = one_line(m.sender_name or m.sender_address or "?")
+            head = f"── {local(m.created_at)}  {sender} wrote"
+        else:
+            head = (
+                f"── {local(m.created_at)}  {m.agent or m.sender_name} replied [{m.delivery_state}]"
+            )
+        if m.automatic:
+            head += " (automatic)"
+        body = strip_controls(m.text).rstrip()
+        items.append((m.created_at, 0, head + "\n" + body))
+    for n in detail.notes:
+        head = f"── {local(n.created_at)}  NOTE by {n.author}" + (
+            " (where I stopped)" if n.kind == "handover" else ""
+        )
+        items.append((n.created_at, 1, head + "\n" + strip_controls(n.body).rstrip()))
+    for _at, _order, text in sorted(items, key=lambda item: (item[0], item[1])):
+        lines.append("")
+        lines.append(text)
+    if detail.rating:
+        lines.append("")
+        lines.append(
+            f"rating {detail.rating.score}/5"
+            + (f": {one_line(detail.rating.comment)}" if detail.rating.comment else "")
+        )
+    if detail.customer_tickets:
+        lines.append("")
+        lines.append(
+            "earlier tickets of this customer: "
+            + ", ".join(f"#{b.number} ({b.status})" for b in detail.customer_tickets[:10])
+        )
+    return "\n".join(lines)
+
+
+# -- commands -------------------------------------------------------------------------------
+
+
+def cmd_console(ctx: Context) -> int:
+    ctx.print(
+        "The supportdesk console is not built yet. Meanwhile every action works from the "
+        "command line:\n  supportdesk demo --no-ui      a demo database\n"
+        "  supportdesk tickets           the queue\n  supportdesk ticket show N     one ticket\n"
+        "  supportdesk --help            everything else"
+    )
+    return EXIT_OK
+
+
+def cmd_demo(ctx: Context) -> int:
+    from supportdesk.store.demo import build_demo, default_demo_path, has_data
+
+    path = Path(ctx.args.demo_db) if ctx.args.demo_db else default_demo_path(ctx.settings.data_dir)
+    if ctx.args.fresh and path.exists():
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    ctx.settings = ctx.settings.model_copy(
+        update={"database_url": str(path), "agent": ctx.settings.agent or "ann"}
+    )
+    database = ctx.database()
+    if has_data(database):
+        ctx.print(f"Using the existing demo database {path} (--fresh makes a new one).")
+    else:
+
+        def progress(message: str) -> None:
+            print(f"demo: {message}", file=sys.stderr)
+
+        stats = build_demo(
+            database,
+            now=SystemClock().now(),
+            scale=ctx.args.scale,
+            seed=ctx.args.seed,
+            progress=progress,
+        )
+        for problem in stats.template_errors:
+            print(f"demo: skipped {problem}", file=sys.stderr)
+        statuses = ", ".join(
+            f"{count} {status}" for status, count in sorted(stats.by_status.items())
+        )
+        ctx.print(
+            f"Demo database {path}: {stats.tickets} tickets ({statuses}), {stats.customers} "
+            f"customers, {stats.messages} messages, {stats.notes} notes, {stats.ratings} ratings, "
+            f"{stats.templates} templates, {stats.articles} articles."
+        )
+    ctx.print(f"Try: supportdesk --db {path} --agent ann tickets")
+    if ctx.args.no_ui:
+        return EXIT_OK
+    return cmd_console(ctx)
+
+
+def cmd_init(ctx: Context) -> int:
+    database = open_database(ctx.database_target())
+    ctx._database = database
+    before, after = upgrade(database)
+    if before == after:
+        ctx.print(f"Database {database.description} is up to date (schema {after}).")
+    else:
+        ctx.print(f"Database {database.description} migrated: {before or 'empty'} -> {after}.")
+    config = resolve_config_path(Path(ctx.args.config) if ctx.args.config else None)
+    if not config.exists():
+        ctx.print(
+            f"No config file yet; `supportdesk config example > {config}` writes a commented one."
+        )
+    if ctx.args.lead:
+        desk = Desk(database, SystemClock(), agent=ctx.settings.agent)
+        agent = desk.add_agent(ctx.args.lead, ctx.args.display_name or ctx.args.lead, "lead")
+        ctx.print(f"Added lead {agent.name} ({agent.display_name}).")
+    return EXIT_OK
+
+
+def cmd_db(ctx: Context) -> int:
+    database = open_database(ctx.database_target())
+    ctx._database = database
+    if ctx.args.db_command == "upgrade":
+        before, after = upgrade(database)
+        ctx.print(
+            f"Database {database.description}: "
+            + ("already up to date." if before == after else f"{before or 'empty'} -> {after}.")
+        )
+    else:
+        current = current_revision(database)
+        head = head_revision()
+        state = "up to date" if current == head else f"needs upgrade to {head}"
+        ctx.print(f"Database {database.description}: schema {current or 'none'} ({state}).")
+    return EXIT_OK
+
+
+def cmd_agents(ctx: Context) -> int:
+    desk = ctx.desk()
+    if ctx.args.agents_command == "add":
+        agent = desk.add_agent(
+            ctx.args.name,
+            ctx.args.display_name or ctx.args.name,
+            ctx.args.role,
+            mentor=ctx.args.mentor,
+            email=ctx.args.email,
+            language=ctx.args.language,
+        )
+        if ctx.args.json:
+            ctx.json(agent.to_json())
+        else:
+            ctx.print(f"Added {agent.role} {agent.name} ({agent.display_name}).")
+        return EXIT_OK
+    agents = desk.list_agents()
+    if ctx.args.json:
+        ctx.json([a.to_json() for a in agents])
+        return EXIT_OK
+    ctx.print(f"{'NAME':<12} {'ROLE':<8} {'MENTOR':<10} DISPLAY NAME")
+    for a in agents:
+        ctx.print(
+            f"{a.name:<12} {a.role:<8} {(a.mentor or '-'):<10} {a.display_name}"
+            + ("" if a.active else " (inactive)")
+        )
+    return EXIT_OK
+
+
+def cmd_tickets(ctx: Context) -> int:
+    desk = ctx.desk()
+    view = ctx.args.view or ("all" if ctx.args.status else "open")
+    page = desk.list_queue(
+        view,
+        search=ctx.args.search,
+        statuses=ctx.args.status,
+        limit=ctx.args.limit,
+        offset=ctx.args.offset,
+    )
+    if ctx.args.json:
+        ctx.json([t.to_json() for t in page.tickets])
+    else:
+        ctx.print(format_queue(page, desk.clock.now()))
+    return EXIT_OK
+
+
+def _text_argument(value: str) -> str:
+    if value == "-":
+        return sys.stdin.read()
+    return value
+
+
+def cmd_ticket(ctx: Context) -> int:
+    desk = ctx.desk()
+    action = ctx.args.ticket_command
+    version = getattr(ctx.args, "version", None)
+    result: Any
+    if action == "show":
+        detail = desk.get_ticket(ctx.args.number)
+        if ctx.args.json:
+            ctx.json(detail.to_json())
+        else:
+            ctx.print(format_ticket(detail, desk.team_settings().zone))
+        return EXIT_OK
+    if action == "take":
+        result = desk.take(ctx.args.number, expected_version=version)
+        message = f"#{result.number} is yours."
+    elif action == "take-next":
+        result = desk.take_next()
+        if result is None:
+            ctx.json(None) if ctx.args.json else ctx.print(
+                "Nothing to take: no unassigned ticket waits."
+            )
+            return EXIT_OK
+        message = f"#{result.number} is yours: {one_line(result.subject)}"
+    elif action == "assign":
+        target = None if ctx.args.agent in ("-", "none", "nobody") else ctx.args.agent
+        result = desk.assign(ctx.args.number, target, expected_version=version)
+        message = f"#{result.number} assigned to {result.assignee or 'nobody'}."
+    elif action == "status":
+        result = desk.set_status(
+            ctx.args.number, ctx.args.status, reason=ctx.args.reason, expected_version=version
+        )
+        message = f"#{result.number} is {result.status}."
+    elif action == "priority":
+        result = desk.set_priority(
+            ctx.args.number, ctx.args.priority, reason=ctx.args.reason, expected_version=version
+        )
+        message = f"#{result.number} priority {result.priority}."
+    elif action == "category":
+        result = desk.set_category(ctx.args.number, ctx.args.category, expected_version=version)
+        message = f"#{result.number} category {result.category}."
+    elif action == "tag":
+        result = desk.set_tags(
+            ctx.args.number,
+            add=ctx.args.add or (),
+            remove=ctx.args.remove or (),
+            expected_version=version,
+        )
+        message = f"#{result.number} tags: {' '.join(result.tags) or '(none)'}."
+    elif action == "note":
+        result = desk.add_note(
+            ctx.args.number,
+            _text_argument(ctx.args.text),
+            kind="handover" if ctx.args.handover else "note",
+        )
+        message = "Note added." + (
+            f" Mentioned: {', '.join(result.mentions)}." if result.mentions else ""
+        )
+    elif action == "reply":
+        result = desk.queue_reply(
+            ctx.args.number,
+            _text_argument(ctx.args.text),
+            status_after=ctx.args.status,
+            expected_version=version,
+        )
+        message = (
+            "Reply sent to your mentor for review."
+            if result.delivery_state == "awaiting_review"
+            else "Reply queued for sending."
+        )
+    else:  # pragma: no cover - argparse only lets known actions through
+        raise UsageError(f"unknown ticket action {action}")
+    if ctx.args.json:
+        ctx.json(result.to_json())
+    else:
+        ctx.print(message)
+    return EXIT_OK
+
+
+def cmd_settings(ctx: Context) -> int:
+    desk = ctx.desk()
+    if ctx.args.settings_command == "export":
+        text = to_toml(desk.team_settings().document)
+        if ctx.args.file == "-":
+            ctx.out.write(text)
+        else:
+            Path(ctx.args.file).write_text(text, encoding="utf-8")
+            ctx.print(f"Team settings written to {ctx.args.file}.")
+        return EXIT_OK
+    settings = load_toml_file(Path(ctx.args.file))
+    count = desk.save_team_settings(settings)
+    ctx.print(
+        f"Team settings imported from {ctx.args.file}; SLA recomputed for {count} open tickets."
+    )
+    return EXIT_OK
+
+
+def cmd_secrets(ctx: Context) -> int:
+    name = ctx.args.name
+    if ctx.args.secrets_command == "set":
+        value = getpass.getpass(f"Value for secret {name!r} (not shown): ")
+        if not value:
+            raise UsageError("nothing entered; the secret was not changed")
+        set_secret(name, value)
+        ctx.print(f"Secret {name!r} stored in the system keyring.")
+        return EXIT_OK
+    source = secret_source(name)
+    ctx.print(f"Secret {name!r}: " + (f"found ({source})." if source else "not set."))
+    return EXIT_OK if source else EXIT_REFUSED
+
+
+def cmd_config(ctx: Context) -> int:
+    from supportdesk.config import settings_template
+
+    ctx.out.write(settings_template())
+    return EXIT_OK
+
+
+def cmd_doctor(ctx: Context) -> int:
+    problems = 0
+
+    def check(ok: bool, text: str, fix: str = "") -> None:
+        nonlocal problems
+        problems += 0 if ok else 1
+        ctx.print(
+            ("  ok    " if ok else "  FAIL  ")
+            + text
+            + ("" if ok or not fix else f"\n        fix: {fix}")
+        )
+
+    config_path = resolve_config_path(Path(ctx.args.config) if ctx.args.config else None)
+    ctx.print("supportdesk doctor")
+    check(
+        True,
+        f"config {config_path}"
+        + ("" if config_path.exists() else " (not present; defaults in use)"),
+    )
+    try:
+        database = ctx.database()
+        desk = ctx.desk()
+        counts = desk.view_counts() if ctx.settings.agent else {}
+        check(
+            True,
+            f"database {database.description} "
+            f"(schema {current_revision(database)}, {database.dialect})",
+        )
+        if counts:
+            check(
+                True, f"queue: {counts.get('open', 0)} open, {counts.get('breached', 0)} breached"
+            )
+    except (StoreError, DeskError) as exc:
+        check(False, f"database: {exc}", "check --db / SUPPORTDESK_DATABASE_URL")
+        desk = None
+    if ctx.settings.agent and desk is not None:
+        me = desk.whoami()
+        check(
+            me is not None,
+            f"agent {ctx.settings.agent!r}"
+            + (f" ({me.role})" if me else " is not in this database"),
+            f'a lead runs: supportdesk agents add {ctx.settings.agent} --display-name "…"',
+        )
+    elif not ctx.settings.agent:
+        check(
+            False,
+            "no agent name set",
+            'set agent = "NAME" in the config file, SUPPORTDESK_AGENT or --agent',
+        )
+    usable, description = keyring_status()
+    ctx.print(f"  {'ok  ' if usable else 'note'}  system keyring: {description}")
+    for account in ctx.settings.email:
+        source = secret_source(account.password_secret)
+        check(
+            source is not None,
+            f"email {account.name}: password secret {account.password_secret!r}"
+            + (f" from {source}" if source else " is not set"),
+            f"supportdesk secrets set {account.password_secret}",
+        )
+    for bot in ctx.settings.telegram:
+        source = secret_source(bot.token_secret)
+        check(
+            source is not None,
+            f"telegram {bot.name}: token secret {bot.token_secret!r}"
+            + (f" from {source}" if source else " is not set"),
+            f"supportdesk secrets set {bot.token_secret}",
+        )
+    ctx.print("All good." if not problems else f"{problems} problem(s) found.")
+    return EXIT_OK if not problems else EXIT_REFUSED
+
+
+# -- parser ---------------------------------------------------------------------------------
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="supportdesk",
+        description="A terminal help desk: email and Telegram in one queue with live SLA timers.",
+    )
+    parser.add_argument(
+        "--db",
+        help="a SQLite file path or a postgresql+psycopg:// URL (env SUPPORTDESK_DATABASE_URL)",
+    )
+    parser.add_argument(
+        "--config", help=f"config file (env SUPPORTDESK_CONFIG; default: {default_config_path()})"
+    )
+    parser.add_argument("--agent", help="who you are: your agent name (env SUPPORTDESK_AGENT)")
+    parser.add_argument("--version", action="version", version=f"supportdesk {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(
+        name: str, handler: Callable[[Context], int], help_text: str
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    demo = add("demo", cmd_demo, "create or reuse a demo database and open the console")
+    demo.add_argument(
+        "--db",
+        dest="demo_db",
+        metavar="PATH",
+        help="demo database file (default: demo.db in the data folder)",
+    )
+    demo.add_argument(
+        "--scale", type=_positive, default=320, help="number of tickets (default 320)"
+    )
+    demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    demo.add_argument("--fresh", action="store_true", help="delete an existing demo database first")
+    demo.add_argument("--no-ui", action="store_true", help="only create the database")
+
+    init = add(
+        "init", cmd_init, "create or upgrade the database (and optionally add the first lead)"
+    )
+    init.add_argument("--lead", metavar="NAME", help="add this agent as the team's first lead")
+    init.add_argument("--display-name", help="the lead's display name")
+
+    db = add("db", cmd_db, "database schema: upgrade or show the current version")
+    db.add_argument("db_command", choices=["upgrade", "current"])
+
+    add("doctor", cmd_doctor, "check config, database, secrets and channels; say what to fix")
+
+    agents = add("agents", cmd_agents, "list or add agents")
+    agents_sub = agents.add_subparsers(dest="agents_command", required=True)
+    agents_list = agents_sub.add_parser("list", help="list agents")
+    agents_list.add_argument("--json", action="store_true")
+    agents_add = agents_sub.add_parser(
+        "add", help="add an agent (leads only; the first agent must be a lead)"
+    )
+    agents_add.add_argument("name", help="login name: lower-case letters, digits, . _ -")
+    agents_add.add_argument("--display-name")
+    agents_add.add_argument("--role", default="agent", choices=["agent", "trainee", "lead"])
+    agents_add.add_argument("--mentor", help="mentor's agent name (required for trainees)")
+    agents_add.add_argument("--email")
+    agents_add.add_argument("--language", default="en")
+    agents_add.add_argument("--json", action="store_true")
+
+    tickets = add("tickets", cmd_tickets, "the queue in ranking order")
+    tickets.add_argument("--view", choices=list(VIEWS), help="which queue (default open)")
+    tickets.add_argument("--status", action="append", help="only these statuses (repeatable)")
+    tickets.add_argument("--search", help="filter by subject, customer, number or tag")
+    tickets.add_argument("--limit", type=_positive, default=50)
+    tickets.add_argument("--offset", type=int, default=0)
+    tickets.add_argument("--json", action="store_true")
+
+    ticket = add("ticket", cmd_ticket, "show or change one ticket")
+    ticket_sub = ticket.add_subparsers(dest="ticket_command", required=True)
+
+    def ticket_action(
+        name: str, help_text: str, *, versioned: bool = True
+    ) -> argparse.ArgumentParser:
+        sub = ticket_sub.add_parser(name, help=help_text, description=help_text)
+        if name != "take-next":
+            sub.add_argument("number", type=int, help="ticket number")
+        if versioned:
+            sub.add_argument(
+                "--version", type=int, help="refuse if the ticket changed since this version"
+            )
+        sub.add_argument("--json", action="store_true")
+        return sub
+
+    ticket_action("show", "the conversation, notes and SLA clocks", versioned=False)
+    ticket_action("take", "assign the ticket to yourself")
+    ticket_action("take-next", "take the most urgent unassigned ticket", versioned=False)
+    assign = ticket_action("assign", "assign to a colleague ('none' to unassign)")
+    assign.add_argument("agent")
+    status = ticket_action("status", "set the status")
+    status.add_argument("status", choices=["open", "pending", "on_hold", "solved", "closed"])
+    status.add_argument("--reason", help="why (required to close a ticket that is not solved)")
+    priority = ticket_action("priority", "set the priority")
+    priority.add_argument("priority", choices=["urgent", "high", "normal", "low"])
+    priority.add_argument("--reason", help="why it is urgent (required for urgent)")
+    category = ticket_action("category", "set the category")
+    category.add_argument(
+        "category", choices=["blocking", "question", "onboarding", "feature_request"]
+    )
+    tag = ticket_action("tag", "add or remove tags")
+    tag.add_argument("--add", action="append", metavar="TAG")
+    tag.add_argument("--remove", action="append", metavar="TAG")
+    note = ticket_action(
+        "note", "add an internal note (@name mentions a colleague)", versioned=False
+    )
+    note.add_argument("text", help="the note, or - to read it from standard input")
+    note.add_argument(
+        "--handover", action="store_true", help="a 'where I stopped' note for a colleague"
+    )
+    reply = ticket_action("reply", "queue a reply to the customer")
+    reply.add_argument("text", help="the reply, or - to read it from standard input")
+    reply.add_argument(
+        "--status", choices=["open", "pending", "on_hold", "solved"], help="status after the reply"
+    )
+
+    settings = add("settings", cmd_settings, "team settings (SLA, calendars, categories) as TOML")
+    settings_sub = settings.add_subparsers(dest="settings_command", required=True)
+    settings_sub.add_parser("export", help="write the team settings").add_argument(
+        "file", help="file, or - for standard output"
+    )
+    settings_sub.add_parser(
+        "import", help="validate and load team settings (leads only)"
+    ).add_argument("file")
+
+    secrets = add(
+        "secrets", cmd_secrets, "store or check a secret (mail password, bot token) by name"
+    )
+    secrets_sub = secrets.add_subparsers(dest="secrets_command", required=True)
+    secrets_sub.add_parser(
+        "set", help="store in the system keyring (asks without echo)"
+    ).add_argument("name")
+    secrets_sub.add_parser("check", help="say where a secret would be read from").add_argument(
+        "name"
+    )
+
+    config = add("config", cmd_config, "configuration help")
+    config.add_argument(
+        "config_command", choices=["example"], help="print a commented example config file"
+    )
+    return parser
+
+
+def run(
+    argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    err = err or sys.stderr
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    overrides = {
+        key: value for key, value in (("database_url", args.db), ("agent", args.agent)) if value
+    }
+    ctx: Context | None = None
+    try:
+        settings = load_settings(Path(args.config) if args.config else None, overrides=overrides)
+        ctx = Context(args, settings, out or sys.stdout)
+        handler: Callable[[Context], int] = getattr(args, "handler", cmd_console)
+        return handler(ctx)
+    except (ConfigError, UsageError, TeamSettingsError) as exc:
+        print(f"supportdesk: {exc}", file=err)
+        return EXIT_USAGE
+    except (DeskError, StoreError, SecretError) as exc:
+        print(f"supportdesk: {exc}", file=err)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print("supportdesk: interrupted", file=err)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except OSError as exc:
+        print(
+            f"supportdesk: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""),
+            file=err,
+        )
+        return EXIT_REFUSED
+    finally:
+        if ctx is not None:
+            ctx.close()
+
+
+def main() -> None:
+    sys.exit(run())
+
+
+if __name__ == "__main__":
+    main()

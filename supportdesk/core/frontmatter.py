@@ -1,0 +1,36 @@
+"""Markdown files with a YAML front matter block, as templates and KB articles are written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+
+class FrontMatterError(ValueError):
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
+    """(metadata, body, line number where the body starts). The block is fenced by '---' lines."""
+    text = text.removeprefix("\ufeff")
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        raise FrontMatterError("no front matter: the file must start with a '---' line", 1)
+    for index in range(1, len(lines)):
+        if lines[index].strip() == "---":
+            block = "".join(lines[1:index])
+            try:
+                meta = yaml.safe_load(block) or {}
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                line = mark.line + 2 if mark is not None else None
+                problem = getattr(exc, "problem", None) or str(exc)
+                raise FrontMatterError(f"front matter is not valid YAML: {problem}", line) from None
+            if not isinstance(meta, dict):
+                raise FrontMatterError("front matter must be a mapping of keys to values", 2)
+            body = "".join(lines[index + 1 :])
+            return meta, body.strip("\n") + "\n", index + 2
+    raise FrontMatterError("front matter is not closed: add a '---' line after it", 1)

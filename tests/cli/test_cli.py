@@ -1,0 +1,260 @@
+"""The scriptable CLI, run as a user would: arguments in, text or JSON and an exit code out."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from supportdesk.__main__ import run
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for key in list(os.environ):
+        if (
+            key.startswith("SUPPORTDESK_")
+            and key != "SUPPORTDESK_REQUIRE_SERVERS"
+            and not key.startswith("SUPPORTDESK_TEST_")
+        ):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
+
+
+class Result:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    def json(self) -> object:
+        return json.loads(self.out)
+
+
+def sd(
+    *args: str, stdin: str | None = None, monkeypatch: pytest.MonkeyPatch | None = None
+) -> Result:
+    out, err = io.StringIO(), io.StringIO()
+    if stdin is not None:
+        assert monkeypatch is not None
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = run(list(args), out=out, err=err)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def team(database_url: str) -> str:
+    """A migrated database with lead marta and agent ann, and one email ticket from Jan."""
+    assert (
+        sd(
+            "--db",
+            database_url,
+            "agents",
+            "add",
+            "marta",
+            "--display-name",
+            "Marta Kowalska",
+            "--role",
+            "lead",
+        ).code
+        == 0
+    )
+    assert (
+        sd(
+            "--db",
+            database_url,
+            "--agent",
+            "marta",
+            "agents",
+            "add",
+            "ann",
+            "--display-name",
+            "Ann Novak",
+        ).code
+        == 0
+    )
+    from datetime import UTC, datetime
+
+    from supportdesk.clock import FrozenClock
+    from supportdesk.store.db import open_database
+    from supportdesk.store.desk import Desk
+
+    database = open_database(database_url)
+    try:
+        Desk(database, FrozenClock(datetime.now(UTC))).receive(
+            channel="email",
+            account="support",
+            identity_kind="email",
+            identity_value="jan@firma.pl",
+            sender_name="Jan Kowalski",
+            subject="Faktura [b]VAT[/b] \x1b[31m",
+            text="Proszę o fakturę.",
+            at=datetime.now(UTC),
+        )
+    finally:
+        database.dispose()
+    return database_url
+
+
+def test_no_command_explains_the_console_is_coming() -> None:
+    result = sd()
+    assert result.code == 0 and "console is not built yet" in result.out
+
+
+def test_first_agent_must_be_lead_then_lead_manages(database_url: str) -> None:
+    refused = sd("--db", database_url, "agents", "add", "ann", "--display-name", "Ann")
+    assert refused.code == 1 and "first agent of a new database must be a lead" in refused.err
+    assert "Traceback" not in refused.err
+    assert sd("--db", database_url, "agents", "add", "marta", "--role", "lead").code == 0
+    anon = sd("--db", database_url, "agents", "add", "ann")
+    assert anon.code == 1 and "who are you?" in anon.err
+    added = sd(
+        "--db",
+        database_url,
+        "--agent",
+        "marta",
+        "agents",
+        "add",
+        "kasia",
+        "--role",
+        "trainee",
+        "--mentor",
+        "marta",
+        "--display-name",
+        "Kasia Z",
+        "--json",
+    )
+    assert added.code == 0 and added.json()["mentor"] == "marta"
+    listed = sd("--db", database_url, "agents", "list", "--json").json()
+    assert [a["name"] for a in listed] == ["kasia", "marta"]  # type: ignore[index]
+
+
+def test_ticket_actions_through_the_cli(team: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    queue = sd("--db", team, "--agent", "ann", "tickets", "--json").json()
+    assert isinstance(queue, list) and len(queue) == 1
+    number = str(queue[0]["number"])
+    assert queue[0]["sla"]["first_response"]["state"] in ("ok", "warning", "breached", "paused")
+    assert sd("--db", team, "--agent", "ann", "ticket", "take", number).code == 0
+    urgent = sd("--db", team, "--agent", "ann", "ticket", "priority", number, "urgent")
+    assert urgent.code == 1 and "urgent needs a stated reason" in urgent.err
+    assert (
+        sd(
+            "--db",
+            team,
+            "--agent",
+            "ann",
+            "ticket",
+            "priority",
+            number,
+            "urgent",
+            "--reason",
+            "no invoices at all",
+        ).code
+        == 0
+    )
+    assert sd("--db", team, "--agent", "ann", "ticket", "tag", number, "--add", "billing").code == 0
+    note = sd(
+        "--db",
+        team,
+        "--agent",
+        "ann",
+        "ticket",
+        "note",
+        number,
+        "@marta czy możemy wystawić korektę?",
+    )
+    assert note.code == 0 and "Mentioned: marta" in note.out
+    reply = sd(
+        "--db",
+        team,
+        "--agent",
+        "ann",
+        "ticket",
+        "reply",
+        number,
+        "-",
+        "--status",
+        "pending",
+        stdin="Dzień dobry,\nfaktura jest w załączniku.\n",
+        monkeypatch=monkeypatch,
+    )
+    assert reply.code == 0 and "queued" in reply.out
+    shown = sd("--db", team, "--agent", "marta", "ticket", "show", number, "--json").json()
+    assert isinstance(shown, dict)
+    assert (
+        shown["status"] == "pending"
+        and shown["priority"] == "urgent"
+        and shown["tags"] == ["billing"]
+    )
+    assert shown["messages"][-1]["text"].startswith("Dzień dobry,\nfaktura")
+    assert shown["notes"][0]["mentions"] == ["marta"]
+    assert sd("--db", team, "--agent", "marta", "tickets", "--view", "mentions", "--json").json()[
+        0
+    ]["number"] == int(number)  # type: ignore[index]
+    text = sd("--db", team, "--agent", "ann", "ticket", "show", number)
+    # Customer text is printed as plain text with terminal controls removed.
+    assert "Faktura [b]VAT[/b]" in text.out and "\x1b" not in text.out
+    stale = sd(
+        "--db", team, "--agent", "ann", "ticket", "status", number, "solved", "--version", "1"
+    )
+    assert stale.code == 1 and "changed since you opened it" in stale.err
+
+
+def test_settings_export_edit_import_and_rejection(team: str, tmp_path: Path) -> None:
+    path = tmp_path / "team.toml"
+    assert sd("--db", team, "settings", "export", str(path)).code == 0
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("warning_share = 0.25", "warning_share = 0.5"), encoding="utf-8")
+    refused = sd("--db", team, "--agent", "ann", "settings", "import", str(path))
+    assert refused.code == 1 and "may not change team settings" in refused.err
+    assert sd("--db", team, "--agent", "marta", "settings", "import", str(path)).code == 0
+    exported = sd("--db", team, "settings", "export", "-").out
+    assert "warning_share = 0.5" in exported
+    path.write_text(
+        text.replace('first_response = "1h"', 'first_response = "an hour"', 1), encoding="utf-8"
+    )
+    bad = sd("--db", team, "--agent", "marta", "settings", "import", str(path))
+    assert bad.code == 2 and "first_response = 'an hour'" in bad.err and str(path) in bad.err
+    assert "warning_share = 0.5" in sd("--db", team, "settings", "export", "-").out
+
+
+def test_bad_database_locations_are_explained(tmp_path: Path) -> None:
+    folder = sd("--db", str(tmp_path), "tickets")
+    assert folder.code == 1 and "is a folder" in folder.err and "Traceback" not in folder.err
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not a database at all" * 200)
+    broken = sd("--db", str(garbage), "tickets")
+    assert broken.code == 1 and "not a database" in broken.err
+    down = sd("--db", "postgresql+psycopg://nobody@127.0.0.1:1/x", "tickets")
+    assert down.code == 1 and "is the PostgreSQL server running" in down.err
+
+
+def test_bad_config_file_is_one_clear_message(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('database_url = "x.db"\ntheme = \n', encoding="utf-8")
+    result = sd("--config", str(config), "tickets")
+    assert result.code == 2 and str(config) in result.err and "Traceback" not in result.err
+
+
+def test_unknown_view_and_status_are_refused_by_argparse(team: str) -> None:
+    with pytest.raises(SystemExit) as info:
+        sd("--db", team, "tickets", "--view", "everything")
+    assert info.value.code == 2
+
+
+def test_installed_command_runs_in_a_real_process(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORTDESK_")}
+    env["XDG_CONFIG_HOME"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "supportdesk", "--db", str(tmp_path / "x.db"), "db", "upgrade"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "-> 0001" in result.stdout
