@@ -40,6 +40,7 @@ from supportdesk.store.db import (
     open_database,
     upgrade,
 )
+from supportdesk.store.demo import DEFAULT_SCALE, DEFAULT_SEED
 from supportdesk.store.desk import VIEWS, Desk, DeskError
 from supportdesk.store.teamsettings import TeamSettingsError, load_toml_file, to_toml
 
@@ -566,9 +567,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="demo database file (default: demo.db in the data folder)",
     )
     demo.add_argument(
-        "--scale", type=_positive, default=320, help="number of tickets (default 320)"
+        "--scale",
+        type=_positive,
+        default=DEFAULT_SCALE,
+        help=f"number of tickets (default {DEFAULT_SCALE})",
     )
-    demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    demo.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
     demo.add_argument("--fresh", action="store_true", help="delete an existing demo database first")
     demo.add_argument("--no-ui", action="store_true", help="only create the database")
 

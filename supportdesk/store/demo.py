@@ -1,0 +1,868 @@
+"""A realistic, deterministic demo database: Telvio's support team, two weeks of work.
+
+The demo company sells cloud telephony, call tracking and a course builder; its customers write
+in English, Polish and Russian by email and Telegram. Each ticket's conversation is simulated
+forward from its arrival (replies in business time, customers answering, solving, closing) and
+cut at "now", so the queue holds a natural mix of new, open, pending, solved and closed tickets,
+some at risk and some breached. The same seed and the same "now" give the same database.
+
+Rows are written with bulk inserts and explicit ids: `--scale 100000` takes well under a
+minute. SLA columns are computed by the same code the Desk uses (`slastore`).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from supportdesk.core.enums import Category, Channel, DeliveryState, Direction, Priority, Status
+from supportdesk.core.frontmatter import FrontMatterError, split_front_matter
+from supportdesk.core.sla import BusinessCalendar, compute_clocks
+from supportdesk.resources import demo_kb_dir, shipped_templates_dir
+from supportdesk.store import demo_scenarios as content
+from supportdesk.store.db import Database
+from supportdesk.store.models import (
+    Agent,
+    Counter,
+    Customer,
+    Event,
+    Identity,
+    KbArticle,
+    Message,
+    Note,
+    NoteMention,
+    OutboxItem,
+    Rating,
+    Template,
+    Ticket,
+    TicketTag,
+)
+from supportdesk.store.slastore import apply_clocks, build_history
+from supportdesk.store.teamsettings import default_settings
+
+DEFAULT_SCALE = 360
+DEFAULT_SEED = 7
+FIRST_NUMBER = 1001
+
+# (name, display name, role, languages they answer, mentor)
+AGENTS: tuple[tuple[str, str, str, tuple[str, ...], str | None], ...] = (
+    ("marta", "Marta Kowalska", "lead", ("pl", "en"), None),
+    ("ann", "Ann Novak", "agent", ("en", "pl"), None),
+    ("tomasz", "Tomasz Wiśniewski", "agent", ("pl", "en"), None),
+    ("pavel", "Павел Смирнов", "agent", ("ru", "en"), None),
+    ("olena", "Олена Коваль", "agent", ("ru", "en"), None),
+    ("kasia", "Kasia Zielińska", "trainee", ("pl", "en"), "marta"),
+)
+AGENT_LANGUAGE = {
+    "marta": "pl",
+    "ann": "en",
+    "tomasz": "pl",
+    "pavel": "ru",
+    "olena": "ru",
+    "kasia": "pl",
+}
+
+_TRANSLIT = str.maketrans(
+    {
+        "а": "a",
+        "б": "b",
+        "в": "v",
+        "г": "g",
+        "д": "d",
+        "е": "e",
+        "ё": "e",
+        "ж": "zh",
+        "з": "z",
+        "и": "i",
+        "й": "y",
+        "к": "k",
+        "л": "l",
+        "м": "m",
+        "н": "n",
+        "о": "o",
+        "п": "p",
+        "р": "r",
+        "с": "s",
+        "т": "t",
+        "у": "u",
+        "ф": "f",
+        "х": "kh",
+        "ц": "ts",
+        "ч": "ch",
+        "ш": "sh",
+        "щ": "shch",
+        "ъ": "",
+        "ы": "y",
+        "ь": "",
+        "э": "e",
+        "ю": "yu",
+        "я": "ya",
+        "ł": "l",
+        "і": "i",
+        "ї": "yi",
+        "є": "ye",
+    }
+)
+EMAIL_DOMAINS = {
+    "en": ["gmail.com", "outlook.com"],
+    "pl": ["wp.pl", "onet.pl", "gmail.com"],
+    "ru": ["mail.ru", "yandex.ru", "gmail.com"],
+}
+MAIL_HOSTS = {"out": "telvio.example", "in": "mail.example"}
+TLD = {"en": "com", "pl": "pl", "ru": "ru"}
+
+
+# The first answer when a scenario has none written: a human acknowledgement.
+GENERIC_ACK = {
+    "en": "Hello! Thank you for writing to us. I am looking into this now and will come back "
+    "to you shortly with the details.",
+    "pl": "Dzień dobry! Dziękuję za wiadomość. Już sprawdzam tę sprawę i wrócę do Pana/Pani "
+    "z odpowiedzią najszybciej, jak to możliwe.",
+    "ru": "Здравствуйте! Спасибо, что написали. Уже разбираюсь с Вашим вопросом и скоро вернусь "
+    "с ответом.",
+}
+
+
+GENERIC_FOLLOW_UP = {
+    "en": "Thank you for the details, that helps. I have checked this on our side and updated "
+    "your settings; please try again and tell me whether everything works now.",
+    "pl": "Dziękuję za szczegóły, to bardzo pomaga. Sprawdziliśmy to po naszej stronie i "
+    "poprawiliśmy ustawienia — proszę spróbować ponownie i dać znać, czy wszystko działa.",
+    "ru": "Спасибо за подробности, это очень помогло. Мы проверили всё на нашей стороне и "
+    "поправили настройки — попробуйте, пожалуйста, ещё раз и напишите, всё ли работает.",
+}
+
+
+def _display_name(agent: str | None) -> str | None:
+    return next((display for name, display, *_rest in AGENTS if name == agent), None)
+
+
+@dataclass(frozen=True)
+class DemoStats:
+    tickets: int
+    customers: int
+    messages: int
+    notes: int
+    ratings: int
+    templates: int
+    articles: int
+    by_status: dict[str, int]
+    template_errors: tuple[str, ...] = ()
+
+
+@dataclass
+class _Rows:
+    """Everything to insert, as plain dicts with explicit ids."""
+
+    customers: list[dict[str, Any]] = field(default_factory=list)
+    identities: list[dict[str, Any]] = field(default_factory=list)
+    tickets: list[dict[str, Any]] = field(default_factory=list)
+    tags: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    mentions: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    ratings: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, table: list[dict[str, Any]], **row: Any) -> int:
+        row["id"] = len(table) + 1
+        table.append(row)
+        return row["id"]
+
+
+@dataclass(frozen=True)
+class _Customer:
+    id: int
+    language: str
+    name: str
+    first_name: str
+    email_identity: int | None
+    email: str | None
+    telegram_identity: int | None
+    telegram_id: str | None
+
+
+def has_data(database: Database) -> bool:
+    with database.read_session() as session:
+        return bool(session.scalar(select(func.count()).select_from(Ticket)))
+
+
+def _ascii(text_value: str) -> str:
+    lowered = text_value.lower().translate(_TRANSLIT)
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return "".join(ch for ch in decomposed if ch.isascii() and (ch.isalnum() or ch in ".-"))
+
+
+def _slug(text_value: str) -> str:
+    return re.sub(
+        r"-+", "-", re.sub(r"[^a-z0-9]+", "-", _ascii(text_value.replace(" ", "-")))
+    ).strip("-")
+
+
+class _Generator:
+    def __init__(self, now: datetime, scale: int, seed: int) -> None:
+        self.now = now
+        self.scale = scale
+        self.rng = random.Random(seed)
+        self.settings = default_settings()
+        self.calendar: BusinessCalendar = self.settings.sla.calendars["default"]
+        self.zone = self.calendar.zone
+        self.days = 14 if scale <= 2000 else 365
+        self.rows = _Rows()
+        self.agent_ids = {name: index + 1 for index, (name, *_rest) in enumerate(AGENTS)}
+        self.customers: list[_Customer] = []
+        self.scenarios: dict[str, list[dict[str, Any]]] = {"en": [], "pl": [], "ru": []}
+        self.outages: list[dict[str, Any]] = []
+        for scenario in content.SCENARIOS:
+            key = str(scenario["key"])
+            (
+                self.outages
+                if key.startswith("outage-")
+                else self.scenarios[str(scenario["language"])]
+            ).append(scenario)
+
+    # -- people -----------------------------------------------------------------------------
+
+    def make_customers(self, count: int) -> None:
+        languages = ["pl"] * 45 + ["ru"] * 30 + ["en"] * 25
+        used_emails: set[str] = set()
+        for index in range(count):
+            language = self.rng.choice(languages)
+            first, gender = self.rng.choice(content.FIRST_NAMES[language])
+            last = self.rng.choice(content.LAST_NAMES[language][gender])
+            name = f"{first} {last}"
+            company = self.rng.choice(content.COMPANIES[language])
+            customer_id = self.rows.add(
+                self.rows.customers,
+                name=name,
+                language=language,
+                company=company,
+                merged_into_id=None,
+                created_at=self.now - timedelta(days=self.days + 30),
+            )
+            has_email = self.rng.random() < 0.7
+            has_telegram = not has_email or self.rng.random() < 0.25
+            email = email_identity = telegram = telegram_identity = None
+            if has_email:
+                if self.rng.random() < 0.6:
+                    domain = f"{_slug(company)}.{TLD[language]}"
+                else:
+                    domain = self.rng.choice(EMAIL_DOMAINS[language])
+                local = f"{_ascii(first)}.{_ascii(last)}"
+                email = f"{local}@{domain}"
+                if email in used_emails:
+                    email = f"{local}{index}@{domain}"
+                used_emails.add(email)
+                email_identity = self.rows.add(
+                    self.rows.identities,
+                    customer_id=customer_id,
+                    kind="email",
+                    value=email,
+                    display_name=name,
+                    username=None,
+                    unreachable_reason=None,
+                    created_at=self.now - timedelta(days=self.days + 30),
+                )
+            if has_telegram:
+                telegram = str(100_000_000 + index * 7919 % 899_999_999)
+                telegram_identity = self.rows.add(
+                    self.rows.identities,
+                    customer_id=customer_id,
+                    kind="telegram",
+                    value=telegram,
+                    display_name=name,
+                    username=f"{_ascii(first)}_{_ascii(last)}"[:32]
+                    if self.rng.random() < 0.6
+                    else None,
+                    unreachable_reason=None,
+                    created_at=self.now - timedelta(days=self.days + 30),
+                )
+            self.customers.append(
+                _Customer(
+                    customer_id,
+                    language,
+                    name,
+                    first,
+                    email_identity,
+                    email,
+                    telegram_identity,
+                    telegram,
+                )
+            )
+
+    def pick_customer(self) -> _Customer:
+        # A few customers write again and again (seed 003: five tickets a week).
+        if self.rng.random() < 0.3:
+            return self.customers[int(len(self.customers) * self.rng.random() ** 3)]
+        return self.rng.choice(self.customers)
+
+    def pick_agent(self, language: str, exclude: str | None = None) -> str:
+        able = [name for name, _d, _r, langs, _m in AGENTS if language in langs and name != exclude]
+        weights = [0.5 if name == "marta" else 0.6 if name == "kasia" else 1.0 for name in able]
+        return self.rng.choices(able, weights)[0]
+
+    # -- time -------------------------------------------------------------------------------
+
+    def arrival_times(self, count: int) -> list[datetime]:
+        start_day = (self.now.astimezone(self.zone) - timedelta(days=self.days)).date()
+        day_weights = []
+        days: list[date] = []
+        for offset in range(self.days + 1):
+            day = start_day + timedelta(days=offset)
+            days.append(day)
+            day_weights.append(0.25 if day.weekday() >= 5 else 1.0)
+        # Business hours carry the load, with the afternoon peak after 16:00 (seed 003).
+        hour_weights = [0.2] * 7 + [
+            0.6,
+            1.0,
+            1.6,
+            1.8,
+            1.7,
+            1.4,
+            1.5,
+            1.7,
+            1.8,
+            2.3,
+            2.4,
+            1.4,
+            0.8,
+            0.6,
+            0.5,
+            0.4,
+            0.3,
+        ]
+        times = []
+        while len(times) < count:
+            day = self.rng.choices(days, day_weights)[0]
+            hour = self.rng.choices(range(24), hour_weights)[0]
+            local = datetime.combine(
+                day, time(hour, self.rng.randrange(60), self.rng.randrange(60)), self.zone
+            )
+            moment = local.astimezone(UTC)
+            if moment < self.now:
+                times.append(moment)
+        times.sort()
+        return times
+
+    def reply_delay(self, channel: str, priority: str) -> float:
+        """Business seconds until an agent answers: usually well inside the target."""
+        target = 300 if channel == Channel.TELEGRAM or priority == Priority.URGENT else 3600
+        if priority == Priority.LOW:
+            target = 4 * 3600
+        # Lognormal around half the target: most in time, about one in four late.
+        return max(20.0, self.rng.lognormvariate(math.log(target / 2), 1.0))
+
+    def customer_gap(self, channel: str) -> timedelta:
+        median = 900 if channel == Channel.TELEGRAM else 4 * 3600
+        return timedelta(seconds=max(30.0, self.rng.lognormvariate(math.log(median), 1.3)))
+
+    # -- tickets ----------------------------------------------------------------------------
+
+    def make_tickets(self) -> None:
+        incidents = self.incident_plans()
+        times = self.arrival_times(max(0, self.scale - len(incidents)))
+        plans: list[tuple[datetime, dict[str, Any] | None, bool]] = [
+            (moment, None, False) for moment in times
+        ]
+        plans = sorted(plans + incidents, key=lambda plan: plan[0])
+        # Recent tickets nobody has picked up yet: the queue's breached and at-risk rows.
+        recent = [
+            i
+            for i, plan in enumerate(plans)
+            if plan[0] > self.now - timedelta(days=3) and plan[1] is None
+        ]
+        forgotten = set(self.rng.sample(recent, min(len(recent), max(3, self.scale // 80))))
+        for number_offset, (created_at, forced, ongoing) in enumerate(plans):
+            if forced is not None:
+                customer = self.customer_for_language(str(forced["language"]))
+                scenario = forced
+            else:
+                customer = self.pick_customer()
+                scenario = self.rng.choice(self.scenarios[customer.language])
+            self.make_ticket(
+                FIRST_NUMBER + number_offset,
+                created_at,
+                customer,
+                scenario,
+                number_offset in forgotten,
+                ongoing,
+            )
+
+    def customer_for_language(self, language: str) -> _Customer:
+        pool = [c for c in self.customers if c.language == language] or self.customers
+        return self.rng.choice(pool)
+
+    def incident_plans(self) -> list[tuple[datetime, dict[str, Any] | None, bool]]:
+        """Mass outages (seed 002 №1): many customers write about one failure within minutes.
+
+        One five days ago, long resolved, and one that started fifty minutes before "now" and
+        is still being fixed: urgent tickets on top of the queue, some not yet answered.
+        """
+        if not self.outages or self.scale < 40:
+            return []
+        day = (self.now.astimezone(self.zone) - timedelta(days=5)).date()
+        while day.weekday() >= 5:
+            day -= timedelta(days=1)
+        past = datetime.combine(day, time(10, 20), self.zone).astimezone(UTC)
+        ongoing = self.now - timedelta(minutes=50)
+        plans: list[tuple[datetime, dict[str, Any] | None, bool]] = []
+        for start, count, is_ongoing in (
+            (past, min(12, self.scale // 30), False),
+            (ongoing, 5, True),
+        ):
+            for index in range(count):
+                moment = start + timedelta(seconds=self.rng.randrange(40 * 60))
+                plans.append((moment, self.outages[index % len(self.outages)], is_ongoing))
+        return plans
+
+    def make_ticket(
+        self,
+        number: int,
+        created_at: datetime,
+        customer: _Customer,
+        scenario: dict[str, Any],
+        forgotten: bool,
+        ongoing: bool = False,
+    ) -> None:
+        rows, rng, now = self.rows, self.rng, self.now
+        channel = str(scenario["channel"])
+        if (
+            channel == "any"
+            or (channel == "email" and customer.email is None)
+            or (channel == "telegram" and customer.telegram_id is None)
+        ):
+            channel = (
+                "email"
+                if customer.email and (customer.telegram_id is None or rng.random() < 0.6)
+                else "telegram"
+            )
+        identity_id = customer.email_identity if channel == "email" else customer.telegram_identity
+        address = customer.email if channel == "email" else customer.telegram_id
+        account = "support" if channel == "email" else "bot"
+        priority = str(scenario["priority"])
+        urgent_reason = scenario.get("urgent_reason") if priority == Priority.URGENT else None
+        if priority == Priority.URGENT and not urgent_reason:
+            urgent_reason = "Customer cannot take calls"
+        category = str(scenario["category"])
+        subject = str(scenario["subject"])
+        ticket_id = len(rows.tickets) + 1
+        customer_texts: Sequence[str] = scenario["customer_messages"]  # type: ignore[assignment]
+        agent_texts: Sequence[str] = scenario["agent_replies"]  # type: ignore[assignment]
+        agent = self.pick_agent(customer.language)
+        events: list[tuple[datetime, str | None, str, dict[str, Any]]] = []
+        messages: list[tuple[str, datetime, bool, str]] = []
+        status_events: list[tuple[datetime, dict[str, object]]] = [
+            (created_at, {"to": "new", "initial": True})
+        ]
+        status = Status.NEW.value
+        assignee: str | None = None
+        first_response_at = last_customer = last_reply = None
+        solved_at: datetime | None = None
+
+        def set_status(at: datetime, new: str, who: str | None, reason: str | None = None) -> None:
+            nonlocal status, solved_at
+            if new == status:
+                return
+            data: dict[str, Any] = {"from": status, "to": new}
+            if reason:
+                data["reason"] = reason
+            events.append((at, who, "status", data))
+            status_events.append((at, {"to": new}))
+            status = new
+            if new == Status.SOLVED:
+                solved_at = at
+
+        def add_message(direction: str, at: datetime, body: str, who: str | None) -> None:
+            nonlocal last_customer, last_reply, first_response_at
+            message_id = rows.add(
+                rows.messages,
+                ticket_id=ticket_id,
+                direction=direction,
+                channel=channel,
+                channel_account=account,
+                external_id=(
+                    f"<demo.{number}.{len(messages)}@{MAIL_HOSTS[direction]}>"
+                    if channel == "email"
+                    else f"{address}:{number * 10 + len(messages)}"
+                ),
+                in_reply_to=None,
+                references=None,
+                subject=subject if direction == Direction.INBOUND else f"Re: {subject}",
+                sender_name=customer.name if direction == Direction.INBOUND else _display_name(who),
+                sender_address=address if direction == Direction.INBOUND else None,
+                identity_id=identity_id if direction == Direction.INBOUND else None,
+                agent_id=self.agent_ids[who] if who else None,
+                recipients=[] if direction == Direction.INBOUND else [address],
+                text=body,
+                html=None,
+                automatic=False,
+                created_at=at,
+                stored_at=at,
+                delivery_state=DeliveryState.RECEIVED
+                if direction == Direction.INBOUND
+                else DeliveryState.SENT,
+                delivery_error=None,
+                raw_id=None,
+                thread_rule=("new_ticket" if not messages else "in_reply_to")
+                if direction == Direction.INBOUND
+                else None,
+                thread_note=None,
+                reply_to_message_id=None,
+                revision_of_id=None,
+                approved_by_id=self.agent_ids["marta"] if who == "kasia" else None,
+            )
+            messages.append(
+                (
+                    direction,
+                    at,
+                    False,
+                    DeliveryState.SENT
+                    if direction == Direction.OUTBOUND
+                    else DeliveryState.RECEIVED,
+                )
+            )
+            if direction == Direction.INBOUND:
+                last_customer = at
+                events.append((at, None, "received", {"message_id": message_id}))
+            else:
+                last_reply = at
+                first_response_at = first_response_at or at
+                rows.add(
+                    rows.outbox,
+                    message_id=message_id,
+                    channel=channel,
+                    channel_account=account,
+                    state="sent",
+                    attempts=1,
+                    next_attempt_at=at,
+                    last_error=None,
+                    created_at=at,
+                    updated_at=at,
+                    sent_at=at,
+                    locked_by=None,
+                    locked_until=None,
+                )
+                events.append((at, who, "reply", {"message_id": message_id}))
+
+        events.append((created_at, None, "created", {"channel": channel}))
+        events.append((created_at, None, "status", {"to": "new", "initial": True}))
+        moment = created_at
+        add_message(Direction.INBOUND, moment, customer_texts[0], None)
+        # An outage still going on: acknowledged, then on hold until the engineers fix it.
+        rounds = 1 if ongoing else len(customer_texts)
+        for index in range(rounds):
+            if index > 0:
+                moment = (last_reply or moment) + self.customer_gap(channel)
+                if moment > now:
+                    break
+                add_message(Direction.INBOUND, moment, customer_texts[index], None)
+                if status in (Status.PENDING, Status.ON_HOLD, Status.SOLVED):
+                    set_status(moment, Status.OPEN, None, "customer replied")
+            delay = self.reply_delay(channel, priority)
+            if moment > now - timedelta(hours=3):
+                # A busy afternoon: the last hours' tickets wait longer, some past their target.
+                delay *= 4
+            reply_at = self.calendar.add_business_seconds(moment, delay)
+            if reply_at > now or (forgotten and index == 0):
+                # Some get picked up but not yet answered.
+                if rng.random() < 0.35 and not forgotten:
+                    taken_at = min(now, moment + timedelta(minutes=2))
+                    assignee = agent
+                    events.append((taken_at, agent, "assigned", {"to": agent}))
+                    set_status(taken_at, Status.OPEN, agent)
+                break
+            if assignee is None:
+                assignee = agent
+                events.append((reply_at, agent, "assigned", {"to": agent}))
+            if index == 0 and rng.random() < 0.45:
+                self.add_note(ticket_id, reply_at - timedelta(seconds=40), agent, scenario, events)
+            if index < len(agent_texts):
+                body = agent_texts[index]
+            else:
+                body = (GENERIC_ACK if index == 0 else GENERIC_FOLLOW_UP)[customer.language]
+            add_message(Direction.OUTBOUND, reply_at, body, agent)
+            if status == Status.NEW:
+                set_status(reply_at, Status.OPEN, agent)
+            moment = reply_at
+            if ongoing:
+                set_status(reply_at, Status.ON_HOLD, agent, "waiting for the engineers")
+            elif index == len(customer_texts) - 1:
+                keep_open = category == Category.FEATURE_REQUEST and rng.random() < 0.3
+                set_status(reply_at, Status.PENDING if keep_open else Status.SOLVED, agent)
+            elif category == Category.BLOCKING and rng.random() < 0.3:
+                set_status(reply_at, Status.ON_HOLD, agent, "waiting for the engineers")
+            else:
+                set_status(reply_at, Status.PENDING, agent)
+        if status == Status.SOLVED and solved_at is not None:
+            # Solved waits for the customer; after three quiet business days it closes itself.
+            close_at = self.calendar.add_business_seconds(solved_at, 3 * 9 * 3600)
+            if close_at <= now:
+                set_status(close_at, Status.CLOSED, None, "no reply for 3 business days")
+            if rng.random() < 0.55:
+                rated_at = solved_at + self.customer_gap(channel)
+                if rated_at <= now:
+                    self.add_rating(ticket_id, customer.language, channel, rated_at, events)
+        if (
+            created_at < now - timedelta(days=2)
+            and status in (Status.PENDING,)
+            and rng.random() < 0.5
+        ):
+            # Customers who never came back: the lead marks them solved after two days.
+            at = min(now, (last_reply or created_at) + timedelta(days=2))
+            set_status(at, Status.SOLVED, "marta", "no answer from the customer")
+        ticket = Ticket(
+            id=ticket_id,
+            number=number,
+            subject=subject,
+            status=status,
+            priority=priority,
+            urgent_reason=urgent_reason,
+            category=category,
+            channel=channel,
+            channel_account=account,
+            customer_id=customer.id,
+            assignee_id=self.agent_ids[assignee] if assignee else None,
+            created_by_id=None,
+            created_at=created_at,
+            updated_at=max(at for at, *_ in events),
+            status_changed_at=status_events[-1][0],
+            first_response_at=first_response_at,
+            solved_at=solved_at if status in (Status.SOLVED, Status.CLOSED) else None,
+            closed_at=status_events[-1][0] if status == Status.CLOSED else None,
+            last_customer_message_at=last_customer,
+            last_agent_reply_at=last_reply,
+            message_count=len(messages),
+            version=len(events) + 1,
+            rank_due=created_at,
+        )
+        history = build_history(ticket, messages, status_events)
+        apply_clocks(ticket, compute_clocks(history, self.settings.sla, now), self.settings.sla)
+        rows.tickets.append(ticket.model_dump())
+        for tag in scenario.get("tags", ()) or ():
+            rows.tags.append({"ticket_id": ticket_id, "tag": str(tag)})
+        for at, who, kind, data in sorted(events, key=lambda e: e[0]):
+            rows.add(
+                rows.events,
+                at=at,
+                agent_id=self.agent_ids[who] if who else None,
+                ticket_id=ticket_id,
+                kind=kind,
+                data=data,
+            )
+
+    def add_note(
+        self,
+        ticket_id: int,
+        at: datetime,
+        author: str,
+        scenario: dict[str, Any],
+        events: list[tuple[datetime, str | None, str, dict[str, Any]]],
+    ) -> None:
+        body = scenario.get("note")
+        if not body:
+            return
+        note_id = self.rows.add(
+            self.rows.notes,
+            ticket_id=ticket_id,
+            author_id=self.agent_ids[author],
+            kind="note",
+            body=str(body),
+            created_at=at,
+        )
+        mentioned = [name for name in self.agent_ids if f"@{name}" in str(body) and name != author]
+        for name in mentioned:
+            self.rows.mentions.append(
+                {"note_id": note_id, "agent_id": self.agent_ids[name], "seen_at": None}
+            )
+        events.append(
+            (at, author, "note", {"note_id": note_id, "mentions": mentioned, "note_kind": "note"})
+        )
+
+    def add_rating(
+        self,
+        ticket_id: int,
+        language: str,
+        channel: str,
+        at: datetime,
+        events: list[tuple[datetime, str | None, str, dict[str, Any]]],
+    ) -> None:
+        score = self.rng.choices([5, 4, 3, 2, 1], [70, 18, 6, 3, 3])[0]
+        comments = content.CSAT_COMMENTS.get(language, {}).get(score, [])
+        comment = self.rng.choice(comments) if comments and self.rng.random() < 0.4 else None
+        self.rows.add(
+            self.rows.ratings,
+            ticket_id=ticket_id,
+            score=score,
+            comment=comment,
+            channel=channel,
+            created_at=at,
+            updated_at=at,
+        )
+        events.append((at, None, "rated", {"score": score}))
+
+
+def _library_rows(now: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    """Shipped templates and the demo knowledge base, from their Markdown files."""
+    errors: list[str] = []
+    templates: list[dict[str, Any]] = []
+    for path in sorted(shipped_templates_dir().glob("*.md")):
+        try:
+            meta, body, _line = split_front_matter(path.read_text(encoding="utf-8"))
+        except (FrontMatterError, OSError, UnicodeDecodeError) as exc:
+            errors.append(f"{path}: {exc}")
+            continue
+        templates.append(
+            {
+                "id": len(templates) + 1,
+                "name": str(meta.get("name") or path.stem),
+                "shortcut": meta.get("shortcut"),
+                "language": str(meta.get("language") or "en"),
+                "tags": [str(t) for t in meta.get("tags") or []],
+                "category": meta.get("category"),
+                "set_status": meta.get("status"),
+                "body": body,
+                "scope": "team",
+                "owner_id": None,
+                "usage_count": 0,
+                "updated_at": now,
+            }
+        )
+    articles: list[dict[str, Any]] = []
+    for path in sorted(demo_kb_dir().glob("*.md")):
+        try:
+            meta, body, _line = split_front_matter(path.read_text(encoding="utf-8"))
+        except (FrontMatterError, OSError, UnicodeDecodeError) as exc:
+            errors.append(f"{path}: {exc}")
+            continue
+        articles.append(
+            {
+                "id": len(articles) + 1,
+                "slug": str(meta.get("slug") or path.stem),
+                "title": str(meta.get("title") or path.stem),
+                "body": body,
+                "language": str(meta.get("language") or "en"),
+                "tags": [str(t) for t in meta.get("tags") or []],
+                "internal": bool(meta.get("internal", False)),
+                "author_id": 1,
+                "created_at": now - timedelta(days=60),
+                "updated_at": now - timedelta(days=60),
+            }
+        )
+    return templates, articles, errors
+
+
+def _agent_rows(now: datetime) -> list[dict[str, Any]]:
+    ids = {name: index + 1 for index, (name, *_r) in enumerate(AGENTS)}
+    return [
+        {
+            "id": ids[name],
+            "name": name,
+            "display_name": display,
+            "email": f"{name}@telvio.example",
+            "role": role,
+            "mentor_id": ids[mentor] if mentor else None,
+            "language": AGENT_LANGUAGE[name],
+            "signature": f"{display}\nTelvio Support",
+            "active": True,
+            "created_at": now - timedelta(days=400),
+        }
+        for name, display, role, _langs, mentor in AGENTS
+    ]
+
+
+def build_demo(
+    database: Database,
+    *,
+    now: datetime,
+    scale: int = DEFAULT_SCALE,
+    seed: int = DEFAULT_SEED,
+    progress: Callable[[str], None] | None = None,
+) -> DemoStats:
+    """Fill an empty, migrated database with the demo. Refuses a database that has tickets."""
+    if scale < 1:
+        raise ValueError("scale must be at least 1")
+    if has_data(database):
+        raise ValueError(f"{database.description} already has tickets; the demo needs an empty one")
+    say = progress or (lambda _message: None)
+    generator = _Generator(now, scale, seed)
+    say(f"simulating {scale} tickets")
+    generator.make_customers(max(20, scale // 3))
+    generator.make_tickets()
+    rows = generator.rows
+    templates, articles, errors = _library_rows(now)
+    say(f"writing {len(rows.tickets)} tickets, {len(rows.messages)} messages")
+    with database.write_session() as session, session.begin():
+        _insert(session, Agent, _agent_rows(now))
+        _insert(session, Customer, rows.customers)
+        _insert(session, Identity, rows.identities)
+        _insert(session, Ticket, rows.tickets)
+        _insert(session, TicketTag, rows.tags)
+        _insert(session, Message, rows.messages)
+        _insert(session, OutboxItem, rows.outbox)
+        _insert(session, Note, rows.notes)
+        _insert(session, NoteMention, rows.mentions)
+        _insert(session, Rating, rows.ratings)
+        _insert(session, Event, rows.events)
+        _insert(session, Template, templates)
+        _insert(session, KbArticle, articles)
+        session.execute(
+            update(Counter)
+            .where(Counter.name == "ticket_number")  # type: ignore[arg-type]
+            .values(value=FIRST_NUMBER + len(rows.tickets) - 1)
+        )
+        if database.dialect == "postgresql":
+            # Explicit ids leave the sequences behind; move them past what was inserted.
+            for table in (
+                "agent",
+                "customer",
+                "identity",
+                "ticket",
+                "message",
+                "outbox",
+                "note",
+                "rating",
+                "event",
+                "template",
+                "kb_article",
+            ):
+                session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+                    )
+                )
+    by_status: dict[str, int] = {}
+    for ticket in rows.tickets:
+        by_status[ticket["status"]] = by_status.get(ticket["status"], 0) + 1
+    return DemoStats(
+        tickets=len(rows.tickets),
+        customers=len(rows.customers),
+        messages=len(rows.messages),
+        notes=len(rows.notes),
+        ratings=len(rows.ratings),
+        templates=len(templates),
+        articles=len(articles),
+        by_status=by_status,
+        template_errors=tuple(errors),
+    )
+
+
+def _insert(session: Session, model: type, rows: list[dict[str, Any]], batch: int = 5000) -> None:
+    table = model.__table__  # type: ignore[attr-defined]
+    for start in range(0, len(rows), batch):
+        session.execute(insert(table), rows[start : start + batch])
+
+
+def default_demo_path(data_dir: Path) -> Path:
+    return data_dir / "demo.db"
