@@ -7,7 +7,6 @@ inside a calendar, where weekly hours and holidays are defined.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -67,6 +66,11 @@ class BusinessCalendar:
     week: tuple[tuple[tuple[int, int], ...], ...] = ((),) * 7
     holidays: frozenset[date] = frozenset()
     always_open: bool = False
+    # Working intervals per local day, computed once: SLA arithmetic asks for the same days
+    # over and over, and hashing the whole calendar for an lru_cache lookup costs more.
+    _days: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         try:
@@ -119,7 +123,7 @@ class BusinessCalendar:
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return ZoneInfo(self.timezone)  # ZoneInfo caches instances by key
 
     def hours_text(self) -> dict[str, list[str]]:
         return {
@@ -159,7 +163,7 @@ class BusinessCalendar:
             return
         day = start.astimezone(self.zone).date()
         for _ in range(MAX_SEARCH_DAYS):
-            for a, b in _day_intervals(self, day):
+            for a, b in self.day_intervals(day):
                 if b > start:
                     yield max(a, start), b
             day += timedelta(days=1)
@@ -172,7 +176,7 @@ class BusinessCalendar:
         if self.always_open:
             return True
         day = moment.astimezone(self.zone).date()
-        return any(a <= moment < b for a, b in _day_intervals(self, day))
+        return any(a <= moment < b for a, b in self.day_intervals(day))
 
     def next_open(self, moment: datetime) -> datetime:
         """The moment itself when open, else the next opening."""
@@ -206,25 +210,26 @@ class BusinessCalendar:
             remaining -= length
         raise AssertionError("open_intervals never ends without raising")
 
+    def day_intervals(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
+        """The working intervals of one local day, as UTC instants.
 
-@functools.lru_cache(maxsize=16384)
-def _day_intervals(calendar: BusinessCalendar, day: date) -> tuple[tuple[datetime, datetime], ...]:
-    """The working intervals of one local day, as UTC instants.
-
-    Built from wall-clock times in the calendar's zone, so a 09:00-17:00 day stays 09:00-17:00
-    on both sides of a DST change (and the day of the change is an hour shorter or longer
-    only when its ranges cover the skipped or repeated hour).
-    """
-    if day in calendar.holidays:
-        return ()
-    zone = calendar.zone
-    result: list[tuple[datetime, datetime]] = []
-    for start, end in calendar.week[day.weekday()]:
-        a = _local_to_utc(day, start, zone)
-        b = _local_to_utc(day, end, zone)
-        if b > a:
-            result.append((a, b))
-    return tuple(result)
+        Built from wall-clock times in the calendar's zone, so a 09:00-17:00 day stays
+        09:00-17:00 on both sides of a DST change (the day of the change is an hour shorter or
+        longer only when its ranges cover the skipped or repeated hour).
+        """
+        cached = self._days.get(day)
+        if cached is not None:
+            return cached
+        result: list[tuple[datetime, datetime]] = []
+        if day not in self.holidays:
+            zone = self.zone
+            for start, end in self.week[day.weekday()]:
+                a = _local_to_utc(day, start, zone)
+                b = _local_to_utc(day, end, zone)
+                if b > a:
+                    result.append((a, b))
+        self._days[day] = intervals = tuple(result)
+        return intervals
 
 
 def _local_to_utc(day: date, minutes: int, zone: ZoneInfo) -> datetime:

@@ -47,7 +47,7 @@ from supportdesk.store.models import (
     Ticket,
     TicketTag,
 )
-from supportdesk.store.slastore import apply_clocks, build_history
+from supportdesk.store.slastore import build_history, sla_columns
 from supportdesk.store.teamsettings import default_settings
 
 DEFAULT_SCALE = 360
@@ -621,34 +621,52 @@ class _Generator:
             # Customers who never came back: the lead marks them solved after two days.
             at = min(now, (last_reply or created_at) + timedelta(days=2))
             set_status(at, Status.SOLVED, "marta", "no answer from the customer")
-        ticket = Ticket(
-            id=ticket_id,
-            number=number,
-            subject=subject,
-            status=status,
-            priority=priority,
-            urgent_reason=urgent_reason,
-            category=category,
-            channel=channel,
-            channel_account=account,
-            customer_id=customer.id,
-            assignee_id=self.agent_ids[assignee] if assignee else None,
-            created_by_id=None,
+        history = build_history(
             created_at=created_at,
-            updated_at=max(at for at, *_ in events),
-            status_changed_at=status_events[-1][0],
-            first_response_at=first_response_at,
-            solved_at=solved_at if status in (Status.SOLVED, Status.CLOSED) else None,
-            closed_at=status_events[-1][0] if status == Status.CLOSED else None,
-            last_customer_message_at=last_customer,
-            last_agent_reply_at=last_reply,
-            message_count=len(messages),
-            version=len(events) + 1,
-            rank_due=created_at,
+            channel=channel,
+            priority=priority,
+            created_by_agent=False,
+            messages=messages,
+            status_events=status_events,
         )
-        history = build_history(ticket, messages, status_events)
-        apply_clocks(ticket, compute_clocks(history, self.settings.sla, now), self.settings.sla)
-        rows.tickets.append(ticket.model_dump())
+        clocks = compute_clocks(history, self.settings.sla, now)
+        rows.tickets.append(
+            {
+                "id": ticket_id,
+                "number": number,
+                "subject": subject,
+                "status": status,
+                "priority": priority,
+                "urgent_reason": urgent_reason,
+                "category": category,
+                "channel": channel,
+                "channel_account": account,
+                "customer_id": customer.id,
+                "assignee_id": self.agent_ids[assignee] if assignee else None,
+                "created_by_id": None,
+                "created_at": created_at,
+                "updated_at": max(at for at, *_ in events),
+                "status_changed_at": status_events[-1][0],
+                "first_response_at": first_response_at,
+                "solved_at": solved_at if status in (Status.SOLVED, Status.CLOSED) else None,
+                "closed_at": status_events[-1][0] if status == Status.CLOSED else None,
+                "last_customer_message_at": last_customer,
+                "last_agent_reply_at": last_reply,
+                "message_count": len(messages),
+                "merged_into_id": None,
+                "follow_up_of_id": None,
+                "version": len(events) + 1,
+                "claimed_by_id": None,
+                "claim_expires_at": None,
+                **sla_columns(
+                    status=status,
+                    priority=priority,
+                    category=category,
+                    clocks=clocks,
+                    settings=self.settings.sla,
+                ),
+            }
+        )
         for tag in scenario.get("tags", ()) or ():
             rows.tags.append({"ticket_id": ticket_id, "tag": str(tag)})
         for at, who, kind, data in sorted(events, key=lambda e: e[0]):

@@ -139,6 +139,16 @@ VIEWS: dict[str, str] = {
 
 
 @dataclass
+class _SettingsCache:
+    """The parsed team settings and the stored document they came from, shared by a Desk and
+    the Desks made from it with acting_as(): parsing builds calendars, whose caches should
+    live, and comparing the small stored document is cheaper than parsing it."""
+
+    stored: dict[str, Any] | None = None
+    settings: TeamSettings | None = None
+
+
+@dataclass
 class _Write:
     """What one write transaction carries around."""
 
@@ -161,9 +171,12 @@ class Desk:
         self.clock = clock
         self.agent_name = agent
         self.mail_domain = mail_domain
+        self._settings_cache = _SettingsCache()
 
     def acting_as(self, agent: str | None) -> Desk:
-        return Desk(self.database, self.clock, agent=agent, mail_domain=self.mail_domain)
+        desk = Desk(self.database, self.clock, agent=agent, mail_domain=self.mail_domain)
+        desk._settings_cache = self._settings_cache
+        return desk
 
     @property
     def readonly(self) -> bool:
@@ -222,10 +235,16 @@ class Desk:
         return actor
 
     def _settings(self, session: Session) -> TeamSettings:
-        row = session.get(TeamSetting, SETTINGS_KEY)
-        if row is None:
-            return default_settings()
-        return parse_document(row.value, "team settings stored in the database")
+        stored = session.scalar(select(TeamSetting.value).where(TeamSetting.key == SETTINGS_KEY))
+        cache = self._settings_cache
+        if cache.settings is not None and cache.stored == stored:
+            return cache.settings
+        if stored is None:
+            settings = default_settings()
+        else:
+            settings = parse_document(stored, "team settings stored in the database")
+        cache.stored, cache.settings = stored, settings
+        return settings
 
     def _event(
         self,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,20 +28,25 @@ BATCH = 500
 
 
 def build_history(
-    ticket: Ticket,
+    *,
+    created_at: datetime,
+    channel: str,
+    priority: str,
+    created_by_agent: bool,
     messages: Iterable[tuple[str, datetime, bool, str]],
     status_events: Iterable[tuple[datetime, dict[str, object]]],
 ) -> TicketHistory:
-    """`messages` are (direction, created_at, automatic, delivery_state) tuples."""
+    """`messages` are (direction, created_at, automatic, delivery_state) tuples; status events
+    are the `status` entries of the event log as (at, data)."""
     customer: list[datetime] = []
     replies: list[datetime] = []
-    for direction, created_at, automatic, delivery_state in messages:
+    for direction, at, automatic, delivery_state in messages:
         if automatic:
             continue
         if direction == Direction.INBOUND:
-            customer.append(created_at)
+            customer.append(at)
         elif delivery_state in COUNTING_DELIVERY:
-            replies.append(created_at)
+            replies.append(at)
     initial = Status.NEW.value
     changes: list[tuple[datetime, str]] = []
     for at, data in status_events:
@@ -49,10 +55,10 @@ def build_history(
         else:
             changes.append((at, str(data["to"])))
     return TicketHistory(
-        created_at=ticket.created_at,
-        channel=ticket.channel,
-        priority=ticket.priority,
-        created_by_agent=ticket.created_by_id is not None,
+        created_at=created_at,
+        channel=channel,
+        priority=priority,
+        created_by_agent=created_by_agent,
         initial_status=initial,
         status_changes=tuple(changes),
         customer_messages=tuple(sorted(customer)),
@@ -60,22 +66,25 @@ def build_history(
     )
 
 
-def apply_clocks(ticket: Ticket, clocks: SlaClocks, settings: SlaSettings) -> None:
-    ticket.sla_policy = clocks.policy
-    ticket.sla_clocks = [clock.to_json() for clock in clocks.clocks]
-    ticket.sla_due_at = clocks.next_due_at
-    ticket.sla_warn_at = clocks.next_warn_at
-    ticket.sla_paused = ticket.status in settings.paused_statuses
-    columns = rank_columns(
-        priority=ticket.priority,
-        status=ticket.status,
-        paused=ticket.sla_paused,
-        due_at=ticket.sla_due_at,
-        category=ticket.category,
+def sla_columns(
+    *, status: str, priority: str, category: str, clocks: SlaClocks, settings: SlaSettings
+) -> dict[str, Any]:
+    """The ticket columns that store its clocks and its place in the queue."""
+    paused = status in settings.paused_statuses
+    due_at = clocks.next_due_at
+    rank = rank_columns(
+        priority=priority, status=status, paused=paused, due_at=due_at, category=category
     )
-    ticket.rank_group = columns.rank_group
-    ticket.rank_due = columns.rank_due
-    ticket.category_rank = columns.category_rank
+    return {
+        "sla_policy": clocks.policy,
+        "sla_clocks": [clock.to_json() for clock in clocks.clocks],
+        "sla_due_at": due_at,
+        "sla_warn_at": clocks.next_warn_at,
+        "sla_paused": paused,
+        "rank_group": rank.rank_group,
+        "rank_due": rank.rank_due,
+        "category_rank": rank.category_rank,
+    }
 
 
 def recompute_tickets(
@@ -105,5 +114,20 @@ def recompute_tickets(
             statuses[ticket_id].append((at, data))
         for ticket in batch:
             assert ticket.id is not None
-            history = build_history(ticket, messages[ticket.id], statuses[ticket.id])
-            apply_clocks(ticket, compute_clocks(history, settings, now), settings)
+            history = build_history(
+                created_at=ticket.created_at,
+                channel=ticket.channel,
+                priority=ticket.priority,
+                created_by_agent=ticket.created_by_id is not None,
+                messages=messages[ticket.id],
+                status_events=statuses[ticket.id],
+            )
+            columns = sla_columns(
+                status=ticket.status,
+                priority=ticket.priority,
+                category=ticket.category,
+                clocks=compute_clocks(history, settings, now),
+                settings=settings,
+            )
+            for key, value in columns.items():
+                setattr(ticket, key, value)
