@@ -152,7 +152,15 @@ def bench(database: Database, label: str, scale: int, repeat: int) -> None:
         ):
             statuses_by.setdefault(row[0], []).append((row[1], row[2]))
     histories = [
-        build_history(t, by_ticket.get(t.id, []), statuses_by.get(t.id, [])) for t in tickets
+        build_history(
+            created_at=t.created_at,
+            channel=t.channel,
+            priority=t.priority,
+            created_by_agent=t.created_by_id is not None,
+            messages=by_ticket.get(t.id, []),  # type: ignore[arg-type]
+            status_events=statuses_by.get(t.id, []),  # type: ignore[arg-type]
+        )
+        for t in tickets
     ]  # type: ignore[arg-type]
     start = time.perf_counter()
     for history in histories:

@@ -31,6 +31,8 @@ class SlaConfigError(ValueError):
 
 
 def ensure_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is UTC:
+        return moment
     if moment.tzinfo is None:
         raise ValueError(f"naive datetime {moment!r}: SLA arithmetic needs aware datetimes")
     return moment.astimezone(UTC)
@@ -562,14 +564,16 @@ def _status_segments(
 
 
 def _walk_to(
-    calendar: BusinessCalendar, segments: list[tuple[datetime, datetime | None]], seconds: float
+    calendar: BusinessCalendar,
+    segments: list[tuple[datetime, datetime | None]],
+    lengths: list[float | None],
+    seconds: float,
 ) -> datetime | None:
     """The instant at which `seconds` of counting business time are reached, if they are."""
     remaining = seconds
-    for a, b in segments:
-        if b is None:
+    for (a, b), length in zip(segments, lengths, strict=True):
+        if b is None or length is None:
             return calendar.add_business_seconds(a, remaining)
-        length = calendar.business_seconds(a, b)
         if remaining <= length:
             return calendar.add_business_seconds(a, remaining)
         remaining -= length
@@ -591,20 +595,24 @@ def _compute_clock(
     calendar = policy.calendar
     segments = _status_segments(history, settings, start, stop)
     limit = stop if stop is not None else max(now, start)
-    used = sum(
-        calendar.business_seconds(a, min(b, limit) if b is not None else limit)
-        for a, b in segments
-        if a < limit
-    )
-    counted_wall = sum(
-        ((min(b, limit) if b is not None else limit) - a).total_seconds()
-        for a, b in segments
-        if a < limit
-    )
+    # Each closed stretch's business length is computed once and used three times.
+    lengths: list[float | None] = [
+        calendar.business_seconds(a, b) if b is not None else None for a, b in segments
+    ]
+    used = counted_wall = 0.0
+    for (a, b), length in zip(segments, lengths, strict=True):
+        if a >= limit:
+            continue
+        if b is not None and b <= limit and length is not None:
+            used += length
+            counted_wall += (b - a).total_seconds()
+        else:
+            used += calendar.business_seconds(a, limit)
+            counted_wall += (limit - a).total_seconds()
     paused_seconds = max(0.0, (limit - start).total_seconds() - counted_wall)
     paused = stop is None and not (segments and segments[-1][1] is None)
-    due_at = _walk_to(calendar, segments, target)
-    warn_at = _walk_to(calendar, segments, target * (1 - settings.warning_share))
+    due_at = _walk_to(calendar, segments, lengths, target)
+    warn_at = _walk_to(calendar, segments, lengths, target * (1 - settings.warning_share))
     if stop is not None:
         breached = due_at is not None and due_at < stop
     elif paused:

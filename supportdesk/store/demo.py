@@ -12,17 +12,20 @@ minute. SLA columns are computed by the same code the Desk uses (`slastore`).
 
 from __future__ import annotations
 
+import json
 import math
+import multiprocessing
+import operator
 import random
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import JSON, func, select, text, update
 from sqlalchemy.orm import Session
 
 from supportdesk.core.enums import Category, Channel, DeliveryState, Direction, Priority, Status
@@ -162,23 +165,40 @@ class DemoStats:
 
 @dataclass
 class _Rows:
-    """Everything to insert, as plain dicts with explicit ids."""
+    """Everything to insert, as plain dicts with explicit ids, handed over in chunks."""
 
-    customers: list[dict[str, Any]] = field(default_factory=list)
-    identities: list[dict[str, Any]] = field(default_factory=list)
-    tickets: list[dict[str, Any]] = field(default_factory=list)
-    tags: list[dict[str, Any]] = field(default_factory=list)
-    messages: list[dict[str, Any]] = field(default_factory=list)
-    outbox: list[dict[str, Any]] = field(default_factory=list)
-    notes: list[dict[str, Any]] = field(default_factory=list)
-    mentions: list[dict[str, Any]] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
-    ratings: list[dict[str, Any]] = field(default_factory=list)
+    # In insertion order: every table's foreign keys point at tables before it.
+    TABLES = ("tickets", "tags", "messages", "outbox", "notes", "mentions", "ratings", "events")
 
-    def add(self, table: list[dict[str, Any]], **row: Any) -> int:
-        row["id"] = len(table) + 1
-        table.append(row)
+    def __init__(self) -> None:
+        self.customers: list[dict[str, Any]] = []
+        self.identities: list[dict[str, Any]] = []
+        self.chunk: dict[str, list[dict[str, Any]]] = {name: [] for name in self.TABLES}
+        self.counts: dict[str, int] = dict.fromkeys(("customers", "identities", *self.TABLES), 0)
+        self.statuses: dict[str, int] = {}
+
+    def next_id(self, table: str) -> int:
+        self.counts[table] += 1
+        return self.counts[table]
+
+    def add(self, table: str, **row: Any) -> int:
+        row["id"] = self.next_id(table)
+        target = (
+            self.customers
+            if table == "customers"
+            else (self.identities if table == "identities" else self.chunk[table])
+        )
+        target.append(row)
         return row["id"]
+
+    def append(self, table: str, row: dict[str, Any]) -> None:
+        """A row of a table without an id column of its own (tags, mentions)."""
+        self.counts[table] += 1
+        self.chunk[table].append(row)
+
+    def take_chunk(self) -> dict[str, list[dict[str, Any]]]:
+        chunk, self.chunk = self.chunk, {name: [] for name in self.TABLES}
+        return chunk
 
 
 @dataclass(frozen=True)
@@ -244,7 +264,7 @@ class _Generator:
             name = f"{first} {last}"
             company = self.rng.choice(content.COMPANIES[language])
             customer_id = self.rows.add(
-                self.rows.customers,
+                "customers",
                 name=name,
                 language=language,
                 company=company,
@@ -265,7 +285,7 @@ class _Generator:
                     email = f"{local}{index}@{domain}"
                 used_emails.add(email)
                 email_identity = self.rows.add(
-                    self.rows.identities,
+                    "identities",
                     customer_id=customer_id,
                     kind="email",
                     value=email,
@@ -277,7 +297,7 @@ class _Generator:
             if has_telegram:
                 telegram = str(100_000_000 + index * 7919 % 899_999_999)
                 telegram_identity = self.rows.add(
-                    self.rows.identities,
+                    "identities",
                     customer_id=customer_id,
                     kind="telegram",
                     value=telegram,
@@ -369,7 +389,10 @@ class _Generator:
 
     # -- tickets ----------------------------------------------------------------------------
 
-    def make_tickets(self) -> None:
+    def make_tickets(
+        self, sink: Callable[[dict[str, list[dict[str, Any]]]], None], every: int = 2000
+    ) -> None:
+        """Simulate every ticket, handing the rows to `sink` in chunks of `every` tickets."""
         incidents = self.incident_plans()
         times = self.arrival_times(max(0, self.scale - len(incidents)))
         plans: list[tuple[datetime, dict[str, Any] | None, bool]] = [
@@ -398,6 +421,9 @@ class _Generator:
                 number_offset in forgotten,
                 ongoing,
             )
+            if (number_offset + 1) % every == 0:
+                sink(self.rows.take_chunk())
+        sink(self.rows.take_chunk())
 
     def customer_for_language(self, language: str) -> _Customer:
         pool = [c for c in self.customers if c.language == language] or self.customers
@@ -456,7 +482,7 @@ class _Generator:
             urgent_reason = "Customer cannot take calls"
         category = str(scenario["category"])
         subject = str(scenario["subject"])
-        ticket_id = len(rows.tickets) + 1
+        ticket_id = rows.next_id("tickets")
         customer_texts: Sequence[str] = scenario["customer_messages"]  # type: ignore[assignment]
         agent_texts: Sequence[str] = scenario["agent_replies"]  # type: ignore[assignment]
         agent = self.pick_agent(customer.language)
@@ -486,7 +512,7 @@ class _Generator:
         def add_message(direction: str, at: datetime, body: str, who: str | None) -> None:
             nonlocal last_customer, last_reply, first_response_at
             message_id = rows.add(
-                rows.messages,
+                "messages",
                 ticket_id=ticket_id,
                 direction=direction,
                 channel=channel,
@@ -539,7 +565,7 @@ class _Generator:
                 last_reply = at
                 first_response_at = first_response_at or at
                 rows.add(
-                    rows.outbox,
+                    "outbox",
                     message_id=message_id,
                     channel=channel,
                     channel_account=account,
@@ -630,7 +656,8 @@ class _Generator:
             status_events=status_events,
         )
         clocks = compute_clocks(history, self.settings.sla, now)
-        rows.tickets.append(
+        rows.statuses[status] = rows.statuses.get(status, 0) + 1
+        rows.chunk["tickets"].append(
             {
                 "id": ticket_id,
                 "number": number,
@@ -668,10 +695,10 @@ class _Generator:
             }
         )
         for tag in scenario.get("tags", ()) or ():
-            rows.tags.append({"ticket_id": ticket_id, "tag": str(tag)})
+            rows.append("tags", {"ticket_id": ticket_id, "tag": str(tag)})
         for at, who, kind, data in sorted(events, key=lambda e: e[0]):
             rows.add(
-                rows.events,
+                "events",
                 at=at,
                 agent_id=self.agent_ids[who] if who else None,
                 ticket_id=ticket_id,
@@ -691,7 +718,7 @@ class _Generator:
         if not body:
             return
         note_id = self.rows.add(
-            self.rows.notes,
+            "notes",
             ticket_id=ticket_id,
             author_id=self.agent_ids[author],
             kind="note",
@@ -700,8 +727,8 @@ class _Generator:
         )
         mentioned = [name for name in self.agent_ids if f"@{name}" in str(body) and name != author]
         for name in mentioned:
-            self.rows.mentions.append(
-                {"note_id": note_id, "agent_id": self.agent_ids[name], "seen_at": None}
+            self.rows.append(
+                "mentions", {"note_id": note_id, "agent_id": self.agent_ids[name], "seen_at": None}
             )
         events.append(
             (at, author, "note", {"note_id": note_id, "mentions": mentioned, "note_kind": "note"})
@@ -719,7 +746,7 @@ class _Generator:
         comments = content.CSAT_COMMENTS.get(language, {}).get(score, [])
         comment = self.rng.choice(comments) if comments and self.rng.random() < 0.4 else None
         self.rows.add(
-            self.rows.ratings,
+            "ratings",
             ticket_id=ticket_id,
             score=score,
             comment=comment,
@@ -814,30 +841,26 @@ def build_demo(
         raise ValueError(f"{database.description} already has tickets; the demo needs an empty one")
     say = progress or (lambda _message: None)
     generator = _Generator(now, scale, seed)
-    say(f"simulating {scale} tickets")
     generator.make_customers(max(20, scale // 3))
-    generator.make_tickets()
     rows = generator.rows
     templates, articles, errors = _library_rows(now)
-    say(f"writing {len(rows.tickets)} tickets, {len(rows.messages)} messages")
+    say(f"simulating and writing {scale} tickets")
     with database.write_session() as session, session.begin():
         _insert(session, Agent, _agent_rows(now))
         _insert(session, Customer, rows.customers)
         _insert(session, Identity, rows.identities)
-        _insert(session, Ticket, rows.tickets)
-        _insert(session, TicketTag, rows.tags)
-        _insert(session, Message, rows.messages)
-        _insert(session, OutboxItem, rows.outbox)
-        _insert(session, Note, rows.notes)
-        _insert(session, NoteMention, rows.mentions)
-        _insert(session, Rating, rows.ratings)
-        _insert(session, Event, rows.events)
+
+        def write(chunk: dict[str, list[dict[str, Any]]]) -> None:
+            for table in _Rows.TABLES:
+                _insert(session, _MODELS[table], chunk[table])
+
+        counts = _simulate(generator, write)
         _insert(session, Template, templates)
         _insert(session, KbArticle, articles)
         session.execute(
             update(Counter)
             .where(Counter.name == "ticket_number")  # type: ignore[arg-type]
-            .values(value=FIRST_NUMBER + len(rows.tickets) - 1)
+            .values(value=FIRST_NUMBER + counts["tickets"] - 1)
         )
         if database.dialect == "postgresql":
             # Explicit ids leave the sequences behind; move them past what was inserted.
@@ -860,26 +883,125 @@ def build_demo(
                         f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
                     )
                 )
-    by_status: dict[str, int] = {}
-    for ticket in rows.tickets:
-        by_status[ticket["status"]] = by_status.get(ticket["status"], 0) + 1
     return DemoStats(
-        tickets=len(rows.tickets),
-        customers=len(rows.customers),
-        messages=len(rows.messages),
-        notes=len(rows.notes),
-        ratings=len(rows.ratings),
+        tickets=counts["tickets"],
+        customers=counts["customers"],
+        messages=counts["messages"],
+        notes=counts["notes"],
+        ratings=counts["ratings"],
         templates=len(templates),
         articles=len(articles),
-        by_status=by_status,
+        by_status=counts["statuses"],
         template_errors=tuple(errors),
     )
 
 
-def _insert(session: Session, model: type, rows: list[dict[str, Any]], batch: int = 5000) -> None:
+_MODELS: dict[str, type] = {
+    "tickets": Ticket,
+    "tags": TicketTag,
+    "messages": Message,
+    "outbox": OutboxItem,
+    "notes": Note,
+    "mentions": NoteMention,
+    "ratings": Rating,
+    "events": Event,
+}
+# Below this many tickets a second process costs more than it saves.
+PIPELINE_FROM = 5000
+
+
+def _simulate(
+    generator: _Generator, write: Callable[[dict[str, list[dict[str, Any]]]], None]
+) -> dict[str, Any]:
+    """Run the simulation and write its chunks; returns the row counts.
+
+    For big databases a forked child simulates while this process writes, so the two halves
+    of the work overlap (the output is the same: one generator, one sequence of chunks).
+    """
+    if generator.scale < PIPELINE_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        generator.make_tickets(write)
+        return {**generator.rows.counts, "statuses": generator.rows.statuses}
+    context = multiprocessing.get_context("fork")
+    channel: Any = context.Queue(maxsize=4)
+    child = context.Process(target=_simulate_in_child, args=(generator, channel), daemon=True)
+    child.start()
+    try:
+        while True:
+            kind, payload = channel.get()
+            if kind == "chunk":
+                write(payload)
+            elif kind == "done":
+                return payload
+            else:
+                raise RuntimeError(f"demo simulation failed: {payload}")
+    finally:
+        child.join(timeout=10)
+        if child.is_alive():
+            child.kill()
+
+
+def _simulate_in_child(generator: _Generator, channel: Any) -> None:
+    try:
+        generator.make_tickets(lambda chunk: channel.put(("chunk", chunk)))
+        channel.put(("done", {**generator.rows.counts, "statuses": generator.rows.statuses}))
+    except Exception as exc:  # the parent reports it; a child has no one else to tell
+        channel.put(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _insert(session: Session, model: type, rows: list[dict[str, Any]], batch: int = 10_000) -> None:
+    """Bulk insert through the driver: executemany on SQLite, COPY on PostgreSQL.
+
+    Values go through each column type's own bind processor (so UTC times are stored exactly
+    as the ORM stores them) without SQLAlchemy's per-row statement machinery, which at this
+    volume costs more than the database itself.
+    """
+    if not rows:
+        return
     table = model.__table__  # type: ignore[attr-defined]
+    connection = session.connection()
+    dialect = connection.dialect
+    columns = list(table.columns)
+    processors = [
+        _json_text
+        if isinstance(column.type, JSON)
+        else column.type.dialect_impl(dialect).bind_processor(dialect)
+        for column in columns
+    ]
+    converters = [(index, process) for index, process in enumerate(processors) if process]
+    defaults = [
+        column.default.arg if column.default is not None and column.default.is_scalar else None
+        for column in columns
+    ]
+    keys = [column.name for column in columns]
+    names = ", ".join(dialect.identifier_preparer.quote(key) for key in keys)
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    insert_sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([marker] * len(keys))})"
+    copy_sql = f"COPY {table.name} ({names}) FROM STDIN"
+    pick = operator.itemgetter(*keys)
     for start in range(0, len(rows), batch):
-        session.execute(insert(table), rows[start : start + batch])
+        values = []
+        for row in rows[start : start + batch]:
+            if len(row) == len(keys):
+                record = list(pick(row))
+            else:
+                record = [
+                    row.get(key, default) for key, default in zip(keys, defaults, strict=True)
+                ]
+            for index, process in converters:
+                if record[index] is not None:
+                    record[index] = process(record[index])
+            values.append(tuple(record))
+        if dialect.name == "postgresql":
+            driver = connection.connection.driver_connection
+            with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:  # type: ignore[union-attr]
+                for record_values in values:
+                    copy.write_row(record_values)
+        else:
+            connection.exec_driver_sql(insert_sql, values)
 
 
 def default_demo_path(data_dir: Path) -> Path:

@@ -49,6 +49,7 @@ from supportdesk.store.models import (
     Attachment,
     Counter,
     Customer,
+    Draft,
     Event,
     Identity,
     Message,
@@ -96,6 +97,10 @@ class StaleTicket(DeskError):
     def __init__(self, message: str, changes: Sequence[dto.EventInfo]) -> None:
         super().__init__(message)
         self.changes = tuple(changes)
+
+
+class ConversationMoved(StaleTicket):
+    """The customer wrote again, or a colleague answered, after a reply was begun."""
 
 
 class AlreadyTaken(DeskError):
@@ -657,6 +662,7 @@ class Desk:
             ticket.version += 1
             ticket.updated_at = write.now
             self._event(write, "note", ticket, note_id=note.id, mentions=mentioned, note_kind=kind)
+            self._delete_draft(write, ticket, actor, "note")
             return dto.NoteInfo(
                 id=note.id,  # type: ignore[arg-type]
                 author=actor.name,
@@ -674,10 +680,15 @@ class Desk:
         *,
         status_after: str | None = None,
         expected_version: int | None = None,
+        conversation_since: int | None = None,
     ) -> dto.MessageInfo:
         """Queue a public reply in the outbox (a trainee's goes to the mentor for review).
 
-        Replying claims an unassigned ticket for the one who answers.
+        Replying claims an unassigned ticket for the one who answers. `conversation_since`
+        (the version the reply was begun at) refuses the reply only when the conversation
+        moved on since — the customer wrote again or a colleague answered — so a stale answer
+        is never sent silently, while a colleague's tag change does not get in the way.
+        The reply draft is discarded once the reply is queued.
         """
         body = body.strip("\n")
         if not body.strip():
@@ -690,6 +701,8 @@ class Desk:
             self._check_version(write, ticket, expected_version)
             actor = write.actor
             assert actor is not None
+            if conversation_since is not None:
+                self._check_conversation(write, ticket, conversation_since, actor)
             if ticket.channel == Channel.INTERNAL:
                 raise InvalidInput(
                     f"#{number} came in by no channel (typed in by an agent); there is no way "
@@ -750,8 +763,96 @@ class Desk:
             target = after or (Status.OPEN if ticket.status == Status.NEW else None)
             if target is not None and target != ticket.status:
                 self._set_status(write, ticket, target)
+            self._delete_draft(write, ticket, actor, "reply")
             self._touch(write, ticket)
             return _message_info(message, {actor.id: actor.name}, ())
+
+    def _check_conversation(
+        self, write: _Write, ticket: Ticket, since_version: int, actor: Agent
+    ) -> None:
+        changes = [
+            event
+            for event in self._events_of(write.session, ticket, after_version=since_version)
+            if event.kind == "received"
+            or (event.kind in ("reply", "reply_for_review") and event.agent != actor.name)
+        ]
+        if changes:
+            told = "; ".join(_describe_event(e) for e in changes[-5:])
+            raise ConversationMoved(
+                f"#{ticket.number}: the conversation moved on since you started this reply: "
+                f"{told}. Read it first, then send again or adjust your reply.",
+                changes,
+            )
+
+    # -- drafts -----------------------------------------------------------------------------
+
+    def save_draft(
+        self, number: int, kind: str, body: str, *, base_version: int | None = None
+    ) -> dto.DraftInfo:
+        """Save what is being typed. A reply draft also holds the ticket for its writer for a
+        few minutes, so colleagues see who is replying."""
+        if kind not in ("reply", "note"):
+            raise InvalidInput(f"draft kind {kind!r}: expected reply or note")
+        with self._writing() as write:
+            ticket = self._ticket_for_update(write, number)
+            actor = write.actor
+            assert actor is not None
+            draft = write.session.scalars(
+                select(Draft).where(
+                    Draft.ticket_id == ticket.id, Draft.agent_id == actor.id, Draft.kind == kind
+                )
+            ).one_or_none()
+            if draft is None:
+                draft = Draft(
+                    ticket_id=ticket.id,  # type: ignore[arg-type]
+                    agent_id=actor.id,  # type: ignore[arg-type]
+                    kind=kind,
+                    base_version=base_version if base_version is not None else ticket.version,
+                    created_at=write.now,
+                    updated_at=write.now,
+                )
+                write.session.add(draft)
+            draft.body = body
+            draft.updated_at = write.now
+            if kind == "reply":
+                held = (
+                    ticket.claimed_by_id == actor.id
+                    and ticket.claim_expires_at is not None
+                    and ticket.claim_expires_at > write.now
+                )
+                self._claim(write, ticket, actor)
+                if not held:
+                    # Only the start of a claim is news for other consoles, not each keystroke.
+                    self._event(write, "claimed", ticket)
+            write.session.flush()
+            return _draft_info(draft, ticket.number)
+
+    def get_draft(self, number: int, kind: str) -> dto.DraftInfo | None:
+        with self._reading() as session:
+            me = self._maybe_agent(session)
+            if me is None:
+                return None
+            row = session.execute(
+                select(Draft)
+                .join(Ticket, Ticket.id == Draft.ticket_id)  # type: ignore[arg-type]
+                .where(Ticket.number == number, Draft.agent_id == me.id, Draft.kind == kind)
+            ).scalar_one_or_none()
+            return _draft_info(row, number) if row else None
+
+    def discard_draft(self, number: int, kind: str) -> None:
+        with self._writing() as write:
+            ticket = self._ticket_for_update(write, number)
+            assert write.actor is not None
+            self._delete_draft(write, ticket, write.actor, kind)
+
+    def _delete_draft(self, write: _Write, ticket: Ticket, actor: Agent, kind: str) -> None:
+        write.session.execute(
+            delete(Draft).where(
+                Draft.ticket_id == ticket.id,  # type: ignore[arg-type]
+                Draft.agent_id == actor.id,  # type: ignore[arg-type]
+                Draft.kind == kind,  # type: ignore[arg-type]
+            )
+        )
 
     def _reply_recipient(self, session: Session, ticket: Ticket) -> str | None:
         kind = IdentityKind.EMAIL if ticket.channel == Channel.EMAIL else IdentityKind.TELEGRAM
@@ -1122,7 +1223,7 @@ class Desk:
             if ticket is None:
                 raise NotFound(f"there is no ticket #{number}")
             settings = self._settings(session)
-            summary = self._summaries(session, [ticket], settings, now)[0]
+            summary = self._summaries(session, [ticket], settings, now, explain=True)[0]
             agents = {a.id: a for a in session.scalars(select(Agent)).all()}
             names = {agent_id: a.name for agent_id, a in agents.items()}
             messages = session.scalars(
@@ -1236,7 +1337,13 @@ class Desk:
         return self._summaries(session, [ticket], settings, now)[0]
 
     def _summaries(
-        self, session: Session, tickets: Sequence[Ticket], settings: TeamSettings, now: datetime
+        self,
+        session: Session,
+        tickets: Sequence[Ticket],
+        settings: TeamSettings,
+        now: datetime,
+        *,
+        explain: bool = False,
     ) -> list[dto.TicketSummary]:
         if not tickets:
             return []
@@ -1271,7 +1378,7 @@ class Desk:
         for ticket in tickets:
             customer = customers[ticket.customer_id]
             clocks = [SlaClock.from_json(data) for data in ticket.sla_clocks or []]
-            infos = tuple(_clock_info(c, calendars.get(c.calendar), now) for c in clocks)
+            infos = tuple(_clock_info(c, calendars.get(c.calendar), now, explain) for c in clocks)
             worst = _worst(infos)
             claimed = None
             if (
@@ -1388,6 +1495,16 @@ def _first_line(exc: BaseException) -> str:
     return str(original).strip().splitlines()[0] if str(original).strip() else type(exc).__name__
 
 
+def _draft_info(draft: Draft, number: int) -> dto.DraftInfo:
+    return dto.DraftInfo(
+        ticket_number=number,
+        kind=draft.kind,
+        body=draft.body,
+        base_version=draft.base_version,
+        updated_at=draft.updated_at,
+    )
+
+
 def _agent_info(agent: Agent, names: dict[int, str]) -> dto.AgentInfo:
     return dto.AgentInfo(
         id=agent.id,  # type: ignore[arg-type]
@@ -1465,6 +1582,8 @@ def _describe_event(event: dto.EventInfo) -> str:
             return f"{who} added a note at {at}"
         case "received":
             return f"the customer wrote again at {at}"
+        case "claimed":
+            return f"{who} started replying at {at}"
         case "tags":
             return f"{who} changed tags at {at}"
         case "category":
@@ -1473,14 +1592,18 @@ def _describe_event(event: dto.EventInfo) -> str:
             return f"{who}: {event.kind} at {at}"
 
 
-def _clock_info(clock: SlaClock, calendar: BusinessCalendar | None, now: datetime) -> dto.ClockInfo:
+def _clock_info(
+    clock: SlaClock, calendar: BusinessCalendar | None, now: datetime, with_explanation: bool
+) -> dto.ClockInfo:
+    """A clock as of `now`; the explanation in words only when asked (a whole queue page of
+    explanations nobody reads would cost more than the page itself)."""
     state = clock.state_at(now)
     if calendar is None:
         left = clock.remaining_seconds
         explanation = f"calendar {clock.calendar!r} is no longer defined; recompute the SLA"
     else:
         left = business_seconds_left(clock, calendar, now)
-        explanation = explain(clock, calendar, now)
+        explanation = explain(clock, calendar, now) if with_explanation else ""
     return dto.ClockInfo(
         kind=clock.kind.value,
         state=state.value,

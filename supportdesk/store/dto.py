@@ -73,10 +73,11 @@ class ClockInfo:
     used_seconds: float
     # Business seconds left as of the read (negative when overdue).
     left_seconds: float
+    # Filled in when one ticket is read (`get_ticket`), empty in queue pages.
     explanation: str
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "state": self.state,
             "due_at": iso(self.due_at),
             "target_seconds": self.target_seconds,
@@ -85,8 +86,10 @@ class ClockInfo:
             "paused": self.paused,
             "breached": self.breached,
             "left_seconds": round(self.left_seconds),
-            "explanation": self.explanation,
         }
+        if self.explanation:
+            data["explanation"] = self.explanation
+        return data
 
 
 @dataclass(frozen=True)
@@ -327,6 +330,15 @@ class Changes:
     @property
     def empty(self) -> bool:
         return not self.kinds
+
+
+@dataclass(frozen=True)
+class DraftInfo:
+    ticket_number: int
+    kind: str
+    body: str
+    base_version: int
+    updated_at: datetime
 
 
 @dataclass(frozen=True)

@@ -366,3 +366,21 @@ class Counter(SQLModel, table=True):
 
     name: str = Field(max_length=64, primary_key=True)
     value: int
+
+
+class Draft(SQLModel, table=True):
+    """Text being typed, saved as it is typed: a crash or a closed terminal loses nothing."""
+
+    __tablename__ = "draft"
+    __table_args__ = (UniqueConstraint("ticket_id", "agent_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    agent_id: int = Field(foreign_key="agent.id", index=True)
+    # 'reply' or 'note'.
+    kind: str = Field(max_length=16)
+    body: str = Field(default="", sa_type=Text)
+    # The ticket's version when the draft was started: what "new since you began" means.
+    base_version: int
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    updated_at: datetime = Field(sa_type=UtcDateTime)

@@ -444,3 +444,42 @@ def test_summary_json_shape(desk: Desk, clock: FrozenClock) -> None:
     assert data["sla"]["first_response"]["state"] == "ok"
     assert data["sla"]["first_response"]["due_at"] == (clock.now() + timedelta(hours=1)).isoformat()
     assert isinstance(desk.get_ticket(number).summary, dto.TicketSummary)
+
+
+def test_drafts_survive_and_claim_the_ticket(
+    desk: Desk, clock: FrozenClock, database: Database
+) -> None:
+    number = receive(desk, clock)
+    version = desk.get_ticket(number).version
+    desk.save_draft(number, "reply", "Dzień dobry, sprawdz", base_version=version)
+    clock.advance(seconds=2)
+    desk.save_draft(number, "reply", "Dzień dobry, sprawdzam to teraz.")
+    draft = desk.get_draft(number, "reply")
+    assert draft is not None and draft.body == "Dzień dobry, sprawdzam to teraz."
+    assert draft.base_version == version
+    # Colleagues see who is replying; the claim is one event, not one per keystroke.
+    assert desk.acting_as("pavel").get_ticket(number).summary.claimed_by == "ann"
+    assert desk.acting_as("pavel").get_draft(number, "reply") is None
+    assert count(database, Event, Event.kind == "claimed") == 1
+    desk.queue_reply(number, draft.body, conversation_since=draft.base_version)
+    assert desk.get_draft(number, "reply") is None
+    desk.save_draft(number, "note", "@pavel")
+    desk.discard_draft(number, "note")
+    assert desk.get_draft(number, "note") is None
+
+
+def test_reply_refused_when_the_customer_wrote_meanwhile(desk: Desk, clock: FrozenClock) -> None:
+    number = receive(desk, clock)
+    started = desk.get_ticket(number).version
+    desk.acting_as("pavel").set_tags(number, add=["billing"])
+    # A colleague's tag change is no reason to stop a reply...
+    desk.save_draft(number, "reply", "x", base_version=started)
+    clock.advance(minutes=1)
+    receive(desk, clock, ticket_number=number, text="Halo? Czy ktoś tu jest?")
+    # ...a new customer message is.
+    from supportdesk.store.desk import ConversationMoved
+
+    with pytest.raises(ConversationMoved, match="the customer wrote again"):
+        desk.queue_reply(number, "Sprawdzamy.", conversation_since=started)
+    assert desk.get_draft(number, "reply") is not None
+    desk.queue_reply(number, "Sprawdzamy.", conversation_since=desk.get_ticket(number).version)
