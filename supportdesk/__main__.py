@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
 
 from supportdesk import __version__
@@ -43,6 +43,9 @@ from supportdesk.store.db import (
 from supportdesk.store.demo import DEFAULT_SCALE, DEFAULT_SEED
 from supportdesk.store.desk import VIEWS, Desk, DeskError
 from supportdesk.store.teamsettings import TeamSettingsError, load_toml_file, to_toml
+
+if TYPE_CHECKING:
+    from supportdesk.app import SupportDeskApp
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -198,13 +201,31 @@ def format_ticket(detail: dto.TicketDetail, zone: ZoneInfo) -> str:
 # -- commands -------------------------------------------------------------------------------
 
 
-def cmd_console(ctx: Context) -> int:
-    ctx.print(
-        "The supportdesk console is not built yet. Meanwhile every action works from the "
-        "command line:\n  supportdesk demo --no-ui      a demo database\n"
-        "  supportdesk tickets           the queue\n  supportdesk ticket show N     one ticket\n"
-        "  supportdesk --help            everything else"
+def make_app(settings: Settings, desk: Desk) -> SupportDeskApp:
+    """The one place that wires the console together (tests build theirs the same way)."""
+    from supportdesk.app import SupportDeskApp
+
+    return SupportDeskApp(
+        desk,
+        me=desk.whoami(),
+        team=desk.team_settings(),
+        agents=desk.list_agents(),
+        keymap=settings.keymap,
+        theme=settings.theme,
+        channels=[f"mail {a.name}" for a in settings.email]
+        + [f"telegram {b.name}" for b in settings.telegram],
     )
+
+
+def cmd_console(ctx: Context) -> int:
+    desk = ctx.desk()
+    if desk.agent_name and desk.whoami() is None:
+        raise UsageError(
+            f"there is no agent {desk.agent_name!r} in {desk.database.description}; "
+            f"a lead adds one with: supportdesk agents add {desk.agent_name} --display-name …"
+        )
+    app = make_app(ctx.settings, desk)
+    app.run()
     return EXIT_OK
 
 

@@ -1515,6 +1515,7 @@ def _agent_info(agent: Agent, names: dict[int, str]) -> dto.AgentInfo:
         email=agent.email,
         language=agent.language,
         active=agent.active,
+        signature=agent.signature,
     )
 
 
@@ -1606,6 +1607,7 @@ def _clock_info(
         explanation = explain(clock, calendar, now) if with_explanation else ""
     return dto.ClockInfo(
         kind=clock.kind.value,
+        calendar=clock.calendar,
         state=state.value,
         target_seconds=clock.target_seconds,
         started_at=clock.started_at,

@@ -25,6 +25,7 @@ class AgentInfo:
     email: str | None
     language: str
     active: bool
+    signature: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +63,7 @@ class CustomerInfo:
 @dataclass(frozen=True)
 class ClockInfo:
     kind: str
+    calendar: str
     state: str
     target_seconds: int
     started_at: datetime

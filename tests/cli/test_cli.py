@@ -100,9 +100,14 @@ def team(database_url: str) -> str:
     return database_url
 
 
-def test_no_command_explains_the_console_is_coming() -> None:
-    result = sd()
-    assert result.code == 0 and "console is not built yet" in result.out
+def test_console_refuses_an_unknown_agent_with_the_fix(database_url: str) -> None:
+    # `supportdesk` alone opens the console (driven in tests/ui and tests/e2e); before it
+    # starts it checks who you are.
+    result = sd("--db", database_url, "--agent", "ghost")
+    assert result.code == 2
+    assert (
+        "there is no agent 'ghost'" in result.err and "supportdesk agents add ghost" in result.err
+    )
 
 
 def test_first_agent_must_be_lead_then_lead_manages(database_url: str) -> None:

@@ -1,0 +1,204 @@
+"""SupportDeskApp: thin. Screens live in their own modules; the App holds the Desk, who I am,
+the team's settings, and the change feed that tells every screen what changed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+
+from supportdesk.screens.compose import ComposeScreen
+from supportdesk.screens.help import HelpScreen
+from supportdesk.screens.queue import QueueScreen
+from supportdesk.screens.ticket import TicketScreen
+from supportdesk.store.db import StoreError
+from supportdesk.store.desk import Desk, DeskError
+from supportdesk.store.dto import AgentInfo, Changes
+from supportdesk.store.teamsettings import TeamSettings
+
+# Retry the change feed this often (seconds) after the database stopped answering.
+FEED_RETRY = (1, 2, 5, 10, 30)
+
+
+class TicketsChanged(Message):
+    """Tickets changed in the database (here or on another machine)."""
+
+    def __init__(self, numbers: frozenset[int], kinds: frozenset[str]) -> None:
+        super().__init__()
+        self.numbers = numbers
+        self.kinds = kinds
+
+
+class _FeedResult(Message):
+    def __init__(self, changes: Changes | None, error: str | None) -> None:
+        super().__init__()
+        self.changes = changes
+        self.error = error
+
+
+class SupportDeskApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "supportdesk"
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit supportdesk"),
+        Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="Every key, per screen"),
+    ]
+
+    def __init__(
+        self,
+        desk: Desk,
+        *,
+        me: AgentInfo | None,
+        team: TeamSettings,
+        agents: Sequence[AgentInfo] = (),
+        keymap: Mapping[str, str] | None = None,
+        theme: str | None = None,
+        feed_seconds: float = 1.0,
+        channels: Sequence[str] = (),
+    ) -> None:
+        super().__init__()
+        self.desk = desk
+        self.me = me
+        self.team = team
+        self.agents = list(agents)
+        self.user_keymap = dict(keymap or {})
+        self.wanted_theme = theme
+        self.feed_seconds = feed_seconds
+        self.channels = list(channels)
+        self.counts: dict[str, int] = {}
+        self.high_water = 0
+        self.feed_error: str | None = None
+        self._feed_failures = 0
+
+    def on_mount(self) -> None:
+        if self.user_keymap:
+            self.set_keymap(self.user_keymap)
+        if self.wanted_theme:
+            if self.wanted_theme in self.available_themes:
+                self.theme = self.wanted_theme
+            else:
+                self.notify(
+                    f"Unknown theme {self.wanted_theme!r} in the config; themes: "
+                    + ", ".join(sorted(self.available_themes)),
+                    severity="warning",
+                    markup=False,
+                )
+        self.push_screen(QueueScreen())
+        self.start_feed()
+
+    def now(self) -> datetime:
+        return self.desk.clock.now()
+
+    # -- the change feed --------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="feed")
+    def start_feed(self) -> None:
+        try:
+            self.high_water = self.desk.latest_event_id()
+        except (DeskError, StoreError) as exc:
+            self.post_message(_FeedResult(None, str(exc)))
+            return
+        self.post_message(_FeedResult(None, None))
+
+    @work(thread=True, exclusive=True, group="feed")
+    def poll_feed(self) -> None:
+        try:
+            changes = self.desk.changes_since(self.high_water)
+        except (DeskError, StoreError) as exc:
+            self.post_message(_FeedResult(None, str(exc)))
+            return
+        self.post_message(_FeedResult(changes, None))
+
+    def on__feed_result(self, message: _FeedResult) -> None:
+        delay = self.feed_seconds
+        if message.error is not None:
+            self._feed_failures += 1
+            delay = FEED_RETRY[min(self._feed_failures, len(FEED_RETRY)) - 1]
+            if self.feed_error != message.error:
+                self.notify(
+                    f"{message.error}. Retrying; your drafts are kept.",
+                    severity="error",
+                    timeout=10,
+                    markup=False,
+                )
+            self.feed_error = message.error
+        else:
+            if self.feed_error is not None:
+                self.notify("The database answers again.", markup=False)
+            self.feed_error = None
+            self._feed_failures = 0
+            changes = message.changes
+            if changes is not None and not changes.empty:
+                self.high_water = changes.high_water
+                for screen in self.screen_stack:
+                    screen.post_message(TicketsChanged(changes.ticket_numbers, changes.kinds))
+        # One timer re-armed after each poll: polls never overlap.
+        self.set_timer(delay, self.poll_feed)
+
+    def note_counts(self, counts: dict[str, int]) -> None:
+        """Tell the agent about new work for them (after the first load)."""
+        if self.counts:
+            if counts.get("mentions", 0) > self.counts.get("mentions", 0):
+                self.notify("A colleague mentioned you in a note (Mentions view).")
+            if counts.get("mine", 0) > self.counts.get("mine", 0):
+                self.notify("A ticket was assigned to you (Mine view).")
+        self.counts = dict(counts)
+
+    def channel_status(self) -> str:
+        if self.feed_error:
+            return "database unreachable — retrying"
+        if not self.channels:
+            return "no channels configured"
+        return "channels: " + ", ".join(self.channels)
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        screen = self.screen
+        palette = Binding(
+            "ctrl+p",
+            "command_palette",
+            "Commands",
+            id="app.palette",
+            tooltip="Command palette: every action by name",
+        )
+        sections: list[tuple[str, Sequence[Binding]]] = [
+            (title, [b for b in cls.BINDINGS if isinstance(b, Binding)])
+            for title, cls in (
+                ("Queue", QueueScreen),
+                ("Ticket", TicketScreen),
+                ("Compose", ComposeScreen),
+            )
+        ]
+        everywhere = [b for b in self.BINDINGS if isinstance(b, Binding)]
+        sections.append(("Everywhere", [*everywhere, palette]))
+        if not isinstance(screen, HelpScreen):
+            self.push_screen(HelpScreen(sections, self.user_keymap))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, QueueScreen):
+            yield SystemCommand(
+                "Take next",
+                "Take and open the most urgent unassigned ticket",
+                screen.action_take_next,
+            )
+            yield SystemCommand("Filter", "Filter the queue as you type", screen.action_filter)
+        if isinstance(screen, QueueScreen | TicketScreen):
+            for name, help_text in (
+                ("reply", "Reply to the customer"),
+                ("note", "Add an internal note"),
+                ("status", "Change the status"),
+                ("priority", "Change the priority"),
+                ("category", "Change the category"),
+                ("tags", "Add or remove tags"),
+                ("assign", "Assign to a colleague"),
+                ("take", "Assign the ticket to yourself"),
+            ):
+                yield SystemCommand(name.capitalize(), help_text, getattr(screen, f"action_{name}"))
+        yield SystemCommand("Keys", "Every key, per screen", self.action_help)

@@ -1,0 +1,269 @@
+"""Acting on a ticket from any screen: the same dialogs and Desk calls from the queue and the
+ticket view. Desk calls run in thread workers; their outcome comes back as a message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+from textual.screen import Screen
+
+from supportdesk.screens.modals import ChoiceModal, PromptModal
+from supportdesk.store.desk import Desk, DeskError, StoreError
+from supportdesk.store.dto import TicketSummary
+
+if TYPE_CHECKING:
+    from supportdesk.app import SupportDeskApp
+
+STATUS_CHOICES = [
+    ("open", "Open — we are working on it"),
+    ("pending", "Pending — waiting for the customer (SLA paused)"),
+    ("on_hold", "On hold — waiting for a third party (SLA paused)"),
+    ("solved", "Solved — waits for the customer's confirmation"),
+    ("closed", "Closed — needs a reason unless solved"),
+]
+PRIORITY_CHOICES = [
+    ("urgent", "Urgent — goes above everything; needs a reason"),
+    ("high", "High"),
+    ("normal", "Normal"),
+    ("low", "Low"),
+]
+CATEGORY_CHOICES = [
+    ("blocking", "Blocking — something does not work"),
+    ("question", "Question"),
+    ("onboarding", "Onboarding — learning the product"),
+    ("feature_request", "Feature request — collected for the product team"),
+]
+
+
+class ActionFinished(Message):
+    """A Desk write finished (`error` is the refusal or failure in words)."""
+
+    def __init__(
+        self,
+        done: str,
+        result: Any,
+        error: str | None,
+        number: int | None,
+        then: Callable[[Any], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.done = done
+        self.result = result
+        self.error = error
+        self.number = number
+        self.then = then
+
+
+class TicketActions(Screen[None]):
+    """A screen that acts on "the current ticket" (the highlighted row, or the open one)."""
+
+    @property
+    def desk_app(self) -> SupportDeskApp:
+        return self.app  # type: ignore[return-value]
+
+    def current_ticket(self) -> TicketSummary | None:
+        raise NotImplementedError
+
+    def perform(
+        self,
+        done: str,
+        call: Callable[[Desk], Any],
+        number: int | None,
+        *,
+        then: Callable[[Any], None] | None = None,
+    ) -> None:
+        """Run `call` with the Desk in a thread; post ActionFinished with what happened.
+        `done` is told to the user on success; `then` gets the result."""
+
+        def work() -> None:
+            try:
+                result = call(self.desk_app.desk)
+            except (DeskError, StoreError) as exc:
+                self.post_message(ActionFinished(done, None, str(exc), number))
+                return
+            self.post_message(ActionFinished(done, result, None, number, then))
+
+        self.run_worker(work, thread=True, group="actions", name=done)
+
+    def on_action_finished(self, message: ActionFinished) -> None:
+        if message.error:
+            self.notify(message.error, severity="error", timeout=8, markup=False)
+        else:
+            if message.done:
+                self.notify(message.done, markup=False)
+            if message.then is not None:
+                message.then(message.result)
+        self.action_finished(message)
+
+    def action_finished(self, message: ActionFinished) -> None:
+        """What the screen does after any action (reload, usually)."""
+
+    # -- the actions ------------------------------------------------------------------------
+
+    def _ticket_or_tell(self) -> TicketSummary | None:
+        ticket = self.current_ticket()
+        if ticket is None:
+            self.notify("No ticket selected.", severity="warning")
+        return ticket
+
+    def action_take(self) -> None:
+        if (t := self._ticket_or_tell()) is None:
+            return
+        self.perform(
+            f"#{t.number} is yours.",
+            lambda desk: desk.take(t.number, expected_version=t.version),
+            t.number,
+        )
+
+    def action_status(self) -> None:
+        if (t := self._ticket_or_tell()) is None:
+            return
+
+        def chosen(status: str | None) -> None:
+            if status is None:
+                return
+            if status == "closed" and t.status != "solved":
+                self.app.push_screen(
+                    PromptModal(
+                        f"Close #{t.number} without solving: why?",
+                        placeholder="spam, duplicate of #…, sent by mistake",
+                        required=True,
+                    ),
+                    lambda reason: reason and self._set_status(t, status, reason),
+                )
+                return
+            self._set_status(t, status, None)
+
+        self.app.push_screen(
+            ChoiceModal(f"Status of #{t.number}", STATUS_CHOICES, t.status), chosen
+        )
+
+    def _set_status(self, t: TicketSummary, status: str, reason: str | None) -> None:
+        self.perform(
+            f"#{t.number} is {status.replace('_', ' ')}.",
+            lambda desk: desk.set_status(
+                t.number, status, reason=reason, expected_version=t.version
+            ),
+            t.number,
+        )
+
+    def action_priority(self) -> None:
+        if (t := self._ticket_or_tell()) is None:
+            return
+
+        def chosen(priority: str | None) -> None:
+            if priority is None:
+                return
+            if priority == "urgent":
+                self.app.push_screen(
+                    PromptModal(
+                        f"Why is #{t.number} urgent?",
+                        placeholder="e.g. telephony down for the whole sales team",
+                        value=t.urgent_reason or "",
+                        required=True,
+                        explanation="Urgent goes above every other ticket in every queue, "
+                        "so it always carries its reason.",
+                    ),
+                    lambda reason: reason and self._set_priority(t, priority, reason),
+                )
+                return
+            self._set_priority(t, priority, None)
+
+        self.app.push_screen(
+            ChoiceModal(f"Priority of #{t.number}", PRIORITY_CHOICES, t.priority), chosen
+        )
+
+    def _set_priority(self, t: TicketSummary, priority: str, reason: str | None) -> None:
+        self.perform(
+            f"#{t.number} priority {priority}.",
+            lambda desk: desk.set_priority(
+                t.number, priority, reason=reason, expected_version=t.version
+            ),
+            t.number,
+        )
+
+    def action_category(self) -> None:
+        if (t := self._ticket_or_tell()) is None:
+            return
+
+        def chosen(category: str | None) -> None:
+            if category:
+                self.perform(
+                    f"#{t.number} category {category.replace('_', ' ')}.",
+                    lambda desk: desk.set_category(t.number, category, expected_version=t.version),
+                    t.number,
+                )
+
+        self.app.push_screen(
+            ChoiceModal(f"Category of #{t.number}", CATEGORY_CHOICES, t.category), chosen
+        )
+
+    def action_assign(self) -> None:
+        if (t := self._ticket_or_tell()) is None:
+            return
+        options = [("-", "Nobody (unassign)")] + [
+            (a.name, f"{a.display_name} ({a.name}, {a.role})")
+            for a in self.desk_app.agents
+            if a.active
+        ]
+
+        def chosen(name: str | None) -> None:
+            if name is None:
+                return
+            agent = None if name == "-" else name
+            self.perform(
+                f"#{t.number} assigned to {agent or 'nobody'}.",
+                lambda desk: desk.assign(t.number, agent, expected_version=t.version),
+                t.number,
+            )
+
+        self.app.push_screen(ChoiceModal(f"Assign #{t.number} to", options, t.assignee), chosen)
+
+    def action_tags(self) -> None:
+        if (t := self._ticket_or_tell()) is None:
+            return
+
+        def entered(text: str | None) -> None:
+            if not text:
+                return
+            words = text.split()
+            add = [w for w in words if not w.startswith("-")]
+            remove = [w[1:] for w in words if w.startswith("-") and len(w) > 1]
+            self.perform(
+                f"#{t.number} tags updated.",
+                lambda desk: desk.set_tags(
+                    t.number, add=add, remove=remove, expected_version=t.version
+                ),
+                t.number,
+            )
+
+        self.app.push_screen(
+            PromptModal(
+                f"Tags of #{t.number}: {' '.join(t.tags) or '(none)'}",
+                placeholder="billing vat   (-billing removes a tag)",
+            ),
+            entered,
+        )
+
+    def action_reply(self) -> None:
+        if (t := self._ticket_or_tell()) is None:
+            return
+        from supportdesk.screens.compose import ComposeScreen
+
+        self.app.push_screen(ComposeScreen(t, "reply"))
+
+    def action_note(self) -> None:
+        if (t := self._ticket_or_tell()) is None:
+            return
+        from supportdesk.screens.compose import ComposeScreen
+
+        self.app.push_screen(ComposeScreen(t, "note"))
+
+    def action_handover(self) -> None:
+        if (t := self._ticket_or_tell()) is None:
+            return
+        from supportdesk.screens.compose import ComposeScreen
+
+        self.app.push_screen(ComposeScreen(t, "handover"))

@@ -1,0 +1,297 @@
+"""Writing a reply or an internal note. What is typed is saved as it is typed."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Label, Select, Static, TextArea
+
+from supportdesk.core.plaintext import one_line
+from supportdesk.screens.modals import ConfirmModal
+from supportdesk.store.desk import ConversationMoved, DeskError, StoreError
+from supportdesk.store.dto import DraftInfo, TicketSummary
+
+SAVE_AFTER_SECONDS = 0.4
+GREETINGS = {
+    "en": "Hello {first},",
+    "pl": "Dzień dobry,",
+    "ru": "Здравствуйте, {first}!",
+}
+# (what the agent reads, the status): Select's order.
+AFTER_SEND = [
+    ("pending — wait for the customer", "pending"),
+    ("open — I keep working on it", "open"),
+    ("solved — ask the customer to confirm", "solved"),
+    ("on hold — waiting for a third party", "on_hold"),
+]
+TITLES = {"reply": "Reply", "note": "Internal note", "handover": "Where I stopped"}
+
+
+class DraftLoaded(Message):
+    def __init__(self, draft: DraftInfo | None, version: int) -> None:
+        super().__init__()
+        self.draft = draft
+        self.version = version
+
+
+class SendFinished(Message):
+    def __init__(self, error: str | None, moved: ConversationMoved | None = None) -> None:
+        super().__init__()
+        self.error = error
+        self.moved = moved
+
+
+class ComposeScreen(Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+s", "send", "Send", id="compose.send", tooltip="Send (a note: save it)"),
+        Binding(
+            "escape",
+            "close",
+            "Close (keep draft)",
+            id="compose.close",
+            tooltip="Close; the draft stays and comes back next time",
+        ),
+        Binding(
+            "ctrl+d",
+            "discard",
+            "Discard draft",
+            id="compose.discard",
+            tooltip="Throw the draft away",
+        ),
+    ]
+
+    def __init__(self, ticket: TicketSummary, kind: str) -> None:
+        super().__init__(classes="compose-screen")
+        self.ticket = ticket
+        self.kind = kind
+        self.draft_kind = "reply" if kind == "reply" else "note"
+        self.base_version = ticket.version
+        self._save_timer: Timer | None = None
+        self._loaded = False
+        self._saved_text = ""
+
+    @property
+    def desk_app(self):  # noqa: ANN201 - the SupportDeskApp; typed loosely to avoid a cycle
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        t = self.ticket
+        who = t.customer
+        address = ", ".join([*who.emails[:1], *(f"tg {i}" for i in who.telegram_ids[:1])])
+        head = Text.assemble(
+            Text(f"{TITLES[self.kind]} · #{t.number} ", style="bold"),
+            Text(one_line(t.subject, 80)),
+            "\n",
+            Text(
+                f"to {one_line(who.name, 40)} <{one_line(address, 60)}> · {t.channel}"
+                + (f" · writes in {who.language}" if who.language else ""),
+                style="dim",
+            )
+            if self.kind == "reply"
+            else Text("only colleagues see this · @name mentions a colleague", style="dim"),
+        )
+        yield Static(head, id="compose-head")
+        yield TextArea(id="body", soft_wrap=True, show_line_numbers=False)
+        with Horizontal(id="compose-bar"):
+            if self.kind == "reply":
+                yield Label("after sending: ")
+                yield Select(AFTER_SEND, value="pending", allow_blank=False, id="after")
+            yield Static(id="compose-info")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+        self.load_draft()
+
+    @work(thread=True, exclusive=True, group="compose")
+    def load_draft(self) -> None:
+        desk = self.desk_app.desk
+        try:
+            draft = desk.get_draft(self.ticket.number, self.draft_kind)
+            version = desk.get_ticket(self.ticket.number).version
+        except (DeskError, StoreError) as exc:
+            self.post_message(SendFinished(str(exc)))
+            return
+        self.post_message(DraftLoaded(draft, version))
+
+    def on_draft_loaded(self, message: DraftLoaded) -> None:
+        area = self.query_one(TextArea)
+        if message.draft is not None and message.draft.body.strip():
+            self.base_version = message.draft.base_version
+            area.load_text(message.draft.body)
+            self._saved_text = message.draft.body
+            self.set_info("Your draft is back.")
+        else:
+            self.base_version = message.version
+            text, row = self.starting_text()
+            area.load_text(text)
+            self._saved_text = text
+            area.cursor_location = (row, 0)
+        self._loaded = True
+
+    def starting_text(self) -> tuple[str, int]:
+        """The text a new reply starts with (greeting and signature) and where to type."""
+        if self.kind == "handover":
+            return "Where I stopped:\n- checked: \n- told the customer: \n- next step: \n", 1
+        if self.kind != "reply":
+            return "", 0
+        me = self.desk_app.me
+        language = self.ticket.customer.language or "en"
+        first = one_line(self.ticket.customer.name, 60).split(" ")[0]
+        greeting = GREETINGS.get(language, GREETINGS["en"]).format(first=first)
+        signature = (me.signature or me.display_name) if me else ""
+        return f"{greeting}\n\n\n\n{signature}\n", 2
+
+    def set_info(self, text: str, style: str = "dim") -> None:
+        self.query_one("#compose-info", Static).update(Text(text, style=style))
+
+    # -- saving -----------------------------------------------------------------------------
+
+    @on(TextArea.Changed)
+    def typed(self) -> None:
+        if not self._loaded:
+            return
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(SAVE_AFTER_SECONDS, self.save_in_background)
+
+    def save_in_background(self) -> None:
+        text = self.query_one(TextArea).text
+        if text != self._saved_text:
+            self._save(text)
+
+    @work(thread=True, group="compose-save")
+    def _save(self, text: str) -> None:
+        try:
+            self.desk_app.desk.save_draft(
+                self.ticket.number, self.draft_kind, text, base_version=self.base_version
+            )
+        except (DeskError, StoreError) as exc:
+            self.app.call_from_thread(self.set_info, f"Draft not saved: {exc}", "bold red")
+            return
+        self._saved_text = text
+        self.app.call_from_thread(self.set_info, "Draft saved.")
+
+    def save_now(self) -> bool:
+        """Save synchronously (closing the screen): returns whether the draft is safe."""
+        text = self.query_one(TextArea).text
+        if not self._loaded or text == self._saved_text:
+            return True
+        try:
+            self.desk_app.desk.save_draft(
+                self.ticket.number, self.draft_kind, text, base_version=self.base_version
+            )
+        except (DeskError, StoreError) as exc:
+            self.notify(f"Draft not saved: {exc}", severity="error", markup=False)
+            return False
+        self._saved_text = text
+        return True
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def action_close(self) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        if self.save_now():
+            self.app.pop_screen()
+
+    def action_discard(self) -> None:
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.desk_app.desk.discard_draft(self.ticket.number, self.draft_kind)
+            except (DeskError, StoreError) as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
+            self._saved_text = self.query_one(TextArea).text
+            self.app.pop_screen()
+
+        self.app.push_screen(
+            ConfirmModal("Discard this draft?", "The text you typed will be gone.", yes="Discard"),
+            answered,
+        )
+
+    def action_send(self, force: bool = False) -> None:
+        text = self.query_one(TextArea).text
+        if not text.strip():
+            self.set_info("Nothing to send yet.", "bold yellow")
+            return
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        after = None
+        if self.kind == "reply":
+            after = str(self.query_one("#after", Select).value)
+        self.set_info("Sending…")
+        self._send(text, after, None if force else self.base_version)
+
+    @work(thread=True, exclusive=True, group="compose-send")
+    def _send(self, text: str, after: str | None, since: int | None) -> None:
+        desk = self.desk_app.desk
+        try:
+            if self.kind == "reply":
+                desk.queue_reply(
+                    self.ticket.number, text, status_after=after, conversation_since=since
+                )
+            else:
+                desk.add_note(
+                    self.ticket.number, text, kind="handover" if self.kind == "handover" else "note"
+                )
+        except ConversationMoved as moved:
+            self.post_message(SendFinished(str(moved), moved))
+            return
+        except (DeskError, StoreError) as exc:
+            self.post_message(SendFinished(str(exc)))
+            return
+        self.post_message(SendFinished(None))
+
+    def on_send_finished(self, message: SendFinished) -> None:
+        if message.moved is not None:
+            self.ask_after_conversation_moved(message.moved)
+            return
+        if message.error:
+            self.set_info(message.error, "bold red")
+            self.notify(message.error, severity="error", timeout=8, markup=False)
+            return
+        self._saved_text = self.query_one(TextArea).text
+        if self.kind == "reply":
+            self.notify(f"Reply to #{self.ticket.number} queued for sending.", markup=False)
+            # Back to the queue at once: the next customer is waiting.
+            from supportdesk.screens.queue import QueueScreen
+
+            stack = self.app.screen_stack
+            home = next(
+                (i for i in range(len(stack) - 1, -1, -1) if isinstance(stack[i], QueueScreen)), 0
+            )
+            for _ in range(len(stack) - 1 - home):
+                self.app.pop_screen()
+        else:
+            self.notify("Note added.")
+            self.app.pop_screen()
+
+    def ask_after_conversation_moved(self, moved: ConversationMoved) -> None:
+        def answered(send_anyway: bool | None) -> None:
+            if send_anyway:
+                self.action_send(force=True)
+            else:
+                # The agent has now seen what changed; a later send compares with this.
+                latest = [e.data.get("version") for e in moved.changes if e.data.get("version")]
+                if latest:
+                    self.base_version = max(int(v) for v in latest)  # type: ignore[call-overload]
+                self.set_info("Not sent. Read the new messages (esc keeps your draft).", "yellow")
+
+        self.app.push_screen(
+            ConfirmModal(
+                "The conversation moved on",
+                str(moved),
+                yes="Send anyway",
+                no="Don't send yet",
+            ),
+            answered,
+        )

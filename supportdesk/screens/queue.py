@@ -1,0 +1,461 @@
+"""The home screen: every ticket that needs someone, most urgent first, with live SLA timers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input, Static, Tab, Tabs
+
+from supportdesk.core.plaintext import one_line
+from supportdesk.screens.actions import ActionFinished, TicketActions
+from supportdesk.store.desk import VIEWS, DeskError, StoreError
+from supportdesk.store.dto import QueuePage, TicketSummary
+from supportdesk.widgets.sla_badge import sla_text
+
+QUEUE_VIEWS = (
+    "mine",
+    "unassigned",
+    "open",
+    "urgent",
+    "at_risk",
+    "pending",
+    "mentions",
+    "feature_requests",
+    "email",
+    "telegram",
+)
+SHORT_LABELS = {
+    "at_risk": "At risk",
+    "feature_requests": "Features",
+    "open": "All open",
+}
+PRIORITY_CELL = {
+    "urgent": Text("URG", style="bold white on red"),
+    "high": Text("high", style="bold"),
+    "normal": Text("norm", style=""),
+    "low": Text("low", style="dim"),
+}
+CHANNEL_CELL = {"email": "mail", "telegram": "tg", "internal": "—"}
+# Rows loaded at a time: the table never holds the whole queue.
+PAGE_SIZE = 100
+# (key, title, width); the customer and subject share what the terminal has left.
+COLUMNS = (
+    ("sla", "SLA", 10),
+    ("pri", "Pri", 4),
+    ("num", "#", 5),
+    ("customer", "Customer", 0),
+    ("subject", "Subject", 0),
+    ("ch", "Ch", 4),
+    ("assignee", "Assignee", 10),
+    ("age", "Age", 4),
+)
+
+
+class QueueLoaded(Message):
+    def __init__(self, page: QueuePage, counts: dict[str, int], request: int) -> None:
+        super().__init__()
+        self.page = page
+        self.counts = counts
+        self.request = request
+
+
+class QueueFailed(Message):
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+@dataclass
+class _Row:
+    ticket: TicketSummary
+    cells: tuple[Text, ...]
+
+
+def _age(moment: datetime, now: datetime) -> str:
+    seconds = max(0.0, (now - moment).total_seconds())
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)}h"
+    return f"{int(seconds // 86400)}d"
+
+
+class QueueScreen(TicketActions):
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="queue.down", tooltip="Next ticket"),
+        Binding("k", "cursor_up", "Up", show=False, id="queue.up", tooltip="Previous ticket"),
+        Binding("enter", "open", "Open", id="queue.open", tooltip="Open the ticket"),
+        Binding("a", "take", "Take", id="queue.take", tooltip="Assign the ticket to yourself"),
+        Binding(
+            "n",
+            "take_next",
+            "Next",
+            id="queue.take_next",
+            tooltip="Take and open the most urgent unassigned ticket",
+        ),
+        Binding("r", "reply", "Reply", id="queue.reply", tooltip="Reply to the customer"),
+        Binding("N", "note", "Note", id="queue.note", tooltip="Add an internal note"),
+        Binding("s", "status", "Status", id="queue.status", tooltip="Change the status"),
+        Binding("p", "priority", "Priority", id="queue.priority", tooltip="Change the priority"),
+        Binding(
+            "A", "assign", "Assign", show=False, id="queue.assign", tooltip="Assign to a colleague"
+        ),
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            id="queue.filter",
+            tooltip="Filter by subject, customer, number or tag",
+        ),
+        Binding(
+            "escape",
+            "clear_filter",
+            "Clear filter",
+            show=False,
+            id="queue.clear_filter",
+            tooltip="Clear the filter",
+        ),
+        Binding(
+            "right,l",
+            "next_view",
+            "Next view",
+            show=False,
+            id="queue.next_view",
+            tooltip="Next view",
+        ),
+        Binding(
+            "left,h",
+            "previous_view",
+            "Prev view",
+            show=False,
+            id="queue.previous_view",
+            tooltip="Previous view",
+        ),
+    ]
+
+    def __init__(self, view: str = "open") -> None:
+        super().__init__(id="queue-screen")
+        self.view = view
+        self.search = ""
+        self.limit = PAGE_SIZE
+        self.total = 0
+        self.rows: dict[str, _Row] = {}
+        self.order: list[str] = []
+        self.counts: dict[str, int] = {}
+        self._request = 0
+        self._filter_timer: Timer | None = None
+        self._stale = False
+        self._widths: tuple[int, int] | None = None
+
+    # -- layout -----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="topbar")
+        yield Tabs(
+            *(Tab(SHORT_LABELS.get(v, VIEWS[v]), id=v) for v in QUEUE_VIEWS),
+            active=self.view,
+            id="views",
+        )
+        yield Input(placeholder="filter: subject, customer, #number or tag", id="filter")
+        yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="queue-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        table = self.query_one(DataTable)
+        self.setup_columns()
+        table.focus()
+        self.update_topbar()
+        self.load()
+        self.set_interval(1.0, self.tick)
+
+    @property
+    def table(self) -> DataTable[Text]:
+        return self.query_one("#queue-table", DataTable)
+
+    def text_widths(self) -> tuple[int, int]:
+        """(customer, subject) widths for the terminal's width."""
+        fixed = sum(width + 2 for _key, _title, width in COLUMNS if width)
+        # Two more for the scroll bar, four for the customer and subject cells' padding.
+        free = max(24, self.size.width - fixed - 2 - 4)
+        customer = min(22, max(10, free // 3))
+        return customer, free - customer
+
+    def setup_columns(self) -> None:
+        """Columns with explicit widths for this terminal size (auto widths would follow
+        whatever rows happened to load first)."""
+        customer, subject = self.text_widths()
+        widths = {"customer": customer, "subject": subject}
+        self._widths = (customer, subject)
+        for key, label, width in COLUMNS:
+            self.table.add_column(label, key=key, width=widths.get(key, width))
+
+    def on_resize(self) -> None:
+        if self.text_widths() == self._widths:
+            return
+        table = self.table
+        cursor = table.cursor_row
+        with self.app.batch_update():
+            table.clear(columns=True)
+            self.setup_columns()
+            now = self.desk_app.now()
+            for key in self.order:
+                row = self.rows[key]
+                row.cells = self.cells(row.ticket, now)
+                table.add_row(*row.cells, key=key)
+            if self.order:
+                table.move_cursor(row=min(max(cursor, 0), len(self.order) - 1), animate=False)
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def load(self) -> None:
+        self._request += 1
+        self._load(self.view, self.search, self.limit, self._request)
+
+    @work(thread=True, exclusive=True, group="queue-load")
+    def _load(self, view: str, search: str, limit: int, request: int) -> None:
+        desk = self.desk_app.desk
+        try:
+            page = desk.list_queue(view, search=search or None, limit=limit)
+            counts = desk.view_counts()
+        except (DeskError, StoreError) as exc:
+            self.post_message(QueueFailed(str(exc)))
+            return
+        self.post_message(QueueLoaded(page, counts, request))
+
+    def on_queue_loaded(self, message: QueueLoaded) -> None:
+        if message.request != self._request:
+            return  # an answer to an older question (the view or filter changed since)
+        self.total = message.page.total
+        self.counts = message.counts
+        self.desk_app.note_counts(message.counts)
+        self.apply_page(message.page)
+        self.update_tabs()
+        self.update_topbar()
+
+    def on_queue_failed(self, message: QueueFailed) -> None:
+        self.query_one("#queue-status", Static).update(
+            Text(f"Could not load the queue: {message.error}", style="bold red")
+        )
+
+    def apply_page(self, page: QueuePage) -> None:
+        now = self.desk_app.now()
+        cursor_key = self.cursor_key()
+        self.rows = {str(t.number): _Row(t, self.cells(t, now)) for t in page.tickets}
+        new_order = [str(t.number) for t in page.tickets]
+        table = self.table
+        if new_order == self.order:
+            # Same tickets in the same order: repaint only the cells that changed.
+            for key in new_order:
+                self.update_row(key, self.rows[key].cells)
+        else:
+            old_index = table.cursor_row
+            self.order = new_order
+            with self.app.batch_update():
+                table.clear()
+                for key in new_order:
+                    table.add_row(*self.rows[key].cells, key=key)
+                if cursor_key in self.rows:
+                    table.move_cursor(row=new_order.index(cursor_key), animate=False)
+                elif new_order:
+                    table.move_cursor(row=min(old_index, len(new_order) - 1), animate=False)
+        self.update_status()
+
+    def update_row(self, key: str, cells: tuple[Text, ...]) -> None:
+        table = self.table
+        current = table.get_row(key)
+        for (column, _label, _width), old, new in zip(COLUMNS, current, cells, strict=True):
+            if old != new:
+                table.update_cell(key, column, new)
+
+    def render_rows(self, force: bool = False) -> None:
+        if not self.rows:
+            return
+        now = self.desk_app.now()
+        for key, row in self.rows.items():
+            cells = self.cells(row.ticket, now)
+            if force or cells != row.cells:
+                row.cells = cells
+                self.update_row(key, cells)
+
+    def cells(self, t: TicketSummary, now: datetime) -> tuple[Text, ...]:
+        calendars = self.desk_app.team.sla.calendars
+        customer_width, subject_width = self.text_widths()
+        if t.claimed_by:
+            # Who is working on it right now (replying), not only whose it is.
+            assignee = Text(f"✎{one_line(t.claimed_by, 9)}", style="italic cyan")
+        else:
+            assignee = Text(one_line(t.assignee or "—", 10), style="" if t.assignee else "dim")
+        return (
+            sla_text(t, calendars, now),
+            PRIORITY_CELL.get(t.priority, Text(t.priority)),
+            Text(str(t.number), style="bold"),
+            Text(one_line(t.customer.name, customer_width)),
+            Text(one_line(t.subject, subject_width)),
+            Text(CHANNEL_CELL.get(t.channel, t.channel)),
+            assignee,
+            Text(_age(t.created_at, now), style="dim"),
+        )
+
+    def tick(self) -> None:
+        """Once a second: countdowns from stored deadlines; no database query."""
+        if not self.is_current:
+            return
+        self.render_rows()
+
+    def on_tickets_changed(self, _message: Message) -> None:
+        if self.is_current:
+            self.load()
+        else:
+            self._stale = True
+
+    def on_screen_resume(self) -> None:
+        self.update_topbar()
+        if self._stale or self.rows:
+            self._stale = False
+            self.load()
+
+    # -- presentation -----------------------------------------------------------------------
+
+    def update_tabs(self) -> None:
+        tabs = self.query_one(Tabs)
+        for view in QUEUE_VIEWS:
+            count = self.counts.get(view)
+            label = SHORT_LABELS.get(view, VIEWS[view])
+            tab = tabs.query_one(f"#{view}", Tab)
+            tab.label = Text(f"{label} {count}" if count is not None else label)
+
+    def update_topbar(self) -> None:
+        app = self.desk_app
+        me = app.me
+        who = f"{me.display_name} ({me.role})" if me else "not signed in (set --agent)"
+        counts = app.counts
+        parts = [
+            Text("supportdesk ", style="bold"),
+            Text(one_line(who, 40)),
+        ]
+        if counts:
+            parts.append(
+                Text(
+                    f"  ·  mine {counts.get('mine', 0)}  ·  unassigned "
+                    f"{counts.get('unassigned', 0)}  ·  ",
+                )
+            )
+            breached = counts.get("breached", 0)
+            parts.append(Text(f"breached {breached}", style="bold red" if breached else ""))
+        parts.append(Text(f"  ·  {app.channel_status()}", style="dim"))
+        self.query_one("#topbar", Static).update(Text.assemble(*parts))
+
+    def update_status(self) -> None:
+        shown = len(self.order)
+        text = f"{VIEWS[self.view]}: {self.total} ticket{'s' if self.total != 1 else ''}"
+        if shown < self.total:
+            text += f" · first {shown} loaded (more as you scroll)"
+        if self.search:
+            text += f" · filter {self.search!r}"
+        self.query_one("#queue-status", Static).update(Text(text, style="dim"))
+
+    # -- interaction ------------------------------------------------------------------------
+
+    def cursor_key(self) -> str | None:
+        table = self.table
+        if not self.order or table.cursor_row < 0 or table.cursor_row >= len(self.order):
+            return None
+        return self.order[table.cursor_row]
+
+    def current_ticket(self) -> TicketSummary | None:
+        key = self.cursor_key()
+        return self.rows[key].ticket if key in self.rows else None  # type: ignore[index]
+
+    def action_cursor_down(self) -> None:
+        self.table.action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.table.action_cursor_up()
+
+    @on(DataTable.RowHighlighted)
+    def more_when_near_the_end(self, event: DataTable.RowHighlighted) -> None:
+        near_end = event.cursor_row >= len(self.order) - 10
+        if near_end and len(self.order) < self.total and self.limit <= len(self.order):
+            self.limit += PAGE_SIZE
+            self.load()
+
+    @on(DataTable.RowSelected)
+    def open_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        ticket = self.current_ticket()
+        if ticket is not None:
+            from supportdesk.screens.ticket import TicketScreen
+
+            self.app.push_screen(TicketScreen(ticket.number))
+
+    def action_take_next(self) -> None:
+        def opened(ticket: TicketSummary | None) -> None:
+            if ticket is None:
+                self.notify("Nothing to take: no unassigned ticket is waiting.")
+                return
+            from supportdesk.screens.ticket import TicketScreen
+
+            self.app.push_screen(TicketScreen(ticket.number))
+
+        self.perform("", lambda desk: desk.take_next(), None, then=opened)
+
+    def action_finished(self, message: ActionFinished) -> None:
+        self.load()
+
+    @on(Tabs.TabActivated)
+    def switch_view(self, event: Tabs.TabActivated) -> None:
+        view = event.tab.id or "open"
+        if view != self.view:
+            self.view = view
+            self.limit = PAGE_SIZE
+            self.load()
+
+    def action_next_view(self) -> None:
+        self.query_one(Tabs).action_next_tab()
+
+    def action_previous_view(self) -> None:
+        self.query_one(Tabs).action_previous_tab()
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.focus()
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        if field.display or self.search:
+            field.value = ""
+            field.display = False
+            self.search = ""
+            self.limit = PAGE_SIZE
+            self.table.focus()
+            self.load()
+
+    @on(Input.Changed, "#filter")
+    def filter_typed(self, event: Input.Changed) -> None:
+        # Wait for a pause in typing instead of querying on every key.
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        value = event.value
+
+        def apply() -> None:
+            self.search = value.strip()
+            self.limit = PAGE_SIZE
+            self.load()
+
+        self._filter_timer = self.set_timer(0.15, apply)
+
+    @on(Input.Submitted, "#filter")
+    def filter_done(self) -> None:
+        self.table.focus()

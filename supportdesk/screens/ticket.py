@@ -1,0 +1,217 @@
+"""One ticket: the conversation on the left, the customer and the SLA clocks on the right."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Footer, Static
+
+from supportdesk.core.plaintext import one_line
+from supportdesk.screens.actions import ActionFinished, TicketActions
+from supportdesk.screens.modals import ChoiceModal
+from supportdesk.store.desk import DeskError, StoreError
+from supportdesk.store.dto import TicketDetail, TicketSummary
+from supportdesk.widgets.conversation import Conversation, clock_lines
+
+RULE_WORDS = {
+    "new_ticket": "started this ticket",
+    "ticket_number": "the ticket number was in the subject",
+    "subject_token": "the ticket number was in the subject",
+    "in_reply_to": "it answers a message of this ticket",
+    "references": "it refers to a message of this ticket",
+    "telegram_chat": "the same Telegram chat",
+}
+
+
+class TicketLoaded(Message):
+    def __init__(self, detail: TicketDetail) -> None:
+        super().__init__()
+        self.detail = detail
+
+
+class TicketFailed(Message):
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+class TicketScreen(TicketActions):
+    BINDINGS = [
+        Binding("escape,q", "back", "Back", id="ticket.back", tooltip="Back to the queue"),
+        Binding("r", "reply", "Reply", id="ticket.reply", tooltip="Reply to the customer"),
+        Binding("N", "note", "Note", id="ticket.note", tooltip="Add an internal note"),
+        Binding(
+            "w",
+            "handover",
+            "Where I stopped",
+            id="ticket.handover",
+            tooltip="A hand-over note so a colleague can take over",
+        ),
+        Binding("a", "take", "Take", id="ticket.take", tooltip="Assign the ticket to yourself"),
+        Binding("s", "status", "Status", id="ticket.status", tooltip="Change the status"),
+        Binding("p", "priority", "Priority", id="ticket.priority", tooltip="Change the priority"),
+        Binding("c", "category", "Category", id="ticket.category", tooltip="Change the category"),
+        Binding("t", "tags", "Tags", id="ticket.tags", tooltip="Add or remove tags"),
+        Binding("A", "assign", "Assign", id="ticket.assign", tooltip="Assign to a colleague"),
+        Binding(
+            "o",
+            "open_other",
+            "Earlier tickets",
+            id="ticket.open_other",
+            tooltip="Open another ticket of this customer",
+        ),
+        Binding(
+            "j", "scroll_down", "Scroll down", show=False, id="ticket.down", tooltip="Scroll down"
+        ),
+        Binding("k", "scroll_up", "Scroll up", show=False, id="ticket.up", tooltip="Scroll up"),
+    ]
+
+    def __init__(self, number: int) -> None:
+        super().__init__(classes="ticket-screen")
+        self.number = number
+        self.detail: TicketDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f"#{self.number}", style="bold"), id="ticket-head")
+        with Horizontal(id="ticket-body"):
+            yield Conversation(id="conversation")
+            with VerticalScroll(id="side"):
+                yield Static(id="side-panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+        self.query_one(Conversation).focus()
+
+    def load(self) -> None:
+        self._load(self.number)
+
+    @work(thread=True, exclusive=True, group="ticket-load")
+    def _load(self, number: int) -> None:
+        try:
+            detail = self.desk_app.desk.get_ticket(number)
+        except (DeskError, StoreError) as exc:
+            self.post_message(TicketFailed(str(exc)))
+            return
+        self.post_message(TicketLoaded(detail))
+
+    def on_ticket_loaded(self, message: TicketLoaded) -> None:
+        first = self.detail is None
+        changed = self.detail is None or self.detail != message.detail
+        self.detail = message.detail
+        if changed:
+            self.show_head(message.detail.summary)
+            self.query_one(Conversation).show(message.detail, self.desk_app.team.zone)
+            self.query_one("#side-panel", Static).update(self.side_text(message.detail))
+        if first:
+            self.title = f"#{self.number}"
+
+    def on_ticket_failed(self, message: TicketFailed) -> None:
+        self.query_one("#ticket-head", Static).update(Text(message.error, style="bold red"))
+
+    def on_tickets_changed(self, message: Message) -> None:
+        numbers = getattr(message, "numbers", frozenset())
+        if self.number in numbers:
+            self.load()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    def current_ticket(self) -> TicketSummary | None:
+        return self.detail.summary if self.detail else None
+
+    def action_finished(self, message: ActionFinished) -> None:
+        self.load()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_scroll_down(self) -> None:
+        self.query_one(Conversation).scroll_down()
+
+    def action_scroll_up(self) -> None:
+        self.query_one(Conversation).scroll_up()
+
+    def action_open_other(self) -> None:
+        if self.detail is None or not self.detail.customer_tickets:
+            self.notify("This customer has no other tickets.")
+            return
+        options = [
+            (str(b.number), f"#{b.number}  {b.status:<8} {one_line(b.subject, 60)}")
+            for b in self.detail.customer_tickets
+        ]
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self.app.push_screen(TicketScreen(int(value)))
+
+        self.app.push_screen(ChoiceModal("Other tickets of this customer", options), chosen)
+
+    # -- rendering --------------------------------------------------------------------------
+
+    def show_head(self, t: TicketSummary) -> None:
+        head = Text.assemble(
+            Text(f"#{t.number} ", style="bold"),
+            Text(one_line(t.subject, 200), style="bold"),
+            "\n",
+            Text(f"{t.status.replace('_', ' ')}", style="bold cyan"),
+            Text(f" · {t.priority}", style="bold red" if t.priority == "urgent" else ""),
+            Text(f" ({one_line(t.urgent_reason, 80)})" if t.urgent_reason else "", style="red"),
+            Text(f" · {t.category.replace('_', ' ')} · {t.channel}"),
+            Text(f" · {t.assignee_display or 'unassigned'}"),
+            Text(f" · ✎ {t.claimed_by} is replying" if t.claimed_by else "", style="italic cyan"),
+        )
+        self.query_one("#ticket-head", Static).update(head)
+
+    def side_text(self, detail: TicketDetail) -> Text:
+        t = detail.summary
+        c = t.customer
+        out = Text()
+        out.append("Customer\n", style="bold underline")
+        out.append(one_line(c.name, 60) + "\n", style="bold")
+        if c.company:
+            out.append(one_line(c.company, 60) + "\n")
+        for email in c.emails:
+            out.append(f"✉ {one_line(email, 60)}\n")
+        for tg_id in c.telegram_ids:
+            out.append(f"tg {tg_id}\n")
+        for username in c.telegram_usernames:
+            out.append(f"@{one_line(username, 40)}\n")
+        if c.language:
+            out.append(f"language {c.language}\n", style="dim")
+        if detail.rating:
+            out.append(f"rated this ticket {detail.rating.score}/5\n", style="yellow")
+        if detail.customer_tickets:
+            rated = [b.rating for b in detail.customer_tickets if b.rating]
+            out.append(f"\n{len(detail.customer_tickets)} earlier tickets", style="bold")
+            if rated:
+                out.append(f" · ratings {', '.join(str(r) for r in rated[:8])}")
+            out.append("  (o opens)\n", style="dim")
+            for brief in detail.customer_tickets[:5]:
+                out.append(f"#{brief.number} {brief.status:<8} {one_line(brief.subject, 30)}\n")
+        out.append("\nSLA\n", style="bold underline")
+        if not t.clocks:
+            out.append("no SLA policy applies\n", style="dim")
+        for clock in t.clocks:
+            out.append_text(clock_lines(clock))
+            out.append("\n")
+            if clock.explanation:
+                out.append(clock.explanation + "\n", style="dim")
+        out.append("\nTicket\n", style="bold underline")
+        out.append(f"tags {' '.join(t.tags) if t.tags else '—'}\n")
+        if detail.follow_up_of:
+            out.append(f"follow-up of #{detail.follow_up_of}\n")
+        if detail.merged_into:
+            out.append(f"merged into #{detail.merged_into}\n")
+        reasons = [m for m in detail.messages if m.direction == "in" and m.thread_rule]
+        if reasons:
+            last = reasons[-1]
+            words = RULE_WORDS.get(last.thread_rule or "", last.thread_rule or "")
+            out.append(f"last message joined: {words}\n", style="dim")
+            if last.thread_note:
+                out.append(f"⚠ {one_line(last.thread_note, 120)}\n", style="yellow")
+        return out

@@ -1,0 +1,129 @@
+"""A ticket's conversation: customer messages, replies and internal notes, as plain text.
+
+Customer text is hostile input. It is shown through `rich.text.Text` objects (never parsed as
+markup) after terminal control sequences are stripped, and very long messages are cut for the
+screen (the full text stays in the database).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from supportdesk.core.plaintext import one_line, strip_controls
+from supportdesk.core.sla import format_duration
+from supportdesk.store.dto import ClockInfo, MessageInfo, NoteInfo, TicketDetail
+
+# Beyond this a message is cut on screen, with a note saying how much is hidden.
+SHOWN_CHARACTERS = 20_000
+DELIVERY_WORDS = {
+    "queued": ("queued", "yellow"),
+    "sending": ("sending…", "yellow"),
+    "sent": ("sent", "green"),
+    "failed": ("FAILED", "bold red"),
+    "unknown": ("delivery unknown", "bold magenta"),
+    "awaiting_review": ("waiting for mentor review", "cyan"),
+    "discarded": ("discarded", "dim"),
+}
+
+
+def body_text(raw: str) -> Text:
+    text = strip_controls(raw).rstrip()
+    if len(text) > SHOWN_CHARACTERS:
+        hidden = len(text) - SHOWN_CHARACTERS
+        return Text.assemble(
+            Text(text[:SHOWN_CHARACTERS]),
+            Text(f"\n… {hidden:,} more characters not shown", style="dim italic"),
+        )
+    return Text(text)
+
+
+def _when(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%a %d %b %H:%M")
+
+
+def message_block(message: MessageInfo, zone: ZoneInfo) -> Static:
+    if message.direction == "in":
+        who = one_line(message.sender_name or message.sender_address or "customer", 60)
+        head = Text.assemble(
+            Text(who, style="bold"),
+            Text(f"  {message.sender_address or ''}  ", style="dim"),
+            Text(_when(message.created_at, zone), style="dim"),
+        )
+        classes = "message inbound"
+    else:
+        word, style = DELIVERY_WORDS.get(message.delivery_state, (message.delivery_state, ""))
+        head = Text.assemble(
+            Text(one_line(message.sender_name or message.agent or "agent", 60), style="bold"),
+            Text(f"  {_when(message.created_at, zone)}  ", style="dim"),
+            Text(word, style=style),
+        )
+        if message.delivery_error:
+            head.append(Text(f"  {one_line(message.delivery_error, 120)}", style="red"))
+        classes = "message outbound"
+    if message.automatic:
+        head.append(Text("  automatic", style="italic dim"))
+        classes += " automatic"
+    parts = [head, Text("\n"), body_text(message.text)]
+    if message.attachments:
+        names = ", ".join(f"{one_line(a.filename, 80)} ({a.size:,} B)" for a in message.attachments)
+        parts.append(Text(f"\n📎 {names}", style="dim"))
+    return Static(Text.assemble(*parts), classes=classes)
+
+
+def note_block(note: NoteInfo, zone: ZoneInfo) -> Static:
+    label = "WHERE I STOPPED" if note.kind == "handover" else "INTERNAL NOTE"
+    head = Text.assemble(
+        Text(f"{label} ", style="bold black on yellow"),
+        Text(f" {one_line(note.author_display, 60)}  ", style="bold"),
+        Text(_when(note.created_at, zone), style="dim"),
+        Text("  only colleagues see this", style="italic dim"),
+    )
+    return Static(Text.assemble(head, Text("\n"), body_text(note.body)), classes="message note")
+
+
+class Conversation(VerticalScroll):
+    """Messages and notes in time order, newest at the bottom."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.can_focus = True
+
+    def show(self, detail: TicketDetail, zone: ZoneInfo) -> None:
+        items: list[tuple[datetime, int, Static]] = []
+        for message in detail.messages:
+            items.append((message.created_at, 0, message_block(message, zone)))
+        for note in detail.notes:
+            items.append((note.created_at, 1, note_block(note, zone)))
+        items.sort(key=lambda item: (item[0], item[1]))
+        with self.app.batch_update():
+            self.remove_children()
+            self.mount_all([block for _at, _order, block in items])
+        self.call_after_refresh(self.scroll_end, animate=False)
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Loading…", style="dim"))
+
+
+def clock_lines(clock: ClockInfo) -> Text:
+    titles = {
+        "first_response": "First response",
+        "next_response": "Next response",
+        "resolution": "Resolution",
+    }
+    styles = {"breached": "bold red", "warning": "bold yellow", "ok": "green", "met": "dim green"}
+    left = clock.left_seconds
+    head = Text.assemble(
+        Text(f"{titles.get(clock.kind, clock.kind)}: ", style="bold"),
+        Text(clock.state, style=styles.get(clock.state, "dim")),
+    )
+    if clock.state in ("ok", "warning"):
+        head.append(Text(f"  {format_duration(left)} left", style="dim"))
+    elif clock.state == "breached" and left < 0:
+        head.append(Text(f"  over by {format_duration(-left)}", style="red"))
+    return head

@@ -1,0 +1,47 @@
+"""What each screen looks like at 80x24 and 160x48, on the demo at a fixed moment.
+
+Regenerate on purpose (after a look at the report) with:
+    .venv/bin/python -m pytest tests/snapshots --snapshot-update
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from tests.ui.conftest import AppFactory, settle
+
+SIZES = [(80, 24), (160, 48)]
+
+
+def keys(*pressed: str):
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        for key in pressed:
+            await pilot.press(key)
+            await settle(pilot)
+        await pilot.pause(0.2)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_queue(snap_compare, console: AppFactory, size: tuple[int, int]) -> None:
+    assert snap_compare(console(), terminal_size=size, run_before=keys())
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_ticket(snap_compare, console: AppFactory, size: tuple[int, int]) -> None:
+    assert snap_compare(console(), terminal_size=size, run_before=keys("enter"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_compose(snap_compare, console: AppFactory, size: tuple[int, int]) -> None:
+    assert snap_compare(console(), terminal_size=size, run_before=keys("enter", "r"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_help(snap_compare, console: AppFactory, size: tuple[int, int]) -> None:
+    assert snap_compare(console(), terminal_size=size, run_before=keys("question_mark"))

@@ -1,0 +1,392 @@
+"""The console driven by key presses, as an agent uses it; the database checked afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rich.text import Text
+from sqlalchemy import func, select
+from textual.pilot import Pilot
+from textual.widgets import Static, TextArea
+
+from supportdesk.clock import FrozenClock
+from supportdesk.screens.compose import ComposeScreen
+from supportdesk.screens.help import HelpScreen
+from supportdesk.screens.modals import ConfirmModal
+from supportdesk.screens.queue import QueueScreen
+from supportdesk.screens.ticket import TicketScreen
+from supportdesk.store.db import Database
+from supportdesk.store.desk import Desk
+from supportdesk.store.models import Draft, Message, Note, NoteMention, OutboxItem, Ticket
+from tests.ui.conftest import NOW, AppFactory, settle
+
+
+def queue(pilot: Pilot[Any]) -> QueueScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, QueueScreen), screen
+    return screen
+
+
+def row_numbers(pilot: Pilot[Any]) -> list[int]:
+    return [int(key) for key in queue(pilot).order]
+
+
+def ticket_row(database: Database, number: int) -> Ticket:
+    with database.read_session() as session:
+        return session.scalars(select(Ticket).where(Ticket.number == number)).one()
+
+
+async def move_to(pilot: Pilot[Any], number: int) -> None:
+    screen = queue(pilot)
+    screen.table.move_cursor(row=screen.order.index(str(number)))
+    await pilot.pause()
+
+
+async def until(pilot: Pilot[Any], condition: Any, seconds: float = 4.0) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the console did not get there in time")
+
+
+async def test_queue_shows_the_desk_order_with_live_countdowns(
+    console: AppFactory, demo_db: Database, clock: FrozenClock
+) -> None:
+    app = console()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        expected = [t.number for t in Desk(demo_db, clock, agent="ann").list_queue("open").tickets]
+        assert row_numbers(pilot) == expected
+        screen = queue(pilot)
+        first = screen.order[0]
+        before = str(screen.table.get_row(first)[0])
+        clock.advance(minutes=5)
+        await pilot.pause(1.2)  # one tick of the second timer
+        after = str(screen.table.get_row(first)[0])
+        assert before != after
+
+
+async def test_take_status_and_priority_from_the_keyboard(
+    console: AppFactory, demo_db: Database
+) -> None:
+    app = console()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        unassigned = next(
+            key
+            for key in queue(pilot).order
+            if queue(pilot).rows[key].ticket.assignee is None
+            and queue(pilot).rows[key].ticket.priority != "urgent"
+        )
+        number = int(unassigned)
+        await move_to(pilot, number)
+        await pilot.press("a")
+        await settle(pilot)
+        assert ticket_row(demo_db, number).assignee_id is not None
+        await move_to(pilot, number)
+        await pilot.press("s")
+        await pilot.pause()
+        # The choices: open, pending, on_hold, solved, closed — pick pending.
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert ticket_row(demo_db, number).status == "pending"
+        await move_to(pilot, number)
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("home", "enter")  # urgent asks for the reason
+        await pilot.pause()
+        await pilot.press("enter")  # an empty reason is refused
+        await pilot.pause()
+        assert ticket_row(demo_db, number).priority != "urgent"
+        await pilot.press(*"all calls fail")
+        await pilot.press("enter")
+        await settle(pilot)
+        row = ticket_row(demo_db, number)
+        assert row.priority == "urgent" and row.urgent_reason == "all calls fail"
+
+
+async def test_take_next_opens_the_most_urgent_unassigned(
+    console: AppFactory, demo_db: Database, clock: FrozenClock
+) -> None:
+    desk = Desk(demo_db, clock, agent="ann")
+    unassigned = desk.list_queue("unassigned").tickets
+    most_urgent = next(t for t in unassigned if t.status in ("new", "open")).number
+    app = console()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen) and app.screen.number == most_urgent
+        assert desk.get_ticket(most_urgent).summary.assignee == "ann"
+
+
+async def test_reply_is_queued_and_returns_to_the_queue(
+    console: AppFactory, demo_db: Database
+) -> None:
+    app = console()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        number = int(queue(pilot).order[0])
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        compose = app.screen
+        assert isinstance(compose, ComposeScreen)
+        area = compose.query_one(TextArea)
+        assert area.text.strip() != ""  # greeting and signature are pre-filled
+        await pilot.press(*"We found the cause and are fixing it now.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+    with demo_db.read_session() as session:
+        reply = session.scalars(
+            select(Message)
+            .join(Ticket, Ticket.id == Message.ticket_id)
+            .where(Ticket.number == number, Message.direction == "out")
+            .order_by(Message.id.desc())
+        ).first()
+        assert reply is not None and "We found the cause and are fixing it now." in reply.text
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(OutboxItem)
+                .where(OutboxItem.message_id == reply.id)
+            )
+            == 1
+        )
+        assert ticket_row(demo_db, number).status == "pending"
+
+
+async def test_note_with_mention(console: AppFactory, demo_db: Database) -> None:
+    app = console()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        number = int(queue(pilot).order[3])
+        await move_to(pilot, number)
+        await pilot.press("N")
+        await settle(pilot)
+        await pilot.press(*"@pavel can you check the SIP trunk?")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    with demo_db.read_session() as session:
+        note = session.scalars(
+            select(Note)
+            .join(Ticket, Ticket.id == Note.ticket_id)
+            .where(Ticket.number == number)
+            .order_by(Note.id.desc())
+        ).first()
+        assert note is not None and note.body == "@pavel can you check the SIP trunk?"
+        assert (
+            session.scalar(
+                select(func.count()).select_from(NoteMention).where(NoteMention.note_id == note.id)
+            )
+            == 1
+        )
+
+
+async def test_draft_survives_closing_and_comes_back(
+    console: AppFactory, demo_db: Database
+) -> None:
+    app = console()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        number = int(queue(pilot).order[1])
+        await move_to(pilot, number)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"half-typed thought")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+    with demo_db.read_session() as session:
+        draft = session.scalars(select(Draft)).one()
+        assert "half-typed thought" in draft.body
+    # A new console (as after a crash or a closed terminal) brings the draft back.
+    again = console()
+    async with again.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await move_to(pilot, number)
+        await pilot.press("r")
+        await settle(pilot)
+        assert "half-typed thought" in again.screen.query_one(TextArea).text
+
+
+async def test_new_customer_message_before_sending_asks_first(
+    console: AppFactory, demo_db: Database, clock: FrozenClock
+) -> None:
+    app = console()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        number = int(queue(pilot).order[0])
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"Answer to the first question")
+        detail = Desk(demo_db, clock).get_ticket(number)
+        customer = detail.summary.customer
+        kind, value = (
+            ("email", customer.emails[0])
+            if customer.emails
+            else ("telegram", customer.telegram_ids[0])
+        )
+        Desk(demo_db, clock).receive(
+            channel=detail.summary.channel,
+            account="support",
+            identity_kind=kind,
+            identity_value=value,
+            sender_name=customer.name,
+            subject="Re",
+            text="And one more thing!",
+            at=NOW,
+            ticket_number=number,
+        )
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("escape")  # don't send yet
+        await settle(pilot)
+        assert isinstance(app.screen, ComposeScreen)
+        await pilot.press("ctrl+s")  # now the agent has seen it
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_filter_as_you_type(console: AppFactory, demo_db: Database) -> None:
+    app = console()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        all_rows = len(queue(pilot).order)
+        await pilot.press("slash", *"GA4")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        rows = queue(pilot).rows.values()
+        assert 0 < len(rows) < all_rows
+        assert all("ga4" in r.ticket.subject.casefold() or "ga4" in r.ticket.tags for r in rows)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert len(queue(pilot).order) == all_rows
+
+
+async def test_views_switch_and_count(console: AppFactory) -> None:
+    app = console()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("left", "left")  # open -> unassigned -> mine
+        await settle(pilot)
+        screen = queue(pilot)
+        assert screen.view == "mine"
+        assert all(r.ticket.assignee == "ann" for r in screen.rows.values())
+        assert len(screen.order) == screen.counts["mine"]
+
+
+async def test_changes_from_another_console_appear_within_two_seconds(
+    console: AppFactory, demo_db: Database, clock: FrozenClock
+) -> None:
+    app = console()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        cursor_before = queue(pilot).cursor_key()
+        new = (
+            Desk(demo_db, clock)
+            .receive(
+                channel="telegram",
+                account="bot",
+                identity_kind="telegram",
+                identity_value="424242",
+                sender_name="Nowy Klient",
+                subject="Wszystkie telefony milczą",
+                text="Pomocy!",
+                at=NOW,
+            )
+            .ticket_number
+        )
+        await until(pilot, lambda: str(new) in queue(pilot).rows, seconds=2.5)
+        assert queue(pilot).cursor_key() == cursor_before
+
+
+async def test_hostile_customer_text_is_shown_literally(
+    console: AppFactory, demo_db: Database, clock: FrozenClock
+) -> None:
+    hostile_subject = "[@click=app.quit]quit[/] [b]bold?[/b] \x1b[31mred"
+    body = "line one\x1b[2J\x1b]0;owned\x07\n[@click=app.quit]click me[/]\u202eevil" + "x" * 100_000
+    number = (
+        Desk(demo_db, clock)
+        .receive(
+            channel="email",
+            account="support",
+            identity_kind="email",
+            identity_value="attacker@example.com",
+            sender_name="[red]Mallory[/red]",
+            subject=hostile_subject,
+            text=body,
+            at=NOW,
+        )
+        .ticket_number
+    )
+    app = console()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        row = queue(pilot).rows[str(number)]
+        cells = [c.plain for c in row.cells]
+        assert "[@click=app.quit]quit[/] [b]bold?[/b] red" in cells[4] or cells[4].startswith(
+            "[@click=app.quit]quit[/] [b]bold?[/b]"
+        )
+        assert cells[3] == "[red]Mallory[/red]"
+        await move_to(pilot, number)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+        texts = [
+            static.render().plain if isinstance(static.render(), Text) else str(static.render())
+            for static in app.screen.query(".message").results(Static)
+        ]
+        shown = "\n".join(texts)
+        assert "[@click=app.quit]click me[/]" in shown
+        assert "\x1b" not in shown and "\u202e" not in shown
+        assert "more characters not shown" in shown
+        await pilot.click("#conversation")
+        await pilot.pause()
+        assert app.is_running  # no markup action ran
+
+
+async def test_help_lists_every_binding_and_keymap_remaps(
+    console: AppFactory, demo_db: Database
+) -> None:
+    app = console(keymap={"queue.take": "t"})
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        ids = {b.id for _t, section in app.screen.sections for b in section}
+        assert {"queue.take", "queue.take_next", "ticket.reply", "compose.send", "app.quit"} <= ids
+        await pilot.press("escape")
+        await pilot.pause()
+        unassigned = next(
+            key for key in queue(pilot).order if queue(pilot).rows[key].ticket.assignee is None
+        )
+        await move_to(pilot, int(unassigned))
+        await pilot.press("t")
+        await settle(pilot)
+        assert ticket_row(demo_db, int(unassigned)).assignee_id is not None
+
+
+async def test_errors_are_told_not_raised(console: AppFactory, demo_db: Database) -> None:
+    """A refusal from the Desk shows as a notification; the console keeps working."""
+    app = console(agent="kasia")  # a trainee may not mark tickets urgent
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        number = int(queue(pilot).order[-1])
+        await move_to(pilot, number)
+        await pilot.press("p", "home", "enter")
+        await pilot.pause()
+        await pilot.press(*"because")
+        await pilot.press("enter")
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("may not mark tickets urgent" in m for m in messages)
+        assert ticket_row(demo_db, number).priority != "urgent"
+        assert isinstance(app.screen, QueueScreen)
+        await asyncio.sleep(0)
