@@ -40,7 +40,6 @@ from supportdesk.store.db import (
     open_database,
     upgrade,
 )
-from supportdesk.store.demo import DEFAULT_SCALE, DEFAULT_SEED
 from supportdesk.store.desk import VIEWS, Desk, DeskError
 from supportdesk.store.teamsettings import TeamSettingsError, load_toml_file, to_toml
 
@@ -230,7 +229,13 @@ def cmd_console(ctx: Context) -> int:
 
 
 def cmd_demo(ctx: Context) -> int:
-    from supportdesk.store.demo import build_demo, default_demo_path, has_data
+    from supportdesk.store.demo import (
+        DEFAULT_SCALE,
+        DEFAULT_SEED,
+        build_demo,
+        default_demo_path,
+        has_data,
+    )
 
     path = Path(ctx.args.demo_db) if ctx.args.demo_db else default_demo_path(ctx.settings.data_dir)
     if ctx.args.fresh and path.exists():
@@ -250,8 +255,8 @@ def cmd_demo(ctx: Context) -> int:
         stats = build_demo(
             database,
             now=SystemClock().now(),
-            scale=ctx.args.scale,
-            seed=ctx.args.seed,
+            scale=ctx.args.scale or DEFAULT_SCALE,
+            seed=DEFAULT_SEED if ctx.args.seed is None else ctx.args.seed,
             progress=progress,
         )
         for problem in stats.template_errors:
@@ -590,10 +595,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--scale",
         type=_positive,
-        default=DEFAULT_SCALE,
-        help=f"number of tickets (default {DEFAULT_SCALE})",
+        help="number of tickets (default 360)",
     )
-    demo.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
+    demo.add_argument("--seed", type=int, help="random seed (default 7)")
     demo.add_argument("--fresh", action="store_true", help="delete an existing demo database first")
     demo.add_argument("--no-ui", action="store_true", help="only create the database")
 

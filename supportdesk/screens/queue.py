@@ -59,11 +59,16 @@ COLUMNS = (
 
 
 class QueueLoaded(Message):
-    def __init__(self, page: QueuePage, counts: dict[str, int], request: int) -> None:
+    def __init__(self, page: QueuePage, request: int) -> None:
         super().__init__()
         self.page = page
-        self.counts = counts
         self.request = request
+
+
+class CountsLoaded(Message):
+    def __init__(self, counts: dict[str, int]) -> None:
+        super().__init__()
+        self.counts = counts
 
 
 class QueueFailed(Message):
@@ -224,20 +229,23 @@ class QueueScreen(TicketActions):
     def _load(self, view: str, search: str, limit: int, request: int) -> None:
         desk = self.desk_app.desk
         try:
-            page = desk.list_queue(view, search=search or None, limit=limit)
-            counts = desk.view_counts()
+            # The rows first, so they are on screen while the view counts are counted.
+            self.post_message(
+                QueueLoaded(desk.list_queue(view, search=search or None, limit=limit), request)
+            )
+            self.post_message(CountsLoaded(desk.view_counts()))
         except (DeskError, StoreError) as exc:
             self.post_message(QueueFailed(str(exc)))
-            return
-        self.post_message(QueueLoaded(page, counts, request))
 
     def on_queue_loaded(self, message: QueueLoaded) -> None:
         if message.request != self._request:
             return  # an answer to an older question (the view or filter changed since)
         self.total = message.page.total
+        self.apply_page(message.page)
+
+    def on_counts_loaded(self, message: CountsLoaded) -> None:
         self.counts = message.counts
         self.desk_app.note_counts(message.counts)
-        self.apply_page(message.page)
         self.update_tabs()
         self.update_topbar()
 

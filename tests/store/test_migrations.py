@@ -31,6 +31,12 @@ def test_migrated_schema_matches_the_models(database: Database) -> None:
     assert current_revision(database) == head_revision()
 
 
+def test_schema_head_constant_is_alembics_head() -> None:
+    from supportdesk.store.db import SCHEMA_HEAD
+
+    assert head_revision() == SCHEMA_HEAD
+
+
 def test_queue_index_exists(database: Database) -> None:
     with database.read_engine.connect() as connection:
         names = {index["name"] for index in inspect(connection).get_indexes("ticket")}
