@@ -442,6 +442,16 @@ def cmd_ticket(ctx: Context) -> int:
     return EXIT_OK
 
 
+def cmd_customers(ctx: Context) -> int:
+    customer = ctx.desk().merge_customers(ctx.args.keep, ctx.args.other)
+    if ctx.args.json:
+        ctx.json(customer.to_json())
+    else:
+        ways = ", ".join([*customer.emails, *(f"tg:{i}" for i in customer.telegram_ids)])
+        ctx.print(f"Merged into {one_line(customer.name)} ({ways}).")
+    return EXIT_OK
+
+
 def cmd_settings(ctx: Context) -> int:
     desk = ctx.desk()
     if ctx.args.settings_command == "export":
@@ -681,6 +691,16 @@ def build_parser() -> argparse.ArgumentParser:
     reply.add_argument(
         "--status", choices=["open", "pending", "on_hold", "solved"], help="status after the reply"
     )
+
+    customers = add("customers", cmd_customers, "customer records")
+    customers_sub = customers.add_subparsers(dest="customers_command", required=True)
+    merge = customers_sub.add_parser(
+        "merge",
+        help="two records of one person become one (by email address or tg:TELEGRAM_ID)",
+    )
+    merge.add_argument("keep", help="an email address or tg:ID of the record to keep")
+    merge.add_argument("other", help="an email address or tg:ID of the record to merge into it")
+    merge.add_argument("--json", action="store_true")
 
     settings = add("settings", cmd_settings, "team settings (SLA, calendars, categories) as TOML")
     settings_sub = settings.add_subparsers(dest="settings_command", required=True)

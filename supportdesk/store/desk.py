@@ -1027,6 +1027,64 @@ class Desk:
             self._touch(write, ticket)
             return dto.ReceiveResult(ticket.number, message.id, created, False, reopened)  # type: ignore[arg-type]
 
+    def merge_customers(self, keep: str, other: str) -> dto.CustomerInfo:
+        """Two records of one person become one: `other`'s addresses and tickets move to
+        `keep`, and `other` points at `keep` from then on. Each side is named by one of its
+        identities: an email address, or a Telegram user id (digits, or 'tg:123')."""
+        with self._writing() as write:
+            survivor = self._customer_by_identity(write.session, keep)
+            loser = self._customer_by_identity(write.session, other)
+            if survivor.id == loser.id:
+                raise InvalidInput(f"{keep!r} and {other!r} are already the same customer")
+            moved_identities = write.session.execute(
+                update(Identity)
+                .where(Identity.customer_id == loser.id)  # type: ignore[arg-type]
+                .values(customer_id=survivor.id)
+            ).rowcount
+            tickets = write.session.scalars(
+                select(Ticket).where(Ticket.customer_id == loser.id).with_for_update()
+            ).all()
+            for ticket in tickets:
+                ticket.customer_id = survivor.id  # type: ignore[assignment]
+                ticket.version += 1
+                ticket.updated_at = write.now
+            loser.merged_into_id = survivor.id
+            survivor.language = survivor.language or loser.language
+            survivor.company = survivor.company or loser.company
+            for ticket in tickets:
+                self._event(write, "customer_merged", ticket, into=survivor.name)
+            self._event(
+                write,
+                "customers_merged",
+                None,
+                kept=survivor.id,
+                merged=loser.id,
+                identities=moved_identities,
+                tickets=len(tickets),
+            )
+            write.session.flush()
+            identities = write.session.scalars(
+                select(Identity).where(Identity.customer_id == survivor.id).order_by(Identity.id)
+            ).all()
+            return _customer_info(survivor, list(identities))
+
+    def _customer_by_identity(self, session: Session, text: str) -> Customer:
+        raw = text.strip()
+        if raw.lower().startswith(("tg:", "telegram:")):
+            kind, value = IdentityKind.TELEGRAM, raw.split(":", 1)[1].strip()
+        elif raw.isdigit():
+            kind, value = IdentityKind.TELEGRAM, raw
+        else:
+            kind, value = IdentityKind.EMAIL, raw.lower()
+        identity = session.scalars(
+            select(Identity).where(Identity.kind == kind, Identity.value == value)
+        ).one_or_none()
+        if identity is None:
+            raise NotFound(f"no customer has the {kind.value} identity {value!r}")
+        customer = session.get(Customer, _survivor(session, identity.customer_id))
+        assert customer is not None
+        return customer
+
     def rate(self, number: int, score: int, *, comment: str | None = None, channel: str) -> None:
         if not 1 <= score <= 5:
             raise InvalidInput(f"a rating is 1 to 5, not {score}")

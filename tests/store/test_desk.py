@@ -483,3 +483,42 @@ def test_reply_refused_when_the_customer_wrote_meanwhile(desk: Desk, clock: Froz
         desk.queue_reply(number, "Sprawdzamy.", conversation_since=started)
     assert desk.get_draft(number, "reply") is not None
     desk.queue_reply(number, "Sprawdzamy.", conversation_since=desk.get_ticket(number).version)
+
+
+def test_two_identities_of_one_person_merge(desk: Desk, clock: FrozenClock) -> None:
+    by_mail = receive(desk, clock, who="olga@firma.ru", sender_name="Ольга")
+    by_telegram = (
+        desk.acting_as(None)
+        .receive(
+            channel="telegram",
+            account="bot",
+            identity_kind="telegram",
+            identity_value="777",
+            sender_name="Olga S.",
+            subject="Звонки",
+            text="Это снова я",
+            at=clock.now(),
+        )
+        .ticket_number
+    )
+    merged = desk.merge_customers("olga@firma.ru", "tg:777")
+    assert merged.emails == ("olga@firma.ru",) and merged.telegram_ids == ("777",)
+    mail_ticket = desk.get_ticket(by_mail)
+    assert mail_ticket.summary.customer.telegram_ids == ("777",)
+    assert [b.number for b in mail_ticket.customer_tickets] == [by_telegram]
+    # New messages from the merged-away identity land on the surviving customer.
+    again = desk.acting_as(None).receive(
+        channel="telegram",
+        account="bot",
+        identity_kind="telegram",
+        identity_value="777",
+        sender_name="Olga S.",
+        subject="x",
+        text="y",
+        at=clock.now(),
+    )
+    assert desk.get_ticket(again.ticket_number).summary.customer.id == merged.id
+    with pytest.raises(InvalidInput, match="already the same customer"):
+        desk.merge_customers("777", "olga@firma.ru")
+    with pytest.raises(NotFound, match="no customer has the email identity"):
+        desk.merge_customers("nobody@x.pl", "777")
