@@ -37,8 +37,8 @@ from supportdesk.core.sla import compute_clocks  # noqa: E402
 from supportdesk.store.db import Database, open_database, upgrade  # noqa: E402
 from supportdesk.store.demo import build_demo  # noqa: E402
 from supportdesk.store.desk import Desk, _queue_order  # noqa: E402
-from supportdesk.store.models import Event, Message, Ticket  # noqa: E402
-from supportdesk.store.slastore import build_history  # noqa: E402
+from supportdesk.store.models import Ticket  # noqa: E402
+from supportdesk.store.slastore import load_histories  # noqa: E402
 from supportdesk.store.teamsettings import default_settings  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 14, 30, tzinfo=UTC)  # a Monday afternoon in Warsaw
@@ -135,33 +135,7 @@ def bench(database: Database, label: str, scale: int, repeat: int) -> None:
     settings = default_settings().sla
     with database.read_session() as session:
         tickets = session.scalars(select(Ticket).where(Ticket.status.in_(active))).all()  # type: ignore[attr-defined]
-        by_ticket: dict[int, list[tuple[str, datetime, bool, str]]] = {}
-        for row in session.execute(
-            select(
-                Message.ticket_id,
-                Message.direction,
-                Message.created_at,
-                Message.automatic,
-                Message.delivery_state,
-            )
-        ):
-            by_ticket.setdefault(row[0], []).append(tuple(row[1:]))  # type: ignore[arg-type]
-        statuses_by: dict[int, list[tuple[datetime, dict[str, object]]]] = {}
-        for row in session.execute(
-            select(Event.ticket_id, Event.at, Event.data).where(Event.kind == "status")
-        ):
-            statuses_by.setdefault(row[0], []).append((row[1], row[2]))
-    histories = [
-        build_history(
-            created_at=t.created_at,
-            channel=t.channel,
-            priority=t.priority,
-            created_by_agent=t.created_by_id is not None,
-            messages=by_ticket.get(t.id, []),  # type: ignore[arg-type]
-            status_events=statuses_by.get(t.id, []),  # type: ignore[arg-type]
-        )
-        for t in tickets
-    ]  # type: ignore[arg-type]
+        histories = list(load_histories(session, tickets).values())
     start = time.perf_counter()
     for history in histories:
         compute_clocks(history, settings, NOW)

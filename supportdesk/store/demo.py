@@ -19,7 +19,7 @@ import operator
 import random
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -757,53 +757,54 @@ class _Generator:
         events.append((at, None, "rated", {"score": score}))
 
 
+def _markdown_files(folder: Path, errors: list[str]) -> Iterator[tuple[Path, dict[str, Any], str]]:
+    """(path, front matter, body) of each Markdown file; a broken one is reported, not fatal."""
+    for path in sorted(folder.glob("*.md")):
+        try:
+            meta, body, _line = split_front_matter(path.read_text(encoding="utf-8"))
+        except (FrontMatterError, OSError, UnicodeDecodeError) as exc:
+            errors.append(f"{path}: {exc}")
+            continue
+        yield path, meta, body
+
+
 def _library_rows(now: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
     """Shipped templates and the demo knowledge base, from their Markdown files."""
     errors: list[str] = []
-    templates: list[dict[str, Any]] = []
-    for path in sorted(shipped_templates_dir().glob("*.md")):
-        try:
-            meta, body, _line = split_front_matter(path.read_text(encoding="utf-8"))
-        except (FrontMatterError, OSError, UnicodeDecodeError) as exc:
-            errors.append(f"{path}: {exc}")
-            continue
-        templates.append(
-            {
-                "id": len(templates) + 1,
-                "name": str(meta.get("name") or path.stem),
-                "shortcut": meta.get("shortcut"),
-                "language": str(meta.get("language") or "en"),
-                "tags": [str(t) for t in meta.get("tags") or []],
-                "category": meta.get("category"),
-                "set_status": meta.get("status"),
-                "body": body,
-                "scope": "team",
-                "owner_id": None,
-                "usage_count": 0,
-                "updated_at": now,
-            }
+    templates = [
+        {
+            "id": index,
+            "name": str(meta.get("name") or path.stem),
+            "shortcut": meta.get("shortcut"),
+            "language": str(meta.get("language") or "en"),
+            "tags": [str(t) for t in meta.get("tags") or []],
+            "category": meta.get("category"),
+            "set_status": meta.get("status"),
+            "body": body,
+            "scope": "team",
+            "owner_id": None,
+            "usage_count": 0,
+            "updated_at": now,
+        }
+        for index, (path, meta, body) in enumerate(
+            _markdown_files(shipped_templates_dir(), errors), start=1
         )
-    articles: list[dict[str, Any]] = []
-    for path in sorted(demo_kb_dir().glob("*.md")):
-        try:
-            meta, body, _line = split_front_matter(path.read_text(encoding="utf-8"))
-        except (FrontMatterError, OSError, UnicodeDecodeError) as exc:
-            errors.append(f"{path}: {exc}")
-            continue
-        articles.append(
-            {
-                "id": len(articles) + 1,
-                "slug": str(meta.get("slug") or path.stem),
-                "title": str(meta.get("title") or path.stem),
-                "body": body,
-                "language": str(meta.get("language") or "en"),
-                "tags": [str(t) for t in meta.get("tags") or []],
-                "internal": bool(meta.get("internal", False)),
-                "author_id": 1,
-                "created_at": now - timedelta(days=60),
-                "updated_at": now - timedelta(days=60),
-            }
-        )
+    ]
+    articles = [
+        {
+            "id": index,
+            "slug": str(meta.get("slug") or path.stem),
+            "title": str(meta.get("title") or path.stem),
+            "body": body,
+            "language": str(meta.get("language") or "en"),
+            "tags": [str(t) for t in meta.get("tags") or []],
+            "internal": bool(meta.get("internal", False)),
+            "author_id": 1,
+            "created_at": now - timedelta(days=60),
+            "updated_at": now - timedelta(days=60),
+        }
+        for index, (path, meta, body) in enumerate(_markdown_files(demo_kb_dir(), errors), start=1)
+    ]
     return templates, articles, errors
 
 

@@ -87,46 +87,53 @@ def sla_columns(
     }
 
 
+def load_histories(session: Session, tickets: Sequence[Ticket]) -> dict[int, TicketHistory]:
+    """The SLA history of each ticket, read with two queries for the whole batch."""
+    ids = [t.id for t in tickets]
+    messages: dict[int, list[tuple[str, datetime, bool, str]]] = defaultdict(list)
+    for ticket_id, direction, created_at, automatic, state in session.execute(
+        select(
+            Message.ticket_id,
+            Message.direction,
+            Message.created_at,
+            Message.automatic,
+            Message.delivery_state,
+        ).where(Message.ticket_id.in_(ids))  # type: ignore[attr-defined]
+    ):
+        messages[ticket_id].append((direction, created_at, automatic, state))
+    statuses: dict[int, list[tuple[datetime, dict[str, object]]]] = defaultdict(list)
+    for ticket_id, at, data in session.execute(
+        select(Event.ticket_id, Event.at, Event.data)
+        .where(Event.ticket_id.in_(ids), Event.kind == "status")  # type: ignore[union-attr]
+        .order_by(Event.id)
+    ):
+        statuses[ticket_id].append((at, data))
+    return {
+        ticket.id: build_history(  # type: ignore[misc]
+            created_at=ticket.created_at,
+            channel=ticket.channel,
+            priority=ticket.priority,
+            created_by_agent=ticket.created_by_id is not None,
+            messages=messages[ticket.id],  # type: ignore[index]
+            status_events=statuses[ticket.id],  # type: ignore[index]
+        )
+        for ticket in tickets
+    }
+
+
 def recompute_tickets(
     session: Session, tickets: Sequence[Ticket], settings: SlaSettings, now: datetime
 ) -> None:
     """Recompute and store the clocks of `tickets`, loading their histories in batches."""
     for start in range(0, len(tickets), BATCH):
         batch = tickets[start : start + BATCH]
-        ids = [t.id for t in batch]
-        messages: dict[int, list[tuple[str, datetime, bool, str]]] = defaultdict(list)
-        for ticket_id, direction, created_at, automatic, state in session.execute(
-            select(
-                Message.ticket_id,
-                Message.direction,
-                Message.created_at,
-                Message.automatic,
-                Message.delivery_state,
-            ).where(Message.ticket_id.in_(ids))  # type: ignore[attr-defined]
-        ):
-            messages[ticket_id].append((direction, created_at, automatic, state))
-        statuses: dict[int, list[tuple[datetime, dict[str, object]]]] = defaultdict(list)
-        for ticket_id, at, data in session.execute(
-            select(Event.ticket_id, Event.at, Event.data)
-            .where(Event.ticket_id.in_(ids), Event.kind == "status")  # type: ignore[union-attr]
-            .order_by(Event.id)
-        ):
-            statuses[ticket_id].append((at, data))
+        histories = load_histories(session, batch)
         for ticket in batch:
-            assert ticket.id is not None
-            history = build_history(
-                created_at=ticket.created_at,
-                channel=ticket.channel,
-                priority=ticket.priority,
-                created_by_agent=ticket.created_by_id is not None,
-                messages=messages[ticket.id],
-                status_events=statuses[ticket.id],
-            )
             columns = sla_columns(
                 status=ticket.status,
                 priority=ticket.priority,
                 category=ticket.category,
-                clocks=compute_clocks(history, settings, now),
+                clocks=compute_clocks(histories[ticket.id], settings, now),  # type: ignore[index]
                 settings=settings,
             )
             for key, value in columns.items():
