@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from rich.table import Table
 from rich.text import Text
@@ -13,13 +13,16 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 
-def _keys(binding: Binding, keymap: Mapping[str, str]) -> str:
+def _keys(binding: Binding, keymap: Mapping[str, str], show: Callable[[Binding], str]) -> str:
+    """The keys as the user will press them now: remapped, and shown as '/' not 'slash'."""
     keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
-    return ", ".join(k.strip() for k in keys.split(","))
+    return ", ".join(show(Binding(key.strip(), "")) for key in keys.split(","))
 
 
 def bindings_table(
-    sections: Sequence[tuple[str, Sequence[BindingType]]], keymap: Mapping[str, str]
+    sections: Sequence[tuple[str, Sequence[BindingType]]],
+    keymap: Mapping[str, str],
+    show: Callable[[Binding], str],
 ) -> Table:
     table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
     table.add_column("key", style="bold cyan", no_wrap=True)
@@ -31,7 +34,7 @@ def bindings_table(
             if not isinstance(binding, Binding):
                 continue
             table.add_row(
-                Text(_keys(binding, keymap)),
+                Text(_keys(binding, keymap, show)),
                 Text(binding.tooltip or binding.description),
                 Text(binding.id or ""),
             )
@@ -58,7 +61,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(
                 Text("Keys  (remap any by its id under [keymap] in config.toml)", style="bold")
             )
-            yield Static(bindings_table(self.sections, self.keymap))
+            yield Static(bindings_table(self.sections, self.keymap, self.app.get_key_display))
 
     def action_close(self) -> None:
         self.dismiss(None)
