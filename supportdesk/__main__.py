@@ -144,7 +144,7 @@ def format_ticket(detail: dto.TicketDetail, zone: ZoneInfo) -> str:
 
     t = detail.summary
     who = t.customer
-    ids = ", ".join([*who.emails, *(f"telegram {i}" for i in who.telegram_ids)])
+    ids = one_line(", ".join([*who.emails, *(f"telegram {i}" for i in who.telegram_ids)]), 300)
     lines = [
         f"#{t.number}  {one_line(t.subject, 300)}",
         f"status {t.status} · priority {t.priority}"
@@ -359,9 +359,19 @@ def cmd_tickets(ctx: Context) -> int:
 
 
 def _text_argument(value: str) -> str:
-    if value == "-":
+    if value != "-":
+        return value
+    raw = getattr(sys.stdin, "buffer", None)
+    if raw is None:  # a text stream handed in by a caller (tests, embedding)
         return sys.stdin.read()
-    return value
+    data = raw.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"standard input is not UTF-8 text (byte 0x{data[exc.start]:02x} at position "
+            f"{exc.start}); convert it first, e.g. iconv -f cp1250 -t utf-8"
+        ) from None
 
 
 def cmd_ticket(ctx: Context) -> int:
@@ -447,7 +457,7 @@ def cmd_customers(ctx: Context) -> int:
     if ctx.args.json:
         ctx.json(customer.to_json())
     else:
-        ways = ", ".join([*customer.emails, *(f"tg:{i}" for i in customer.telegram_ids)])
+        ways = one_line(", ".join([*customer.emails, *(f"tg:{i}" for i in customer.telegram_ids)]))
         ctx.print(f"Merged into {one_line(customer.name)} ({ways}).")
     return EXIT_OK
 
@@ -572,6 +582,20 @@ def _positive(value: str) -> int:
     return number
 
 
+def _not_negative(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return number
+
+
+def _ticket_number(value: str) -> int:
+    number = int(value.lstrip("#"))
+    if not 0 < number < 2**31:
+        raise argparse.ArgumentTypeError(f"{value} is not a ticket number")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="supportdesk",
@@ -642,7 +666,7 @@ def build_parser() -> argparse.ArgumentParser:
     tickets.add_argument("--status", action="append", help="only these statuses (repeatable)")
     tickets.add_argument("--search", help="filter by subject, customer, number or tag")
     tickets.add_argument("--limit", type=_positive, default=50)
-    tickets.add_argument("--offset", type=int, default=0)
+    tickets.add_argument("--offset", type=_not_negative, default=0)
     tickets.add_argument("--json", action="store_true")
 
     ticket = add("ticket", cmd_ticket, "show or change one ticket")
@@ -653,7 +677,7 @@ def build_parser() -> argparse.ArgumentParser:
     ) -> argparse.ArgumentParser:
         sub = ticket_sub.add_parser(name, help=help_text, description=help_text)
         if name != "take-next":
-            sub.add_argument("number", type=int, help="ticket number")
+            sub.add_argument("number", type=_ticket_number, help="ticket number")
         if versioned:
             sub.add_argument(
                 "--version", type=int, help="refuse if the ticket changed since this version"

@@ -238,9 +238,17 @@ def _local_to_utc(day: date, minutes: int, zone: ZoneInfo) -> datetime:
     if minutes >= MINUTES_PER_DAY:
         day, minutes = day + timedelta(days=1), minutes - MINUTES_PER_DAY
     local = datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=zone)
-    # A wall time inside a spring-forward gap does not exist; a round trip through UTC moves it
-    # to the first valid instant after the gap with fold=0 semantics.
-    return local.astimezone(UTC)
+    moment = local.astimezone(UTC)
+    if moment.astimezone(zone).replace(tzinfo=None) == local.replace(tzinfo=None):
+        return moment
+    # The wall time falls in a spring-forward gap and does not exist: working time begins (or
+    # ends) when the clocks jump. The jump lies between the two readings of the wall time.
+    earliest = local.replace(fold=1).astimezone(UTC)
+    before = earliest.astimezone(zone).utcoffset()
+    jump = earliest
+    while jump < moment and jump.astimezone(zone).utcoffset() == before:
+        jump += timedelta(minutes=1)
+    return jump
 
 
 # -- policies -------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -75,6 +77,10 @@ class ComposeScreen(Screen[None]):
         self._save_timer: Timer | None = None
         self._loaded = False
         self._saved_text = ""
+        # Saving runs in a thread and so does sending: a save still in flight when the reply
+        # goes out must not bring the sent draft back.
+        self._desk_lock = threading.Lock()
+        self._sent = False
 
     @property
     def desk_app(self):  # noqa: ANN201 - the SupportDeskApp; typed loosely to avoid a cycle
@@ -169,9 +175,12 @@ class ComposeScreen(Screen[None]):
     @work(thread=True, group="compose-save")
     def _save(self, text: str) -> None:
         try:
-            self.desk_app.desk.save_draft(
-                self.ticket.number, self.draft_kind, text, base_version=self.base_version
-            )
+            with self._desk_lock:
+                if self._sent:
+                    return
+                self.desk_app.desk.save_draft(
+                    self.ticket.number, self.draft_kind, text, base_version=self.base_version
+                )
         except (DeskError, StoreError) as exc:
             self.app.call_from_thread(self.set_info, f"Draft not saved: {exc}", "bold red")
             return
@@ -184,9 +193,12 @@ class ComposeScreen(Screen[None]):
         if not self._loaded or text == self._saved_text:
             return True
         try:
-            self.desk_app.desk.save_draft(
-                self.ticket.number, self.draft_kind, text, base_version=self.base_version
-            )
+            with self._desk_lock:
+                if self._sent:
+                    return True
+                self.desk_app.desk.save_draft(
+                    self.ticket.number, self.draft_kind, text, base_version=self.base_version
+                )
         except (DeskError, StoreError) as exc:
             self.notify(f"Draft not saved: {exc}", severity="error", markup=False)
             return False
@@ -235,14 +247,18 @@ class ComposeScreen(Screen[None]):
     def _send(self, text: str, after: str | None, since: int | None) -> None:
         desk = self.desk_app.desk
         try:
-            if self.kind == "reply":
-                desk.queue_reply(
-                    self.ticket.number, text, status_after=after, conversation_since=since
-                )
-            else:
-                desk.add_note(
-                    self.ticket.number, text, kind="handover" if self.kind == "handover" else "note"
-                )
+            with self._desk_lock:
+                if self.kind == "reply":
+                    desk.queue_reply(
+                        self.ticket.number, text, status_after=after, conversation_since=since
+                    )
+                else:
+                    desk.add_note(
+                        self.ticket.number,
+                        text,
+                        kind="handover" if self.kind == "handover" else "note",
+                    )
+                self._sent = True
         except ConversationMoved as moved:
             self.post_message(SendFinished(str(moved), moved))
             return

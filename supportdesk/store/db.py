@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,7 +116,10 @@ def _sqlite_engine(url: str, begin: str, readonly: bool) -> Engine:
         "check_same_thread": False,
     }
     if readonly:
-        sa_url = sa_url.set(database=f"file:{path}", query={"uri": "true", "mode": "ro"})
+        # A URI: '#', '?' and '%' in the path would otherwise end or change it.
+        sa_url = sa_url.set(
+            database=f"file:{urllib.parse.quote(path)}", query={"uri": "true", "mode": "ro"}
+        )
     engine = create_engine(sa_url, connect_args=connect_args)
 
     @event.listens_for(engine, "connect")

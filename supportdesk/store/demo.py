@@ -202,6 +202,16 @@ class _Rows:
 
 
 @dataclass(frozen=True)
+class _Plan:
+    """One ticket to simulate: when it arrives, and what is special about it."""
+
+    at: datetime
+    scenario: dict[str, Any] | None = None
+    ongoing: bool = False
+    at_risk: bool = False
+
+
+@dataclass(frozen=True)
 class _Customer:
     id: int
     language: str
@@ -393,43 +403,68 @@ class _Generator:
         self, sink: Callable[[dict[str, list[dict[str, Any]]]], None], every: int = 2000
     ) -> None:
         """Simulate every ticket, handing the rows to `sink` in chunks of `every` tickets."""
-        incidents = self.incident_plans()
-        times = self.arrival_times(max(0, self.scale - len(incidents)))
-        plans: list[tuple[datetime, dict[str, Any] | None, bool]] = [
-            (moment, None, False) for moment in times
-        ]
-        plans = sorted(plans + incidents, key=lambda plan: plan[0])
-        # Recent tickets nobody has picked up yet: the queue's breached and at-risk rows.
+        special = self.incident_plans() + self.at_risk_plans()
+        plans = [_Plan(moment) for moment in self.arrival_times(max(0, self.scale - len(special)))]
+        plans = sorted(plans + special, key=lambda plan: plan.at)
+        # Recent tickets nobody has picked up yet: the queue's breached rows.
         recent = [
             i
             for i, plan in enumerate(plans)
-            if plan[0] > self.now - timedelta(days=3) and plan[1] is None
+            if plan.at > self.now - timedelta(days=3) and plan.scenario is None
         ]
         forgotten = set(self.rng.sample(recent, min(len(recent), max(3, self.scale // 80))))
-        for number_offset, (created_at, forced, ongoing) in enumerate(plans):
-            if forced is not None:
-                customer = self.customer_for_language(str(forced["language"]))
-                scenario = forced
+        for number_offset, plan in enumerate(plans):
+            if plan.at_risk:
+                customer = self.rng.choice([c for c in self.customers if c.email] or self.customers)
+                scenario = self.rng.choice(
+                    [
+                        sc
+                        for sc in self.scenarios[customer.language]
+                        if sc["priority"] in ("normal", "high") and sc["channel"] != "telegram"
+                    ]
+                )
+            elif plan.scenario is not None:
+                customer = self.customer_for_language(str(plan.scenario["language"]))
+                scenario = plan.scenario
             else:
                 customer = self.pick_customer()
                 scenario = self.rng.choice(self.scenarios[customer.language])
             self.make_ticket(
                 FIRST_NUMBER + number_offset,
-                created_at,
+                plan.at,
                 customer,
                 scenario,
-                number_offset in forgotten,
-                ongoing,
+                forgotten=plan.at_risk or number_offset in forgotten,
+                ongoing=plan.ongoing,
+                channel="email" if plan.at_risk else None,
             )
             if (number_offset + 1) % every == 0:
                 sink(self.rows.take_chunk())
         sink(self.rows.take_chunk())
 
+    def at_risk_plans(self) -> list[_Plan]:
+        """Email tickets that have used 85% of their hour for a first answer by "now" (in
+        business time): the queue's at-risk rows, present whatever the time of day."""
+        if self.scale < 40:
+            return []
+        target = 3600 * 0.85
+        day = self.now.astimezone(self.zone).date()
+        for _ in range(30):
+            for start, end in reversed(self.calendar.day_intervals(day)):
+                anchor = min(end, self.now)
+                if anchor - start >= timedelta(seconds=target + 600):
+                    return [
+                        _Plan(anchor - timedelta(seconds=target + 60 * i), at_risk=True)
+                        for i in range(3)
+                    ]
+            day -= timedelta(days=1)
+        return []
+
     def customer_for_language(self, language: str) -> _Customer:
         pool = [c for c in self.customers if c.language == language] or self.customers
         return self.rng.choice(pool)
 
-    def incident_plans(self) -> list[tuple[datetime, dict[str, Any] | None, bool]]:
+    def incident_plans(self) -> list[_Plan]:
         """Mass outages (seed 002 №1): many customers write about one failure within minutes.
 
         One five days ago, long resolved, and one that started fifty minutes before "now" and
@@ -442,14 +477,14 @@ class _Generator:
             day -= timedelta(days=1)
         past = datetime.combine(day, time(10, 20), self.zone).astimezone(UTC)
         ongoing = self.now - timedelta(minutes=50)
-        plans: list[tuple[datetime, dict[str, Any] | None, bool]] = []
+        plans: list[_Plan] = []
         for start, count, is_ongoing in (
             (past, min(12, self.scale // 30), False),
             (ongoing, 5, True),
         ):
             for index in range(count):
                 moment = start + timedelta(seconds=self.rng.randrange(40 * 60))
-                plans.append((moment, self.outages[index % len(self.outages)], is_ongoing))
+                plans.append(_Plan(moment, self.outages[index % len(self.outages)], is_ongoing))
         return plans
 
     def make_ticket(
@@ -458,11 +493,13 @@ class _Generator:
         created_at: datetime,
         customer: _Customer,
         scenario: dict[str, Any],
+        *,
         forgotten: bool,
         ongoing: bool = False,
+        channel: str | None = None,
     ) -> None:
         rows, rng, now = self.rows, self.rng, self.now
-        channel = str(scenario["channel"])
+        channel = channel or str(scenario["channel"])
         if (
             channel == "any"
             or (channel == "email" and customer.email is None)

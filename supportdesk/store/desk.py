@@ -34,7 +34,7 @@ from supportdesk.core.enums import (
     Role,
     Status,
 )
-from supportdesk.core.plaintext import find_mentions
+from supportdesk.core.plaintext import find_mentions, one_line, strip_controls
 from supportdesk.core.sla import (
     BusinessCalendar,
     ClockState,
@@ -71,6 +71,8 @@ from supportdesk.store.teamsettings import (
 )
 
 CLAIM_MINUTES = 5
+# Ticket numbers are 32-bit integers in the database; anything larger is no ticket.
+MAX_TICKET_NUMBER = 2**31 - 1
 NOTIFY_CHANNEL = "supportdesk_changes"
 _TAG_RE = re.compile(r"^[\w][\w.+-]{0,63}$")
 
@@ -101,6 +103,10 @@ class StaleTicket(DeskError):
 
 class ConversationMoved(StaleTicket):
     """The customer wrote again, or a colleague answered, after a reply was begun."""
+
+
+class Conflict(DeskError):
+    """The database refused a write that collided with another (a unique key)."""
 
 
 class AlreadyTaken(DeskError):
@@ -206,7 +212,7 @@ class Desk:
                 actor = self._load_actor(session) if needs_agent else None
                 yield _Write(session, actor, self.clock.now(), self._settings(session))
         except IntegrityError as exc:
-            raise DeskError(f"refused by the database: {_first_line(exc)}") from None
+            raise Conflict(f"refused by the database: {_first_line(exc)}") from None
         except OperationalError as exc:
             raise StoreError(explain_db_error(self.database, exc)) from None
         except SQLAlchemyError as exc:
@@ -278,6 +284,8 @@ class Desk:
         return event
 
     def _ticket_for_update(self, write: _Write, number: int) -> Ticket:
+        if not 0 < number <= MAX_TICKET_NUMBER:
+            raise NotFound(f"there is no ticket #{number}")
         ticket = write.session.scalars(
             select(Ticket).where(Ticket.number == number).with_for_update()
         ).one_or_none()
@@ -760,7 +768,11 @@ class Desk:
                 version=ticket.version + 1,
                 message_id=message.id,
             )
-            target = after or (Status.OPEN if ticket.status == Status.NEW else None)
+            # A trainee's reply has not gone out: the ticket must not look answered (pending,
+            # solved) while it waits for the mentor.
+            target = None if review else after
+            if target is None and ticket.status == Status.NEW:
+                target = Status.OPEN
             if target is not None and target != ticket.status:
                 self._set_status(write, ticket, target)
             self._delete_draft(write, ticket, actor, "reply")
@@ -859,7 +871,12 @@ class Desk:
         last = session.execute(
             select(Identity.value)
             .join(Message, Message.identity_id == Identity.id)  # type: ignore[arg-type]
-            .where(Message.ticket_id == ticket.id, Identity.kind == kind)
+            .where(
+                Message.ticket_id == ticket.id,
+                Identity.kind == kind,
+                # Never a stranger who wrote into this ticket: only the ticket's customer.
+                Identity.customer_id == ticket.customer_id,
+            )
             .order_by(Message.created_at.desc())  # type: ignore[attr-defined]
             .limit(1)
         ).scalar_one_or_none()
@@ -909,6 +926,36 @@ class Desk:
     ) -> dto.ReceiveResult:
         """Store one inbound message: join `ticket_number` (reopening it when solved; a closed
         one gets a linked follow-up) or start a new ticket. A repeated external id is a no-op."""
+        fields = {k: v for k, v in locals().items() if k != "self"}
+        try:
+            return self._receive(**fields)
+        except Conflict:
+            # The same message delivered twice at once (two pollers, a retry racing the
+            # first try): the other delivery won; this one is the no-op it should be.
+            return self._receive(**fields)
+
+    def _receive(
+        self,
+        *,
+        channel: str,
+        account: str,
+        identity_kind: str,
+        identity_value: str,
+        sender_name: str | None,
+        subject: str,
+        text: str,
+        at: datetime,
+        external_id: str | None,
+        ticket_number: int | None,
+        automatic: bool,
+        html: str | None,
+        language: str | None,
+        username: str | None,
+        raw: bytes | None,
+        raw_key: str | None,
+        thread_rule: str | None,
+        thread_note: str | None,
+    ) -> dto.ReceiveResult:
         channel_value = _parse(Channel, channel, "channel")
         kind = _parse(IdentityKind, identity_kind, "identity kind")
         value = (
@@ -916,6 +963,8 @@ class Desk:
         )
         if not value:
             raise InvalidInput("the sender has no address or id")
+        if strip_controls(value) != value or any(ch.isspace() for ch in value):
+            raise InvalidInput(f"the sender's address {one_line(value)!r} is not an address")
         with self._writing(needs_agent=False) as write:
             session = write.session
             if external_id is not None:
@@ -948,6 +997,9 @@ class Desk:
                 session.add(identity)
                 session.flush()
             customer_id = _survivor(session, identity.customer_id)
+            # SLA time runs from when we received the message, not from the sender's clock
+            # (a mail's Date header can be hours off); `at` stays for display.
+            received = write.now
             ticket = None
             follow_up_of = None
             if ticket_number is not None:
@@ -958,6 +1010,11 @@ class Desk:
                     follow_up_of, ticket = ticket.id, None
             created = ticket is None
             reopened = False
+            if ticket is not None and ticket.customer_id != customer_id and thread_note is None:
+                thread_note = (
+                    f"sent by {one_line(sender_name or value, 60)}, who is not this ticket's "
+                    "customer; check it belongs here"
+                )
             if ticket is None:
                 ticket = Ticket(
                     number=self._next_number(session),
@@ -965,11 +1022,11 @@ class Desk:
                     channel=channel_value,
                     channel_account=account,
                     customer_id=customer_id,
-                    created_at=at,
+                    created_at=received,
                     updated_at=write.now,
-                    status_changed_at=at,
+                    status_changed_at=received,
                     follow_up_of_id=follow_up_of,
-                    rank_due=at,
+                    rank_due=received,
                 )
                 session.add(ticket)
                 session.flush()
@@ -1012,7 +1069,7 @@ class Desk:
             session.flush()
             ticket.message_count += 1
             if not automatic:
-                ticket.last_customer_message_at = max(ticket.last_customer_message_at or at, at)
+                ticket.last_customer_message_at = received
                 if ticket.status in (Status.SOLVED, Status.PENDING, Status.ON_HOLD) and not created:
                     reopened = ticket.status == Status.SOLVED
                     self._set_status(write, ticket, Status.OPEN, "customer replied")
@@ -1146,7 +1203,10 @@ class Desk:
         )
         for start in range(0, len(ids), 2000):
             chunk = write.session.scalars(
-                select(Ticket).where(Ticket.id.in_(ids[start : start + 2000]))  # type: ignore[union-attr]
+                select(Ticket)
+                .where(Ticket.id.in_(ids[start : start + 2000]))  # type: ignore[union-attr]
+                .order_by(Ticket.id)
+                .with_for_update()
             ).all()
             recompute_tickets(write.session, chunk, write.settings.sla, write.now)
             write.session.flush()
@@ -1233,7 +1293,12 @@ class Desk:
         if view == "at_risk":
             return and_(active, Ticket.sla_warn_at <= now)  # type: ignore[operator]
         if view == "breached":
-            return and_(active, Ticket.sla_due_at <= now)  # type: ignore[operator]
+            # Running past the deadline, or paused after it was already over the target.
+            over = or_(
+                Ticket.sla_due_at <= now,  # type: ignore[operator]
+                and_(Ticket.sla_paused, Ticket.sla_warn_at.is_not(None)),  # type: ignore[union-attr]
+            )
+            return and_(active, over)
         if view == "pending":
             return Ticket.status.in_(statuses or [Status.PENDING, Status.ON_HOLD])  # type: ignore[attr-defined]
         if view == "mentions":
@@ -1259,7 +1324,9 @@ class Desk:
         return func.sd_fold(column) if self.database.is_sqlite else func.lower(column)
 
     def _search_condition(self, search: str) -> ColumnElement[bool]:
-        needle = search.casefold()
+        # Fold the needle the way the column is folded: casefold() on SQLite (sd_fold),
+        # lower() on PostgreSQL ('ß' stays 'ß' there).
+        needle = search.casefold() if self.database.is_sqlite else search.lower()
         customers = select(Customer.id).where(
             self._fold(Customer.name).contains(needle, autoescape=True)
         )
@@ -1270,11 +1337,13 @@ class Desk:
             Ticket.id.in_(tagged),  # type: ignore[union-attr]
         ]
         digits = needle.lstrip("#")
-        if digits.isdigit():
+        if digits.isdigit() and int(digits) <= MAX_TICKET_NUMBER:
             parts.append(Ticket.number == int(digits))
         return or_(*parts)
 
     def get_ticket(self, number: int) -> dto.TicketDetail:
+        if not 0 < number <= MAX_TICKET_NUMBER:
+            raise NotFound(f"there is no ticket #{number}")
         now = self.clock.now()
         with self._reading() as session:
             ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one_or_none()

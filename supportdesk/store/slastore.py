@@ -36,8 +36,9 @@ def build_history(
     messages: Iterable[tuple[str, datetime, bool, str]],
     status_events: Iterable[tuple[datetime, dict[str, object]]],
 ) -> TicketHistory:
-    """`messages` are (direction, created_at, automatic, delivery_state) tuples; status events
-    are the `status` entries of the event log as (at, data)."""
+    """`messages` are (direction, when, automatic, delivery_state) tuples — `when` is the time
+    we received an inbound message or queued an outbound one; status events are the `status`
+    entries of the event log as (at, data)."""
     customer: list[datetime] = []
     replies: list[datetime] = []
     for direction, at, automatic, delivery_state in messages:
@@ -95,7 +96,7 @@ def load_histories(session: Session, tickets: Sequence[Ticket]) -> dict[int, Tic
         select(
             Message.ticket_id,
             Message.direction,
-            Message.created_at,
+            Message.stored_at,
             Message.automatic,
             Message.delivery_state,
         ).where(Message.ticket_id.in_(ids))  # type: ignore[attr-defined]

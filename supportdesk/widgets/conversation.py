@@ -52,7 +52,7 @@ def message_block(message: MessageInfo, zone: ZoneInfo) -> Static:
         who = one_line(message.sender_name or message.sender_address or "customer", 60)
         head = Text.assemble(
             Text(who, style="bold"),
-            Text(f"  {message.sender_address or ''}  ", style="dim"),
+            Text(f"  {one_line(message.sender_address or '', 80)}  ", style="dim"),
             Text(_when(message.created_at, zone), style="dim"),
         )
         classes = "message inbound"
@@ -122,6 +122,8 @@ def clock_lines(clock: ClockInfo) -> Text:
         Text(f"{titles.get(clock.kind, clock.kind)}: ", style="bold"),
         Text(clock.state, style=styles.get(clock.state, "dim")),
     )
+    if clock.state == "met" and clock.breached:
+        head.append(Text("  (late)", style="red"))
     if clock.state in ("ok", "warning"):
         head.append(Text(f"  {format_duration(left)} left", style="dim"))
     elif clock.state == "breached" and left < 0:

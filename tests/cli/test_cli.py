@@ -265,3 +265,19 @@ def test_installed_command_runs_in_a_real_process(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert f"empty -> {head_revision()}." in result.stdout
+
+
+def test_stdin_that_is_not_utf8_is_refused_in_words(
+    team: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    number = str(sd("--db", team, "--agent", "ann", "tickets", "--json").json()[0]["number"])  # type: ignore[index]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"caf\xe9 au lait")))
+    result = sd("--db", team, "--agent", "ann", "ticket", "note", number, "-")
+    assert result.code == 2 and "not UTF-8 text (byte 0xe9 at position 3)" in result.err
+
+
+def test_huge_ticket_numbers_and_negative_offsets_are_usage_errors(team: str) -> None:
+    for args in (["ticket", "show", "99999999999999999999"], ["tickets", "--offset", "-3"]):
+        with pytest.raises(SystemExit) as info:
+            sd("--db", team, *args)
+        assert info.value.code == 2

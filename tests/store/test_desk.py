@@ -522,3 +522,51 @@ def test_two_identities_of_one_person_merge(desk: Desk, clock: FrozenClock) -> N
         desk.merge_customers("777", "olga@firma.ru")
     with pytest.raises(NotFound, match="no customer has the email identity"):
         desk.merge_customers("nobody@x.pl", "777")
+
+
+def test_review_findings_hold(desk: Desk, clock: FrozenClock, database: Database) -> None:
+    """Edge cases a review found: each once broke something."""
+    number = receive(desk, clock, who="alice@corp.com", sender_name="Alice")
+    # A 26-digit bank account number typed into the filter is a search, not a crash.
+    assert desk.list_queue("open", search="12345678901234567890123456").total == 0
+    with pytest.raises(NotFound):
+        desk.get_ticket(10**20)
+    # A stranger writing into the ticket is flagged, and replies still go to the customer.
+    receive(desk, clock, who="mallory@evil.com", sender_name="Mallory", ticket_number=number)
+    flagged = desk.get_ticket(number).messages[-1]
+    assert flagged.thread_note and "not this ticket's customer" in flagged.thread_note
+    reply = desk.queue_reply(number, "Dzień dobry")
+    with database.read_session() as session:
+        row = session.get(Message, reply.id)
+        assert row is not None and row.recipients == ["alice@corp.com"]
+    # Addresses carrying terminal controls are refused at the door.
+    with pytest.raises(InvalidInput, match="is not an address"):
+        receive(desk, clock, who="x\x1b]0;owned\x07@example.com")
+
+
+def test_sla_runs_from_receipt_not_from_the_senders_clock(desk: Desk, clock: FrozenClock) -> None:
+    backdated = receive(desk, clock, at=clock.now() - timedelta(hours=3))
+    first = desk.get_ticket(backdated).summary.clock("first_response")
+    assert first is not None and first.state == "ok"
+    assert first.due_at == clock.now() + timedelta(hours=1)
+
+
+def test_trainee_reply_leaves_the_status_until_approved(desk: Desk, clock: FrozenClock) -> None:
+    number = receive(desk, clock)
+    desk.acting_as("kasia").queue_reply(number, "Proszę czekać.", status_after="pending")
+    summary = desk.get_ticket(number).summary
+    assert summary.status == "open" and not summary.sla_paused
+
+
+def test_breached_view_includes_paused_tickets_already_over(desk: Desk, clock: FrozenClock) -> None:
+    number = receive(desk, clock)
+    clock.advance(hours=2)
+    desk.set_status(number, "pending")
+    assert desk.get_ticket(number).summary.sla_state == "breached"
+    assert [t.number for t in desk.list_queue("breached").tickets] == [number]
+
+
+def test_search_folds_the_same_on_both_databases(desk: Desk, clock: FrozenClock) -> None:
+    number = receive(desk, clock, subject="Adres: Hauptstraße 5, Gößmann GmbH")
+    for needle in ("straße", "Hauptstraße", "GÖßMANN"):
+        assert [t.number for t in desk.list_queue("open", search=needle).tickets] == [number]

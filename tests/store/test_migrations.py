@@ -89,3 +89,17 @@ def test_readable_errors_for_bad_locations(tmp_path: Path) -> None:
         open_database(not_a_db)
     with pytest.raises(StoreError, match="is the PostgreSQL server running"):
         open_database("postgresql+psycopg://nobody@127.0.0.1:1/none")
+
+
+def test_read_only_open_of_a_path_with_uri_characters(tmp_path: Path) -> None:
+    folder = tmp_path / "team#1 50%"
+    folder.mkdir()
+    database = open_database(folder / "desk.db")
+    upgrade(database)
+    database.dispose()
+    readonly = open_database(folder / "desk.db", readonly=True)
+    try:
+        assert current_revision(readonly) == head_revision()
+    finally:
+        readonly.dispose()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["team#1 50%"]

@@ -129,6 +129,15 @@ def test_dst_spring_kyiv_range_over_the_skipped_hour() -> None:
     )
 
 
+def test_dst_gap_inside_a_range_starts_when_the_clocks_jump() -> None:
+    # Warsaw jumps 02:00 -> 03:00 on 29 March 2026: a shift "02:30-04:00" that night works
+    # from the jump (03:00 summer time) to 04:00, one hour, not from a shifted 03:30.
+    night = BusinessCalendar.weekly("night", "Europe/Warsaw", {"sun": ["02:30-04:00"]})
+    intervals = night.day_intervals(date(2026, 3, 29))
+    assert intervals == ((local("2026-03-29 03:00"), local("2026-03-29 04:00")),)
+    assert intervals[0][0] == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+
+
 def test_bad_calendars_are_refused_with_reasons() -> None:
     with pytest.raises(SlaConfigError, match="no working hours"):
         BusinessCalendar.weekly("empty", "Europe/Warsaw", {})
