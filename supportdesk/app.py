@@ -16,6 +16,7 @@ from supportdesk.screens.compose import ComposeScreen
 from supportdesk.screens.help import HelpScreen
 from supportdesk.screens.queue import QueueScreen
 from supportdesk.screens.ticket import TicketScreen
+from supportdesk.store.changes import ChangeFeed
 from supportdesk.store.db import StoreError
 from supportdesk.store.desk import Desk, DeskError
 from supportdesk.store.dto import AgentInfo, Changes
@@ -71,7 +72,7 @@ class SupportDeskApp(App[None]):
         self.feed_seconds = feed_seconds
         self.channels = list(channels)
         self.counts: dict[str, int] = {}
-        self.high_water = 0
+        self.feed = ChangeFeed(desk)
         self.feed_error: str | None = None
         self._feed_failures = 0
 
@@ -99,7 +100,7 @@ class SupportDeskApp(App[None]):
     @work(thread=True, exclusive=True, group="feed")
     def start_feed(self) -> None:
         try:
-            self.high_water = self.desk.latest_event_id()
+            self.feed.start()
         except (DeskError, StoreError) as exc:
             self.post_message(_FeedResult(None, str(exc)))
             return
@@ -108,7 +109,7 @@ class SupportDeskApp(App[None]):
     @work(thread=True, exclusive=True, group="feed")
     def poll_feed(self) -> None:
         try:
-            changes = self.desk.changes_since(self.high_water)
+            changes = self.feed.poll()
         except (DeskError, StoreError) as exc:
             self.post_message(_FeedResult(None, str(exc)))
             return
@@ -134,7 +135,6 @@ class SupportDeskApp(App[None]):
             self._feed_failures = 0
             changes = message.changes
             if changes is not None and not changes.empty:
-                self.high_water = changes.high_water
                 for screen in self.screen_stack:
                     screen.post_message(TicketsChanged(changes.ticket_numbers, changes.kinds))
         # One timer re-armed after each poll: polls never overlap.

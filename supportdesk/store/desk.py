@@ -1550,22 +1550,20 @@ class Desk:
         with self._reading() as session:
             return session.scalar(select(func.max(Event.id))) or 0
 
-    def changes_since(self, high_water: int, *, limit: int = 5000) -> dto.Changes:
+    def events_after(
+        self, after_id: int, since: datetime, *, limit: int = 5000
+    ) -> list[dto.EventRef]:
+        """Events with an id above `after_id`, and every event written since `since` (see
+        store/changes.py for why the second half is needed)."""
         with self._reading() as session:
             rows = session.execute(
-                select(Event.id, Event.kind, Ticket.number)
+                select(Event.id, Event.kind, Ticket.number, Event.at)
                 .outerjoin(Ticket, Ticket.id == Event.ticket_id)  # type: ignore[arg-type]
-                .where(Event.id > high_water)  # type: ignore[operator]
+                .where(or_(Event.id > after_id, Event.at >= since))  # type: ignore[operator]
                 .order_by(Event.id)
                 .limit(limit)
             ).all()
-            if not rows:
-                return dto.Changes(high_water)
-            return dto.Changes(
-                high_water=rows[-1].id,
-                ticket_numbers=frozenset(r.number for r in rows if r.number is not None),
-                kinds=frozenset(r.kind for r in rows),
-            )
+            return [dto.EventRef(r.id, r.kind, r.number, r.at) for r in rows]
 
 
 # -- small pure helpers ---------------------------------------------------------------------

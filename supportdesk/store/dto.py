@@ -322,6 +322,16 @@ class QueuePage:
 
 
 @dataclass(frozen=True)
+class EventRef:
+    """One event of the log, as the change feed needs it."""
+
+    id: int
+    kind: str
+    ticket_number: int | None
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Changes:
     """What changed since a high-water mark of the event log."""
 

@@ -378,11 +378,54 @@ def test_team_settings_import_recomputes_and_bad_import_changes_nothing(
 
 
 def test_change_feed_reports_touched_tickets(desk: Desk, clock: FrozenClock) -> None:
-    mark = desk.latest_event_id()
+    from supportdesk.store.changes import ChangeFeed
+
+    feed = ChangeFeed(desk)
+    feed.start()
+    assert feed.poll().empty
     number = receive(desk, clock)
-    changes = desk.changes_since(mark)
+    changes = feed.poll()
     assert number in changes.ticket_numbers and "received" in changes.kinds
-    assert desk.changes_since(changes.high_water).empty
+    assert feed.poll().empty
+
+
+def test_change_feed_sees_a_transaction_that_commits_late(
+    desk: Desk, clock: FrozenClock, database: Database
+) -> None:
+    """On PostgreSQL ids are handed out at insert and become visible at commit, out of order."""
+    from sqlalchemy import text
+
+    from supportdesk.store.changes import ChangeFeed
+
+    early = receive(desk, clock, who="a@x.pl")
+    feed = ChangeFeed(desk)
+    feed.start()
+    slow = database.write_engine.connect()
+    transaction = slow.begin()
+    ticket_id = slow.execute(text("SELECT id FROM ticket WHERE number = :n"), {"n": early}).scalar()
+    if database.is_sqlite:
+        # SQLite serialises writers, so the late commit cannot overtake; commit it first.
+        slow.execute(
+            text("INSERT INTO event (at, ticket_id, kind, data) VALUES (:at, :t, 'tags', '{}')"),
+            {"at": clock.now().replace(tzinfo=None), "t": ticket_id},
+        )
+        transaction.commit()
+        later = receive(desk, clock, who="b@x.pl")
+        changes = feed.poll()
+        assert {early, later} <= changes.ticket_numbers
+    else:
+        slow.execute(
+            text("INSERT INTO event (at, ticket_id, kind, data) VALUES (:at, :t, 'tags', '{}')"),
+            {"at": clock.now(), "t": ticket_id},
+        )
+        later = receive(desk, clock, who="b@x.pl")  # takes a higher id, commits first
+        first = feed.poll()
+        assert later in first.ticket_numbers and early not in first.ticket_numbers
+        transaction.commit()
+        second = feed.poll()
+        assert second.ticket_numbers == {early}
+    slow.close()
+    assert feed.poll().empty
 
 
 def test_ticket_numbers_are_sequential_from_1001(desk: Desk, clock: FrozenClock) -> None:
