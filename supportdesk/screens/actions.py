@@ -11,7 +11,7 @@ from textual.screen import Screen
 
 from supportdesk.screens.modals import ChoiceModal, PromptModal
 from supportdesk.store.desk import Desk, DeskError, StoreError
-from supportdesk.store.dto import TicketSummary
+from supportdesk.store.dto import DraftInfo, TicketSummary
 
 if TYPE_CHECKING:
     from supportdesk.app import SupportDeskApp
@@ -247,23 +247,34 @@ class TicketActions(Screen[None]):
             entered,
         )
 
-    def action_reply(self) -> None:
+    def open_compose(self, kind: str) -> None:
+        """Read the saved draft first, then open the editor with it: typing can never start
+        before the draft is there (and be overwritten by it)."""
         if (t := self._ticket_or_tell()) is None:
             return
-        from supportdesk.screens.compose import ComposeScreen
+        draft_kind = "reply" if kind == "reply" else "note"
 
-        self.app.push_screen(ComposeScreen(t, "reply"))
+        def opened(found: tuple[DraftInfo | None, int]) -> None:
+            from supportdesk.screens.compose import ComposeScreen
+
+            draft, version = found
+            self.app.push_screen(ComposeScreen(t, kind, draft=draft, version=version))
+
+        self.perform(
+            "",
+            lambda desk: (
+                desk.get_draft(t.number, draft_kind),
+                desk.get_ticket(t.number).version,
+            ),
+            t.number,
+            then=opened,
+        )
+
+    def action_reply(self) -> None:
+        self.open_compose("reply")
 
     def action_note(self) -> None:
-        if (t := self._ticket_or_tell()) is None:
-            return
-        from supportdesk.screens.compose import ComposeScreen
-
-        self.app.push_screen(ComposeScreen(t, "note"))
+        self.open_compose("note")
 
     def action_handover(self) -> None:
-        if (t := self._ticket_or_tell()) is None:
-            return
-        from supportdesk.screens.compose import ComposeScreen
-
-        self.app.push_screen(ComposeScreen(t, "handover"))
+        self.open_compose("handover")

@@ -35,13 +35,6 @@ AFTER_SEND = [
 TITLES = {"reply": "Reply", "note": "Internal note", "handover": "Where I stopped"}
 
 
-class DraftLoaded(Message):
-    def __init__(self, draft: DraftInfo | None, version: int) -> None:
-        super().__init__()
-        self.draft = draft
-        self.version = version
-
-
 class SendFinished(Message):
     def __init__(self, error: str | None, moved: ConversationMoved | None = None) -> None:
         super().__init__()
@@ -68,12 +61,15 @@ class ComposeScreen(Screen[None]):
         ),
     ]
 
-    def __init__(self, ticket: TicketSummary, kind: str) -> None:
+    def __init__(
+        self, ticket: TicketSummary, kind: str, *, draft: DraftInfo | None, version: int
+    ) -> None:
         super().__init__(classes="compose-screen")
         self.ticket = ticket
         self.kind = kind
         self.draft_kind = "reply" if kind == "reply" else "note"
-        self.base_version = ticket.version
+        self.draft = draft
+        self.base_version = version
         self._save_timer: Timer | None = None
         self._loaded = False
         self._saved_text = ""
@@ -112,34 +108,19 @@ class ComposeScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(TextArea).focus()
-        self.load_draft()
-
-    @work(thread=True, exclusive=True, group="compose")
-    def load_draft(self) -> None:
-        desk = self.desk_app.desk
-        try:
-            draft = desk.get_draft(self.ticket.number, self.draft_kind)
-            version = desk.get_ticket(self.ticket.number).version
-        except (DeskError, StoreError) as exc:
-            self.post_message(SendFinished(str(exc)))
-            return
-        self.post_message(DraftLoaded(draft, version))
-
-    def on_draft_loaded(self, message: DraftLoaded) -> None:
         area = self.query_one(TextArea)
-        if message.draft is not None and message.draft.body.strip():
-            self.base_version = message.draft.base_version
-            area.load_text(message.draft.body)
-            self._saved_text = message.draft.body
+        if self.draft is not None and self.draft.body.strip():
+            self.base_version = self.draft.base_version
+            area.load_text(self.draft.body)
+            self._saved_text = self.draft.body
             self.set_info("Your draft is back.")
         else:
-            self.base_version = message.version
             text, row = self.starting_text()
             area.load_text(text)
             self._saved_text = text
             area.cursor_location = (row, 0)
         self._loaded = True
+        area.focus()
 
     def starting_text(self) -> tuple[str, int]:
         """The text a new reply starts with (greeting and signature) and where to type."""
