@@ -8,13 +8,14 @@ recomputes the ticket's SLA clocks and returns frozen dataclasses from `dto`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
@@ -70,6 +71,7 @@ from supportdesk.store.teamsettings import (
     parse_document,
 )
 
+_T = TypeVar("_T")
 CLAIM_MINUTES = 5
 # Ticket numbers are 32-bit integers in the database; anything larger is no ticket.
 MAX_TICKET_NUMBER = 2**31 - 1
@@ -147,6 +149,21 @@ VIEWS: dict[str, str] = {
     "closed": "Closed",
     "all": "All",
 }
+
+
+def _retry_once_on_conflict(method: Callable[..., _T]) -> Callable[..., _T]:
+    """Run a write again when it collided on a unique key: the same message delivered twice
+    at once (two pollers, a retry racing the first try) — the other delivery won, and the
+    second run finds it and becomes the no-op it should be."""
+
+    @functools.wraps(method)
+    def retrying(*args: Any, **kwargs: Any) -> _T:
+        try:
+            return method(*args, **kwargs)
+        except Conflict:
+            return method(*args, **kwargs)
+
+    return retrying
 
 
 @dataclass
@@ -902,6 +919,7 @@ class Desk:
 
     # -- inbound (channels) -----------------------------------------------------------------
 
+    @_retry_once_on_conflict
     def receive(
         self,
         *,
@@ -926,36 +944,6 @@ class Desk:
     ) -> dto.ReceiveResult:
         """Store one inbound message: join `ticket_number` (reopening it when solved; a closed
         one gets a linked follow-up) or start a new ticket. A repeated external id is a no-op."""
-        fields = {k: v for k, v in locals().items() if k != "self"}
-        try:
-            return self._receive(**fields)
-        except Conflict:
-            # The same message delivered twice at once (two pollers, a retry racing the
-            # first try): the other delivery won; this one is the no-op it should be.
-            return self._receive(**fields)
-
-    def _receive(
-        self,
-        *,
-        channel: str,
-        account: str,
-        identity_kind: str,
-        identity_value: str,
-        sender_name: str | None,
-        subject: str,
-        text: str,
-        at: datetime,
-        external_id: str | None,
-        ticket_number: int | None,
-        automatic: bool,
-        html: str | None,
-        language: str | None,
-        username: str | None,
-        raw: bytes | None,
-        raw_key: str | None,
-        thread_rule: str | None,
-        thread_note: str | None,
-    ) -> dto.ReceiveResult:
         channel_value = _parse(Channel, channel, "channel")
         kind = _parse(IdentityKind, identity_kind, "identity kind")
         value = (

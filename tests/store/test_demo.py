@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 
 from supportdesk.clock import FrozenClock
-from supportdesk.core.ranking import rank_columns, rank_key
 from supportdesk.store.db import Database
 from supportdesk.store.demo import build_demo
 from supportdesk.store.desk import Desk
@@ -25,6 +24,7 @@ from supportdesk.store.models import (
     Template,
     Ticket,
 )
+from tests.queue_order import expected_order
 
 # A Tuesday 15:10 in Warsaw: business hours, so running clocks tick.
 NOW = datetime(2026, 11, 24, 14, 10, tzinfo=UTC)
@@ -97,21 +97,8 @@ def test_demo_queue_has_breached_and_at_risk_tickets_in_the_documented_order(
     assert page.total == len(page.tickets)
     states = Counter(t.sla_state for t in page.tickets)
     assert states["breached"] and states["ok"] and states["paused"]
-    expected = sorted(
-        page.tickets,
-        key=lambda t: rank_key(
-            rank_columns(
-                priority=t.priority,
-                status=t.status,
-                paused=t.sla_paused,
-                due_at=t.sla_due_at,
-                category=t.category,
-            ),
-            t.created_at,
-            t.id,
-        ),
-    )
-    assert [t.number for t in page.tickets] == [t.number for t in expected]
+    expected = expected_order(page.tickets)
+    assert [t.number for t in page.tickets] == expected
     assert page.tickets[0].priority == "urgent"
 
 

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import func, select
 
 from supportdesk.clock import FrozenClock
-from supportdesk.core.ranking import rank_columns, rank_key
 from supportdesk.store import dto
 from supportdesk.store.db import Database
 from supportdesk.store.desk import (
@@ -21,6 +20,7 @@ from supportdesk.store.desk import (
 )
 from supportdesk.store.models import Event, Message, OutboxItem, Ticket
 from supportdesk.store.teamsettings import TeamSettingsError, default_document, parse_document
+from tests.queue_order import expected_order
 
 
 def receive(desk: Desk, clock: FrozenClock, who: str = "jan@example.pl", **kwargs: object) -> int:
@@ -265,21 +265,8 @@ def test_queue_order_matches_the_ranking_rule(desk: Desk, clock: FrozenClock) ->
     assert order[0] == numbers["c@x.pl"]
     assert order[1] == tg
     assert order[-1] == numbers["a@x.pl"]
-    expected = sorted(
-        page.tickets,
-        key=lambda t: rank_key(
-            rank_columns(
-                priority=t.priority,
-                status=t.status,
-                paused=t.sla_paused,
-                due_at=t.sla_due_at,
-                category=t.category,
-            ),
-            t.created_at,
-            t.id,
-        ),
-    )
-    assert [t.number for t in expected] == order
+    expected = expected_order(page.tickets)
+    assert expected == order
 
 
 def test_breached_tickets_lead_most_overdue_first(desk: Desk, clock: FrozenClock) -> None:
