@@ -31,6 +31,7 @@ from supportdesk.core.plaintext import one_line, strip_controls
 from supportdesk.core.sla import format_duration
 from supportdesk.secrets import SecretError, keyring_status, secret_source, set_secret
 from supportdesk.store import dto
+from supportdesk.store.attachments import AttachmentStore
 from supportdesk.store.db import (
     Database,
     StoreError,
@@ -77,7 +78,12 @@ class Context:
         return self._database
 
     def desk(self, *, readonly: bool = False) -> Desk:
-        return Desk(self.database(readonly=readonly), SystemClock(), agent=self.settings.agent)
+        return Desk(
+            self.database(readonly=readonly),
+            SystemClock(),
+            agent=self.settings.agent,
+            attachments=AttachmentStore(self.settings.data_dir / "attachments"),
+        )
 
     def close(self) -> None:
         if self._database is not None:
@@ -431,6 +437,16 @@ def cmd_ticket(ctx: Context) -> int:
         message = "Note added." + (
             f" Mentioned: {', '.join(result.mentions)}." if result.mentions else ""
         )
+    elif action == "merge":
+        result = desk.merge_tickets(ctx.args.number, ctx.args.into, expected_version=version)
+        message = f"#{ctx.args.number} merged into #{result.number}."
+    elif action == "split":
+        result = desk.split_message(ctx.args.number, ctx.args.message)
+        message = f"The message is ticket #{result.number} now."
+    elif action in ("retry", "discard"):
+        call = desk.retry_delivery if action == "retry" else desk.discard_delivery
+        result = call(ctx.args.message)
+        message = "Reply queued again." if action == "retry" else "Reply discarded."
     elif action == "reply":
         result = desk.queue_reply(
             ctx.args.number,
@@ -710,6 +726,13 @@ def build_parser() -> argparse.ArgumentParser:
     note.add_argument(
         "--handover", action="store_true", help="a 'where I stopped' note for a colleague"
     )
+    merge = ticket_action("merge", "merge the ticket into another (it closes, pointing there)")
+    merge.add_argument("--into", type=_ticket_number, required=True, metavar="NUMBER")
+    split = ticket_action("split", "make one customer message a ticket of its own", versioned=False)
+    split.add_argument("message", type=int, help="the message's id (ticket show --json)")
+    for name, what in (("retry", "send a failed reply again"), ("discard", "give up on a reply")):
+        stuck = ticket_action(name, what, versioned=False)
+        stuck.add_argument("message", type=int, help="the reply's id (ticket show --json)")
     reply = ticket_action("reply", "queue a reply to the customer")
     reply.add_argument("text", help="the reply, or - to read it from standard input")
     reply.add_argument(

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from supportdesk.clock import FrozenClock
+from supportdesk.store.attachments import AttachmentStore
 from supportdesk.store.db import Database, open_database, upgrade
 from supportdesk.store.desk import Desk
 
@@ -152,9 +153,9 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def desk(database: Database, clock: FrozenClock) -> Desk:
+def desk(database: Database, clock: FrozenClock, tmp_path: Path) -> Desk:
     """A Desk with a small team: lead marta, agents ann and pavel, trainee kasia (mentor marta)."""
-    base = Desk(database, clock)
+    base = Desk(database, clock, attachments=AttachmentStore(tmp_path / "attachments"))
     base.add_agent("marta", "Marta Kowalska", "lead")
     lead = base.acting_as("marta")
     lead.add_agent("ann", "Ann Novak", "agent")

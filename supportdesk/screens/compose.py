@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 from rich.text import Text
@@ -32,6 +33,7 @@ AFTER_SEND = [
     ("solved — ask the customer to confirm", "solved"),
     ("on hold — waiting for a third party", "on_hold"),
 ]
+MENTION_PREFIX = re.compile(r"(?:^|[^\w@.])@([\w.-]*)$")
 TITLES = {"reply": "Reply", "note": "Internal note", "handover": "Where I stopped"}
 
 
@@ -59,6 +61,15 @@ class ComposeScreen(Screen[None]):
             id="compose.discard",
             tooltip="Throw the draft away",
         ),
+        Binding(
+            "tab",
+            "complete",
+            "Complete @name",
+            id="compose.complete",
+            priority=True,
+            show=False,
+            tooltip="Complete the colleague's name after @ (else: next field)",
+        ),
     ]
 
     def __init__(
@@ -77,6 +88,8 @@ class ComposeScreen(Screen[None]):
         # goes out must not bring the sent draft back.
         self._desk_lock = threading.Lock()
         self._sent = False
+        # (what is still to type, the agent) while the cursor is after '@' + a known prefix.
+        self._completion: tuple[str, str] | None = None
 
     @property
     def desk_app(self):  # noqa: ANN201 - the SupportDeskApp; typed loosely to avoid a cycle
@@ -138,12 +151,51 @@ class ComposeScreen(Screen[None]):
     def set_info(self, text: str, style: str = "dim") -> None:
         self.query_one("#compose-info", Static).update(Text(text, style=style))
 
+    # -- @mentions --------------------------------------------------------------------------
+
+    def offer_completion(self) -> None:
+        area = self.query_one(TextArea)
+        row, column = area.cursor_location
+        before = area.document.get_line(row)[:column]
+        match = MENTION_PREFIX.search(before)
+        self._completion = None
+        if match is None:
+            return
+        prefix = match.group(1).casefold()
+        colleagues = [
+            a
+            for a in self.desk_app.agents
+            if a.active and a.name.casefold().startswith(prefix) and a.name.casefold() != prefix
+        ]
+        if not colleagues:
+            if prefix:
+                self.set_info("no colleague by that name", "yellow")
+            return
+        first = colleagues[0]
+        self._completion = (first.name[len(prefix) :], first.name)
+        others = ", ".join(f"@{a.name}" for a in colleagues[1:4])
+        self.set_info(
+            f"tab → @{first.name} ({one_line(first.display_name, 30)})"
+            + (f"   also {others}" if others else "")
+        )
+
+    def action_complete(self) -> None:
+        if self._completion is None:
+            self.focus_next()
+            return
+        rest, name = self._completion
+        self.query_one(TextArea).insert(rest + " ")
+        self._completion = None
+        self.set_info(f"@{name} will see this note under Mentions.")
+
     # -- saving -----------------------------------------------------------------------------
 
     @on(TextArea.Changed)
     def typed(self) -> None:
         if not self._loaded:
             return
+        if self.kind != "reply":
+            self.offer_completion()
         if self._save_timer is not None:
             self._save_timer.stop()
         self._save_timer = self.set_timer(SAVE_AFTER_SECONDS, self.save_in_background)

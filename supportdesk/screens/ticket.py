@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -12,7 +14,7 @@ from textual.widgets import Footer, Static
 
 from supportdesk.core.plaintext import one_line
 from supportdesk.screens.actions import ActionFinished, TicketActions
-from supportdesk.screens.modals import ChoiceModal
+from supportdesk.screens.modals import ChoiceModal, PromptModal
 from supportdesk.store.desk import DeskError, StoreError
 from supportdesk.store.dto import TicketDetail, TicketSummary
 from supportdesk.widgets.conversation import Conversation, clock_lines
@@ -63,6 +65,28 @@ class TicketScreen(TicketActions):
             "Earlier tickets",
             id="ticket.open_other",
             tooltip="Open another ticket of this customer",
+        ),
+        Binding("m", "merge", "Merge", id="ticket.merge", tooltip="Merge this ticket into another"),
+        Binding(
+            "x",
+            "split",
+            "Split",
+            id="ticket.split",
+            tooltip="Make a customer message a ticket of its own",
+        ),
+        Binding(
+            "d",
+            "delivery",
+            "Failed replies",
+            id="ticket.delivery",
+            tooltip="Send a failed reply again, or discard it",
+        ),
+        Binding(
+            "S",
+            "save_attachment",
+            "Save attachment",
+            id="ticket.save_attachment",
+            tooltip="Save an attachment to a folder",
         ),
         Binding(
             "j", "scroll_down", "Scroll down", show=False, id="ticket.down", tooltip="Scroll down"
@@ -150,6 +174,129 @@ class TicketScreen(TicketActions):
                 self.app.push_screen(TicketScreen(int(value)))
 
         self.app.push_screen(ChoiceModal("Other tickets of this customer", options), chosen)
+
+    def action_merge(self) -> None:
+        if (t := self._ticket_or_tell()) is None:
+            return
+
+        def entered(value: str | None) -> None:
+            if not value:
+                return
+            digits = value.strip().lstrip("#")
+            if not digits.isdigit():
+                self.notify(f"{value!r} is not a ticket number.", severity="error", markup=False)
+                return
+            into = int(digits)
+
+            def opened(_summary: object) -> None:
+                self.app.switch_screen(TicketScreen(into))
+
+            self.perform(
+                f"#{t.number} merged into #{into}.",
+                lambda desk: desk.merge_tickets(t.number, into, expected_version=t.version),
+                t.number,
+                then=opened,
+            )
+
+        self.app.push_screen(
+            PromptModal(
+                f"Merge #{t.number} into which ticket?",
+                placeholder="#1234",
+                required=True,
+                explanation="Its messages and notes move there; this ticket is closed and "
+                "points to that one.",
+            ),
+            entered,
+        )
+
+    def action_split(self) -> None:
+        detail = self.detail
+        if detail is None:
+            return
+        inbound = [m for m in detail.messages if m.direction == "in"]
+        if len(detail.messages) < 2 or not inbound:
+            self.notify("There is only one message here; nothing to split.")
+            return
+        options = [
+            (str(m.id), f"{m.created_at:%d %b %H:%M}  {one_line(m.text, 70)}") for m in inbound
+        ]
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self.perform(
+                    "Message split out into a new ticket.",
+                    lambda desk: desk.split_message(self.number, int(value)),
+                    self.number,
+                    then=lambda new: self.notify(f"It is #{new.number} now."),
+                )
+
+        self.app.push_screen(
+            ChoiceModal("Which message starts a ticket of its own?", options), chosen
+        )
+
+    def action_delivery(self) -> None:
+        detail = self.detail
+        if detail is None:
+            return
+        stuck = [m for m in detail.messages if m.delivery_state in ("failed", "unknown")]
+        if not stuck:
+            self.notify("No reply here failed or has an unknown fate.")
+            return
+        options: list[tuple[str, str]] = []
+        for m in stuck:
+            preview = one_line(m.text, 50)
+            why = one_line(m.delivery_error or m.delivery_state, 40)
+            options.append((f"retry:{m.id}", f"Send again: {preview} ({why})"))
+            options.append((f"discard:{m.id}", f"Discard: {preview}"))
+
+        def chosen(value: str | None) -> None:
+            if not value:
+                return
+            what, message_id = value.split(":")
+            if what == "retry":
+                self.perform(
+                    "Reply queued again.",
+                    lambda desk: desk.retry_delivery(int(message_id)),
+                    self.number,
+                )
+            else:
+                self.perform(
+                    "Reply discarded.",
+                    lambda desk: desk.discard_delivery(int(message_id)),
+                    self.number,
+                )
+
+        self.app.push_screen(ChoiceModal("Replies that did not go out", options), chosen)
+
+    def action_save_attachment(self) -> None:
+        detail = self.detail
+        files = [a for m in detail.messages for a in m.attachments] if detail else []
+        if not files:
+            self.notify("This ticket has no attachments.")
+            return
+        options = [(str(a.id), f"{a.filename}  ({a.size:,} B, {a.content_type})") for a in files]
+
+        def chosen(value: str | None) -> None:
+            if not value:
+                return
+            self.app.push_screen(
+                PromptModal(
+                    "Save to which folder?",
+                    value=str(Path.home() / "Downloads"),
+                    required=True,
+                ),
+                lambda folder: folder and self._save_attachment(int(value), Path(folder)),
+            )
+
+        self.app.push_screen(ChoiceModal("Save which attachment?", options), chosen)
+
+    def _save_attachment(self, attachment_id: int, folder: Path) -> None:
+        self.perform(
+            "",
+            lambda desk: desk.save_attachment(attachment_id, folder),
+            self.number,
+            then=lambda saved: self.notify(f"Saved {saved}", markup=False),
+        )
 
     # -- rendering --------------------------------------------------------------------------
 

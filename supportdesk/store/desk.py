@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, delete, func, or_, select, text, update
@@ -35,6 +36,7 @@ from supportdesk.core.enums import (
     Role,
     Status,
 )
+from supportdesk.core.filenames import safe_filename
 from supportdesk.core.plaintext import find_mentions, one_line, strip_controls
 from supportdesk.core.sla import (
     BusinessCalendar,
@@ -44,6 +46,7 @@ from supportdesk.core.sla import (
     explain,
 )
 from supportdesk.store import dto
+from supportdesk.store.attachments import AttachmentStore
 from supportdesk.store.db import Database, StoreError, explain_db_error
 from supportdesk.store.models import (
     Agent,
@@ -194,15 +197,23 @@ class Desk:
         *,
         agent: str | None = None,
         mail_domain: str = "supportdesk.invalid",
+        attachments: AttachmentStore | None = None,
     ) -> None:
         self.database = database
         self.clock = clock
         self.agent_name = agent
         self.mail_domain = mail_domain
+        self.attachments = attachments
         self._settings_cache = _SettingsCache()
 
     def acting_as(self, agent: str | None) -> Desk:
-        desk = Desk(self.database, self.clock, agent=agent, mail_domain=self.mail_domain)
+        desk = Desk(
+            self.database,
+            self.clock,
+            agent=agent,
+            mail_domain=self.mail_domain,
+            attachments=self.attachments,
+        )
         desk._settings_cache = self._settings_cache
         return desk
 
@@ -1130,6 +1141,220 @@ class Desk:
         assert customer is not None
         return customer
 
+    def merge_tickets(
+        self, number: int, into: int, *, expected_version: int | None = None
+    ) -> dto.TicketSummary:
+        """Ticket `number` was about the same thing as `into`: its messages and notes move to
+        `into`, and it is closed pointing at the survivor."""
+        if number == into:
+            raise InvalidInput("a ticket cannot be merged into itself")
+        with self._writing() as write:
+            self._require(write, "close")
+            # Lock both in a fixed order, so two merges cannot deadlock each other.
+            first, second = sorted((number, into))
+            locked = {n: self._ticket_for_update(write, n) for n in (first, second)}
+            source, target = locked[number], locked[into]
+            self._check_version(write, source, expected_version)
+            if target.status == Status.CLOSED:
+                raise InvalidInput(f"#{into} is closed; merge into an open ticket")
+            if source.merged_into_id is not None:
+                raise InvalidInput(f"#{number} was already merged")
+            moved = write.session.execute(
+                update(Message)
+                .where(Message.ticket_id == source.id)  # type: ignore[arg-type]
+                .values(ticket_id=target.id)
+            ).rowcount
+            write.session.execute(
+                update(Note).where(Note.ticket_id == source.id).values(ticket_id=target.id)  # type: ignore[arg-type]
+            )
+            source.merged_into_id = target.id
+            source.message_count = 0
+            target.message_count += moved
+            for stamp in ("last_customer_message_at", "last_agent_reply_at"):
+                mine, theirs = getattr(source, stamp), getattr(target, stamp)
+                if mine and (theirs is None or mine > theirs):
+                    setattr(target, stamp, mine)
+            self._set_status(write, source, Status.CLOSED, f"merged into #{into}")
+            self._event(write, "merged_into", source, version=source.version + 1, into=into)
+            self._event(
+                write,
+                "merged_from",
+                target,
+                version=target.version + 1,
+                source=number,
+                messages=moved,
+            )
+            self._touch(write, target)
+            self._touch(write, source)
+            return self._summary(write.session, target, write.settings, write.now)
+
+    def split_message(self, number: int, message_id: int) -> dto.TicketSummary:
+        """A customer message that is a different question becomes a ticket of its own."""
+        with self._writing() as write:
+            ticket = self._ticket_for_update(write, number)
+            message = write.session.get(Message, message_id)
+            if message is None or message.ticket_id != ticket.id:
+                raise NotFound(f"#{number} has no message {message_id}")
+            if message.direction != Direction.INBOUND:
+                raise InvalidInput("only a customer's message can start a ticket of its own")
+            if ticket.message_count <= 1:
+                raise InvalidInput(f"it is the only message of #{number}; nothing to split")
+            new = Ticket(
+                number=self._next_number(write.session),
+                subject=(message.subject or ticket.subject)[:500],
+                channel=ticket.channel,
+                channel_account=ticket.channel_account,
+                customer_id=ticket.customer_id,
+                category=ticket.category,
+                created_at=message.stored_at,
+                updated_at=write.now,
+                status_changed_at=write.now,
+                follow_up_of_id=ticket.id,
+                rank_due=write.now,
+            )
+            write.session.add(new)
+            write.session.flush()
+            message.ticket_id = new.id  # type: ignore[assignment]
+            message.thread_rule = "split"
+            message.thread_note = f"split out of #{number}"
+            ticket.message_count -= 1
+            new.message_count = 1
+            new.last_customer_message_at = message.stored_at
+            self._event(write, "created", new, channel=new.channel, split_from=number)
+            self._event(write, "status", new, to=Status.NEW.value, initial=True)
+            self._event(write, "split", ticket, version=ticket.version + 1, into=new.number)
+            self._touch(write, ticket)
+            self._touch(write, new)
+            return self._summary(write.session, new, write.settings, write.now)
+
+    def retry_delivery(self, message_id: int) -> dto.MessageInfo:
+        """Send a failed reply again — or one whose fate is unknown, once the agent decided
+        that the customer did not get it."""
+        return self._decide_delivery(message_id, retry=True)
+
+    def discard_delivery(self, message_id: int) -> dto.MessageInfo:
+        """Give up on a failed or unknown reply; it no longer counts as an answer."""
+        return self._decide_delivery(message_id, retry=False)
+
+    def _decide_delivery(self, message_id: int, *, retry: bool) -> dto.MessageInfo:
+        with self._writing() as write:
+            message = write.session.get(Message, message_id)
+            if message is None or message.direction != Direction.OUTBOUND:
+                raise NotFound(f"there is no reply {message_id}")
+            ticket = write.session.get(Ticket, message.ticket_id)
+            assert ticket is not None
+            self._ticket_for_update(write, ticket.number)
+            if message.delivery_state not in (DeliveryState.FAILED, DeliveryState.UNKNOWN):
+                raise InvalidInput(
+                    f"this reply is {message.delivery_state}; only failed or unknown replies can "
+                    "be sent again or discarded"
+                )
+            outbox = write.session.scalars(
+                select(OutboxItem).where(OutboxItem.message_id == message.id)
+            ).one_or_none()
+            if retry:
+                message.delivery_state = DeliveryState.QUEUED
+                message.delivery_error = None
+                if outbox is None:
+                    outbox = OutboxItem(
+                        message_id=message.id,  # type: ignore[arg-type]
+                        channel=message.channel,
+                        channel_account=message.channel_account,
+                        created_at=write.now,
+                        updated_at=write.now,
+                        next_attempt_at=write.now,
+                    )
+                    write.session.add(outbox)
+                outbox.state = "queued"
+                outbox.next_attempt_at = write.now
+                outbox.updated_at = write.now
+                outbox.last_error = None
+            else:
+                message.delivery_state = DeliveryState.DISCARDED
+                if outbox is not None:
+                    outbox.state = "discarded"
+                    outbox.updated_at = write.now
+            self._event(
+                write,
+                "delivery_retried" if retry else "delivery_discarded",
+                ticket,
+                version=ticket.version + 1,
+                message_id=message.id,
+            )
+            self._touch(write, ticket)
+            actor = write.actor
+            names = {actor.id: actor.name} if actor else {}
+            return _message_info(message, names, ())  # type: ignore[arg-type]
+
+    def store_attachment(
+        self,
+        message_id: int,
+        filename: str | None,
+        content_type: str,
+        data: bytes | None,
+        *,
+        inline: bool = False,
+        content_id: str | None = None,
+        note: str | None = None,
+    ) -> dto.AttachmentInfo:
+        """Keep a file that came with a message. `data` None records one that was not kept
+        (too large, say), with `note` saying why. The name is made safe to show and save."""
+        store = self._attachment_store()
+        # The file first: a crash after it leaves an unreferenced file, never a row
+        # pointing at nothing.
+        sha256 = store.put(data) if data is not None else None
+        with self._writing(needs_agent=False) as write:
+            message = write.session.get(Message, message_id)
+            if message is None:
+                raise NotFound(f"there is no message {message_id}")
+            row = Attachment(
+                message_id=message_id,
+                sha256=sha256,
+                filename=safe_filename(filename),
+                size=len(data) if data is not None else 0,
+                content_type=one_line(content_type or "application/octet-stream", 200),
+                inline=inline,
+                content_id=content_id,
+                note=note,
+            )
+            write.session.add(row)
+            write.session.flush()
+            return _attachment_info(row)
+
+    def attachment_file(self, attachment_id: int) -> tuple[dto.AttachmentInfo, Path]:
+        """Where an attachment's content is, to save or open it."""
+        with self._reading() as session:
+            row = session.get(Attachment, attachment_id)
+            if row is None:
+                raise NotFound(f"there is no attachment {attachment_id}")
+            info = _attachment_info(row)
+        if row.sha256 is None:
+            raise NotFound(
+                f"{info.filename} was not kept" + (f": {info.note}" if info.note else "")
+            )
+        path = self._attachment_store().path_for(row.sha256)
+        if not path.exists():
+            raise NotFound(f"the content of {info.filename} is missing from {path.parent}")
+        return info, path
+
+    def save_attachment(self, attachment_id: int, folder: Path) -> Path:
+        """Save a copy of an attachment into `folder` (made if missing); returns the file."""
+        info, _path = self.attachment_file(attachment_id)
+        assert info.sha256 is not None
+        try:
+            return self._attachment_store().copy_out(
+                info.sha256, folder.expanduser(), info.filename
+            )
+        except OSError as exc:
+            raise DeskError(
+                f"could not save {info.filename} to {folder}: {exc.strerror or exc}"
+            ) from None
+
+    def _attachment_store(self) -> AttachmentStore:
+        if self.attachments is None:
+            raise DeskError("no attachment folder is set up for this desk")
+        return self.attachments
+
     def rate(self, number: int, score: int, *, comment: str | None = None, channel: str) -> None:
         if not 1 <= score <= 5:
             raise InvalidInput(f"a rating is 1 to 5, not {score}")
@@ -1353,17 +1578,7 @@ class Desk:
                     .where(Attachment.message_id.in_([m.id for m in messages]))  # type: ignore[attr-defined]
                     .order_by(Attachment.id)
                 ):
-                    attachments[att.message_id].append(
-                        dto.AttachmentInfo(
-                            att.id,
-                            att.filename,
-                            att.size,
-                            att.content_type,
-                            att.sha256,  # type: ignore[arg-type]
-                            att.inline,
-                            att.note,
-                        )
-                    )
+                    attachments[att.message_id].append(_attachment_info(att))
             notes = session.scalars(
                 select(Note).where(Note.ticket_id == ticket.id).order_by(Note.created_at, Note.id)  # type: ignore[arg-type]
             ).all()
@@ -1608,6 +1823,18 @@ def _first_line(exc: BaseException) -> str:
     return str(original).strip().splitlines()[0] if str(original).strip() else type(exc).__name__
 
 
+def _attachment_info(row: Attachment) -> dto.AttachmentInfo:
+    return dto.AttachmentInfo(
+        id=row.id,  # type: ignore[arg-type]
+        filename=row.filename,
+        size=row.size,
+        content_type=row.content_type,
+        sha256=row.sha256,
+        inline=row.inline,
+        note=row.note,
+    )
+
+
 def _draft_info(draft: Draft, number: int) -> dto.DraftInfo:
     return dto.DraftInfo(
         ticket_number=number,
@@ -1698,6 +1925,10 @@ def _describe_event(event: dto.EventInfo) -> str:
             return f"the customer wrote again at {at}"
         case "claimed":
             return f"{who} started replying at {at}"
+        case "merged_from":
+            return f"{who} merged #{data.get('source')} into it at {at}"
+        case "split":
+            return f"{who} split a message out to #{data.get('into')} at {at}"
         case "tags":
             return f"{who} changed tags at {at}"
         case "category":

@@ -190,6 +190,7 @@ class MessageInfo:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "id": self.id,
             "direction": self.direction,
             "channel": self.channel,
             "sender": self.sender_name,

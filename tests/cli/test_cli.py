@@ -281,3 +281,46 @@ def test_huge_ticket_numbers_and_negative_offsets_are_usage_errors(team: str) ->
         with pytest.raises(SystemExit) as info:
             sd("--db", team, *args)
         assert info.value.code == 2
+
+
+def test_merge_through_the_cli(team: str) -> None:
+    from datetime import UTC, datetime
+
+    from supportdesk.clock import FrozenClock
+    from supportdesk.store.db import open_database
+    from supportdesk.store.desk import Desk
+
+    database = open_database(team)
+    try:
+        second = (
+            Desk(database, FrozenClock(datetime.now(UTC)))
+            .receive(
+                channel="email",
+                account="support",
+                identity_kind="email",
+                identity_value="jan@firma.pl",
+                sender_name="Jan Kowalski",
+                subject="Faktura",
+                text="Czy jest już faktura?",
+                at=datetime.now(UTC),
+            )
+            .ticket_number
+        )
+    finally:
+        database.dispose()
+    first = second - 1
+    merged = sd(
+        "--db",
+        team,
+        "--agent",
+        "ann",
+        "ticket",
+        "merge",
+        str(second),
+        "--into",
+        f"#{first}",
+        "--json",
+    )
+    assert merged.code == 0, merged.err
+    shown = sd("--db", team, "ticket", "show", str(first), "--json").json()
+    assert [m["text"] for m in shown["messages"]] == ["Proszę o fakturę.", "Czy jest już faktura?"]  # type: ignore[index]

@@ -600,3 +600,96 @@ def test_search_folds_the_same_on_both_databases(desk: Desk, clock: FrozenClock)
     number = receive(desk, clock, subject="Adres: Hauptstraße 5, Gößmann GmbH")
     for needle in ("straße", "Hauptstraße", "GÖßMANN"):
         assert [t.number for t in desk.list_queue("open", search=needle).tickets] == [number]
+
+
+def test_merge_moves_the_conversation_and_closes_the_duplicate(
+    desk: Desk, clock: FrozenClock
+) -> None:
+    first = receive(desk, clock, who="jan@x.pl", text="Telefony nie działają")
+    clock.advance(minutes=3)
+    second = receive(desk, clock, who="jan@x.pl", text="Dalej nie działają!")
+    desk.add_note(second, "to samo co wyżej")
+    survivor = desk.merge_tickets(second, first)
+    assert survivor.number == first and survivor.message_count == 2
+    merged = desk.get_ticket(second)
+    assert merged.summary.status == "closed" and merged.merged_into == first
+    assert merged.messages == () and merged.notes == ()
+    detail = desk.get_ticket(first)
+    assert [m.text for m in detail.messages] == ["Telefony nie działają", "Dalej nie działają!"]
+    assert [n.body for n in detail.notes] == ["to samo co wyżej"]
+    assert any(
+        e.kind == "status" and e.data.get("reason") == f"merged into #{first}"
+        for e in merged.events
+    )
+    with pytest.raises(InvalidInput, match=r"already merged|closed"):
+        desk.merge_tickets(second, first)
+    with pytest.raises(NotPermitted, match="may not close tickets"):
+        desk.acting_as("kasia").merge_tickets(first, receive(desk, clock, who="z@x.pl"))
+
+
+def test_split_a_message_into_its_own_ticket(desk: Desk, clock: FrozenClock) -> None:
+    number = receive(desk, clock, text="Nie działa nagrywanie")
+    clock.advance(minutes=10)
+    receive(desk, clock, ticket_number=number, subject="I jeszcze faktura", text="Proszę o fakturę")
+    message = desk.get_ticket(number).messages[-1]
+    new = desk.split_message(number, message.id)
+    assert new.number != number and new.subject == "I jeszcze faktura"
+    assert [m.text for m in desk.get_ticket(new.number).messages] == ["Proszę o fakturę"]
+    assert [m.text for m in desk.get_ticket(number).messages] == ["Nie działa nagrywanie"]
+    assert desk.get_ticket(new.number).follow_up_of == number
+    with pytest.raises(InvalidInput, match="only message"):
+        desk.split_message(number, desk.get_ticket(number).messages[0].id)
+
+
+def test_failed_reply_can_be_retried_or_discarded(
+    desk: Desk, clock: FrozenClock, database: Database
+) -> None:
+    number = receive(desk, clock)
+    reply = desk.queue_reply(number, "Pierwsza odpowiedź")
+    with pytest.raises(InvalidInput, match="only failed or unknown"):
+        desk.retry_delivery(reply.id)
+    with database.write_session() as session, session.begin():
+        row = session.get(Message, reply.id)
+        assert row is not None
+        row.delivery_state, row.delivery_error = "failed", "554 mailbox unavailable"
+        item = session.scalars(select(OutboxItem).where(OutboxItem.message_id == reply.id)).one()
+        item.state = "failed"
+    assert desk.retry_delivery(reply.id).delivery_state == "queued"
+    with database.read_session() as session:
+        assert (
+            session.scalars(select(OutboxItem).where(OutboxItem.message_id == reply.id)).one().state
+            == "queued"
+        )
+    with database.write_session() as session, session.begin():
+        row = session.get(Message, reply.id)
+        assert row is not None
+        row.delivery_state = "unknown"
+    assert desk.discard_delivery(reply.id).delivery_state == "discarded"
+    # A discarded reply never reached the customer: the first response is not met by it.
+    first = desk.get_ticket(number).summary.clock("first_response")
+    assert first is not None and first.stopped_at is None
+
+
+def test_attachments_by_content_hash_saved_without_overwriting(
+    desk: Desk, clock: FrozenClock, tmp_path
+) -> None:
+    number = receive(desk, clock)
+    message_id = desk.get_ticket(number).messages[0].id
+    first = desk.acting_as(None).store_attachment(
+        message_id, "../../faktura.pdf", "application/pdf", b"%PDF-1"
+    )
+    again = desk.acting_as(None).store_attachment(
+        message_id, "kopia.pdf", "application/pdf", b"%PDF-1"
+    )
+    assert first.filename == "faktura.pdf" and first.sha256 == again.sha256
+    skipped = desk.acting_as(None).store_attachment(
+        message_id, "film.mp4", "video/mp4", None, note="too large (31 MB), left on the server"
+    )
+    shown = desk.get_ticket(number).messages[0].attachments
+    assert [a.filename for a in shown] == ["faktura.pdf", "kopia.pdf", "film.mp4"]
+    out = tmp_path / "out"
+    saved = desk.save_attachment(first.id, out)
+    assert saved == out / "faktura.pdf" and saved.read_bytes() == b"%PDF-1"
+    assert desk.save_attachment(first.id, out) == out / "faktura (2).pdf"
+    with pytest.raises(NotFound, match="was not kept: too large"):
+        desk.save_attachment(skipped.id, out)

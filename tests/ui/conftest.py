@@ -16,6 +16,7 @@ from supportdesk.__main__ import make_app
 from supportdesk.app import SupportDeskApp
 from supportdesk.clock import FrozenClock
 from supportdesk.config import load_settings
+from supportdesk.store.attachments import AttachmentStore
 from supportdesk.store.db import Database, open_database, upgrade
 from supportdesk.store.demo import build_demo
 from supportdesk.store.desk import Desk
@@ -57,7 +58,8 @@ def console(demo_db: Database, clock: FrozenClock, tmp_path: Path) -> AppFactory
         config = tmp_path / "config.toml"
         config.touch()
         settings = load_settings(config, overrides={"agent": agent, **overrides}, environ={})
-        return make_app(settings, Desk(demo_db, clock, agent=agent))
+        attachments = AttachmentStore(tmp_path / "attachments")
+        return make_app(settings, Desk(demo_db, clock, agent=agent, attachments=attachments))
 
     return build
 

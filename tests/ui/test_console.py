@@ -390,3 +390,72 @@ async def test_errors_are_told_not_raised(console: AppFactory, demo_db: Database
         assert ticket_row(demo_db, number).priority != "urgent"
         assert isinstance(app.screen, QueueScreen)
         await asyncio.sleep(0)
+
+
+async def test_split_and_merge_from_the_ticket_screen(
+    console: AppFactory, demo_db: Database, clock: FrozenClock
+) -> None:
+    desk = Desk(demo_db, clock, agent="ann")
+    candidates = [
+        t.number
+        for t in desk.list_queue("open", limit=500).tickets
+        if sum(m.direction == "in" for m in desk.get_ticket(t.number).messages) >= 2
+    ]
+    number = candidates[0]
+    other = next(t.number for t in desk.list_queue("open").tickets if t.number != number)
+    app = console()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await move_to(pilot, number)
+        await pilot.press("enter")
+        await settle(pilot)
+        before = len(desk.get_ticket(number).messages)
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("enter")  # the first customer message
+        await settle(pilot)
+        assert len(desk.get_ticket(number).messages) == before - 1
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.press(*f"#{other}", "enter")
+        await settle(pilot)
+        assert desk.get_ticket(number).merged_into == other
+        assert isinstance(app.screen, TicketScreen) and app.screen.number == other
+
+
+async def test_save_an_attachment_from_the_ticket_screen(
+    console: AppFactory, demo_db: Database, clock: FrozenClock, tmp_path
+) -> None:
+    app = console()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        number = int(queue(pilot).order[0])
+        message_id = app.desk.get_ticket(number).messages[0].id
+        app.desk.acting_as(None).store_attachment(
+            message_id, "screenshot.png", "image/png", b"\x89PNG"
+        )
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("S")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        field = app.screen.query_one("Input")
+        field.value = str(tmp_path / "saved")
+        await pilot.press("enter")
+        await settle(pilot)
+    assert (tmp_path / "saved" / "screenshot.png").read_bytes() == b"\x89PNG"
+
+
+async def test_mention_completion_in_a_note(console: AppFactory, demo_db: Database) -> None:
+    app = console()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("N")
+        await settle(pilot)
+        await pilot.press(*"Can @pa", "tab")
+        await pilot.press(*"check the trunk?")
+        area = app.screen.query_one(TextArea)
+        assert area.text == "Can @pavel check the trunk?"
+        await pilot.press("tab")  # nothing to complete: tab moves on, typing nothing
+        assert app.screen.query_one(TextArea).text == "Can @pavel check the trunk?"
