@@ -82,6 +82,13 @@ class TicketScreen(TicketActions):
             tooltip="Send a failed reply again, or discard it",
         ),
         Binding(
+            "f",
+            "fold",
+            "Quotes",
+            id="ticket.fold",
+            tooltip="Show or fold quoted history and signatures",
+        ),
+        Binding(
             "S",
             "save_attachment",
             "Save attachment",
@@ -98,6 +105,7 @@ class TicketScreen(TicketActions):
         super().__init__(classes="ticket-screen")
         self.number = number
         self.detail: TicketDetail | None = None
+        self.unfold = False
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"#{self.number}", style="bold"), id="ticket-head")
@@ -129,7 +137,9 @@ class TicketScreen(TicketActions):
         self.detail = message.detail
         if changed:
             self.show_head(message.detail.summary)
-            self.query_one(Conversation).show(message.detail, self.desk_app.team.zone)
+            self.query_one(Conversation).show(
+                message.detail, self.desk_app.team.zone, unfold=self.unfold
+            )
             self.query_one("#side-panel", Static).update(self.side_text(message.detail))
         if first:
             self.title = f"#{self.number}"
@@ -150,6 +160,13 @@ class TicketScreen(TicketActions):
 
     def action_finished(self, message: ActionFinished) -> None:
         self.load()
+
+    def action_fold(self) -> None:
+        self.unfold = not self.unfold
+        if self.detail is not None:
+            self.query_one(Conversation).show(
+                self.detail, self.desk_app.team.zone, unfold=self.unfold
+            )
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -16,6 +16,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from supportdesk.core.plaintext import one_line, strip_controls
+from supportdesk.core.quoting import split_quoted
 from supportdesk.core.sla import format_duration
 from supportdesk.store.dto import ClockInfo, MessageInfo, NoteInfo, TicketDetail
 
@@ -47,7 +48,7 @@ def _when(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%a %d %b %H:%M")
 
 
-def message_block(message: MessageInfo, zone: ZoneInfo) -> Static:
+def message_block(message: MessageInfo, zone: ZoneInfo, unfold: bool = False) -> Static:
     if message.direction == "in":
         who = one_line(message.sender_name or message.sender_address or "customer", 60)
         head = Text.assemble(
@@ -69,11 +70,20 @@ def message_block(message: MessageInfo, zone: ZoneInfo) -> Static:
     if message.automatic:
         head.append(Text("  automatic", style="italic dim"))
         classes += " automatic"
-    parts = [head, Text("\n"), body_text(message.text)]
+    text = strip_controls(message.text)
+    parts = split_quoted(text)
+    shown = [head, Text("\n"), body_text(text if unfold else parts.body)]
+    if parts.folded_lines and not unfold:
+        shown.append(
+            Text(
+                f"\n▸ {parts.folded_lines} lines of quoted history or signature (f shows them)",
+                style="dim italic",
+            )
+        )
     if message.attachments:
         names = ", ".join(f"{one_line(a.filename, 80)} ({a.size:,} B)" for a in message.attachments)
-        parts.append(Text(f"\n📎 {names}", style="dim"))
-    return Static(Text.assemble(*parts), classes=classes)
+        shown.append(Text(f"\n📎 {names}  (S saves)", style="dim"))
+    return Static(Text.assemble(*shown), classes=classes)
 
 
 def note_block(note: NoteInfo, zone: ZoneInfo) -> Static:
@@ -94,10 +104,10 @@ class Conversation(VerticalScroll):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.can_focus = True
 
-    def show(self, detail: TicketDetail, zone: ZoneInfo) -> None:
+    def show(self, detail: TicketDetail, zone: ZoneInfo, *, unfold: bool = False) -> None:
         items: list[tuple[datetime, int, Static]] = []
         for message in detail.messages:
-            items.append((message.created_at, 0, message_block(message, zone)))
+            items.append((message.created_at, 0, message_block(message, zone, unfold)))
         for note in detail.notes:
             items.append((note.created_at, 1, note_block(note, zone)))
         items.sort(key=lambda item: (item[0], item[1]))

@@ -459,3 +459,42 @@ async def test_mention_completion_in_a_note(console: AppFactory, demo_db: Databa
         assert area.text == "Can @pavel check the trunk?"
         await pilot.press("tab")  # nothing to complete: tab moves on, typing nothing
         assert app.screen.query_one(TextArea).text == "Can @pavel check the trunk?"
+
+
+async def test_quoted_history_is_folded_and_unfolds(
+    console: AppFactory, demo_db: Database, clock: FrozenClock
+) -> None:
+    number = (
+        Desk(demo_db, clock)
+        .receive(
+            channel="email",
+            account="support",
+            identity_kind="email",
+            identity_value="jan@firma.pl",
+            sender_name="Jan",
+            subject="Re: nagrania",
+            text=(
+                "Nadal brak nagrań.\n\nW dniu 23.11.2026 Telvio napisał(a):\n"
+                "> Proszę sprawdzić\n> ustawienia"
+            ),
+            at=NOW,
+        )
+        .ticket_number
+    )
+    app = console()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await move_to(pilot, number)
+        await pilot.press("enter")
+        await settle(pilot)
+
+        def shown() -> str:
+            return "\n".join(
+                str(block.render()) for block in app.screen.query(".message").results(Static)
+            )
+
+        assert "Nadal brak nagrań." in shown() and "Proszę sprawdzić" not in shown()
+        assert "3 lines of quoted history" in shown()
+        await pilot.press("f")
+        await pilot.pause()
+        assert "Proszę sprawdzić" in shown()
