@@ -361,6 +361,40 @@ class Desk:
         # The status event is written with the version this change produces.
         self._event(write, "status", ticket, version=ticket.version + 1, **data)
 
+    def _new_ticket(
+        self,
+        write: _Write,
+        *,
+        subject: str | None,
+        channel: str,
+        account: str | None,
+        customer_id: int,
+        created_at: datetime,
+        follow_up_of: int | None = None,
+        category: str = Category.QUESTION,
+        **origin: Any,
+    ) -> Ticket:
+        """A new ticket, numbered, with its 'created' and initial 'status' events (`origin`
+        goes into the first)."""
+        ticket = Ticket(
+            number=self._next_number(write.session),
+            subject=(subject or "").strip()[:500] or "(no subject)",
+            channel=channel,
+            channel_account=account,
+            customer_id=customer_id,
+            category=category,
+            created_at=created_at,
+            updated_at=write.now,
+            status_changed_at=created_at,
+            follow_up_of_id=follow_up_of,
+            rank_due=created_at,
+        )
+        write.session.add(ticket)
+        write.session.flush()
+        self._event(write, "created", ticket, channel=str(channel), **origin)
+        self._event(write, "status", ticket, to=Status.NEW.value, initial=True)
+        return ticket
+
     def _next_number(self, session: Session) -> int:
         return session.execute(
             update(Counter)
@@ -1015,22 +1049,15 @@ class Desk:
                     "customer; check it belongs here"
                 )
             if ticket is None:
-                ticket = Ticket(
-                    number=self._next_number(session),
-                    subject=(subject or "").strip()[:500] or "(no subject)",
+                ticket = self._new_ticket(
+                    write,
+                    subject=subject,
                     channel=channel_value,
-                    channel_account=account,
+                    account=account,
                     customer_id=customer_id,
                     created_at=received,
-                    updated_at=write.now,
-                    status_changed_at=received,
-                    follow_up_of_id=follow_up_of,
-                    rank_due=received,
+                    follow_up_of=follow_up_of,
                 )
-                session.add(ticket)
-                session.flush()
-                self._event(write, "created", ticket, channel=channel_value.value)
-                self._event(write, "status", ticket, to=Status.NEW.value, initial=True)
             raw_id = None
             if raw is not None:
                 stored = RawOriginal(
@@ -1199,29 +1226,23 @@ class Desk:
                 raise InvalidInput("only a customer's message can start a ticket of its own")
             if ticket.message_count <= 1:
                 raise InvalidInput(f"it is the only message of #{number}; nothing to split")
-            new = Ticket(
-                number=self._next_number(write.session),
-                subject=(message.subject or ticket.subject)[:500],
+            new = self._new_ticket(
+                write,
+                subject=message.subject or ticket.subject,
                 channel=ticket.channel,
-                channel_account=ticket.channel_account,
+                account=ticket.channel_account,
                 customer_id=ticket.customer_id,
-                category=ticket.category,
                 created_at=message.stored_at,
-                updated_at=write.now,
-                status_changed_at=write.now,
-                follow_up_of_id=ticket.id,
-                rank_due=write.now,
+                follow_up_of=ticket.id,
+                category=ticket.category,
+                split_from=number,
             )
-            write.session.add(new)
-            write.session.flush()
             message.ticket_id = new.id  # type: ignore[assignment]
             message.thread_rule = "split"
             message.thread_note = f"split out of #{number}"
             ticket.message_count -= 1
             new.message_count = 1
             new.last_customer_message_at = message.stored_at
-            self._event(write, "created", new, channel=new.channel, split_from=number)
-            self._event(write, "status", new, to=Status.NEW.value, initial=True)
             self._event(write, "split", ticket, version=ticket.version + 1, into=new.number)
             self._touch(write, ticket)
             self._touch(write, new)
