@@ -45,12 +45,15 @@ from supportdesk.core.sla import (
     business_seconds_left,
     explain,
 )
+from supportdesk.core.threading import Candidate, with_token
+from supportdesk.core.threading import decide as decide_thread
 from supportdesk.store import dto
 from supportdesk.store.attachments import AttachmentStore
 from supportdesk.store.db import Database, StoreError, explain_db_error
 from supportdesk.store.models import (
     Agent,
     Attachment,
+    ChannelState,
     Counter,
     Customer,
     Draft,
@@ -964,7 +967,6 @@ class Desk:
 
     # -- inbound (channels) -----------------------------------------------------------------
 
-    @_retry_once_on_conflict
     def receive(
         self,
         *,
@@ -986,129 +988,411 @@ class Desk:
         raw_key: str | None = None,
         thread_rule: str | None = None,
         thread_note: str | None = None,
+        attachments: Sequence[dto.NewAttachment] = (),
+        channel_state: dto.ChannelStateUpdate | None = None,
     ) -> dto.ReceiveResult:
         """Store one inbound message: join `ticket_number` (reopening it when solved; a closed
-        one gets a linked follow-up) or start a new ticket. A repeated external id is a no-op."""
-        channel_value = _parse(Channel, channel, "channel")
-        kind = _parse(IdentityKind, identity_kind, "identity kind")
-        value = (
-            identity_value.strip().lower() if kind == IdentityKind.EMAIL else identity_value.strip()
+        one gets a linked follow-up) or start a new ticket. A repeated external id is a no-op.
+
+        Everything happens in one transaction: the raw original, the message, its attachments'
+        rows and, when given, the channel's new position (`channel_state`, e.g. the IMAP
+        folder's last UID) — so a crash either stores the message and moves on, or does
+        neither and the message comes again. An automatic message (auto-reply, bounce) that
+        starts no conversation is filed in a ticket that is closed at once."""
+        item = dto.InboundItem(
+            channel=channel,
+            account=account,
+            identity_kind=identity_kind,
+            identity_value=identity_value,
+            sender_name=sender_name,
+            subject=subject,
+            text=text,
+            at=at,
+            external_id=external_id,
+            ticket_number=ticket_number,
+            automatic=automatic,
+            html=html,
+            language=language,
+            username=username,
+            raw=raw,
+            raw_key=raw_key,
+            thread_rule=thread_rule,
+            thread_note=thread_note,
+            attachments=tuple(attachments),
         )
+        return self.receive_batch([item], channel_state=channel_state)[0]
+
+    @_retry_once_on_conflict
+    def receive_batch(
+        self,
+        items: Sequence[dto.InboundItem],
+        *,
+        channel_state: dto.ChannelStateUpdate | None = None,
+    ) -> list[dto.ReceiveResult]:
+        """Store several inbound messages in one transaction, with the channel's new position.
+
+        Threading clues (`item.thread`) are judged inside the transaction, so a message that
+        answers another of the same batch finds it.
+        """
+        prepared = [(item, self._validated_sender(item)) for item in items]
+        # Files first, outside the transaction: a crash leaves an unused file, never a row
+        # that points at nothing.
+        kept = [
+            [
+                (
+                    attachment,
+                    self._attachment_store().put(attachment.data)
+                    if attachment.data is not None
+                    else None,
+                )
+                for attachment in item.attachments
+            ]
+            for item in items
+        ]
+        with self._writing(needs_agent=False) as write:
+            if channel_state is not None:
+                self._save_channel_state(write, channel_state)
+            return [
+                self._receive_one(write, item, kind, value, files)
+                for (item, (kind, value)), files in zip(prepared, kept, strict=True)
+            ]
+
+    @staticmethod
+    def _validated_sender(item: dto.InboundItem) -> tuple[IdentityKind, str]:
+        _parse(Channel, item.channel, "channel")
+        kind = _parse(IdentityKind, item.identity_kind, "identity kind")
+        raw = item.identity_value.strip()
+        value = raw.lower() if kind == IdentityKind.EMAIL else raw
         if not value:
             raise InvalidInput("the sender has no address or id")
         if strip_controls(value) != value or any(ch.isspace() for ch in value):
             raise InvalidInput(f"the sender's address {one_line(value)!r} is not an address")
-        with self._writing(needs_agent=False) as write:
-            session = write.session
-            if external_id is not None:
-                existing = session.execute(
-                    select(Message.id, Ticket.number)
-                    .join(Ticket, Ticket.id == Message.ticket_id)  # type: ignore[arg-type]
-                    .where(Message.channel_account == account, Message.external_id == external_id)
-                ).first()
-                if existing:
-                    return dto.ReceiveResult(existing.number, existing.id, False, True)
-            identity = session.scalars(
-                select(Identity).where(Identity.kind == kind, Identity.value == value)
+        return kind, value
+
+    def _thread(
+        self, write: _Write, item: dto.InboundItem, sender: str
+    ) -> tuple[int | None, str | None, str | None]:
+        """(ticket number, rule, note) from the item's clues; see core/threading.py."""
+        clues = item.thread
+        if clues is None:
+            return item.ticket_number, item.thread_rule, item.thread_note
+        session = write.session
+
+        def by_numbers(numbers: Sequence[int]) -> list[Candidate]:
+            found = []
+            for number in numbers:
+                if 0 < number <= MAX_TICKET_NUMBER:
+                    ticket = session.scalars(
+                        select(Ticket).where(Ticket.number == number)
+                    ).one_or_none()
+                    if ticket is not None:
+                        found.append(self._core_candidate(session, ticket, None))
+            return found
+
+        def by_message_ids(ids: Sequence[str]) -> list[Candidate]:
+            if not ids:
+                return []
+            rows = session.execute(
+                select(Message.external_id, Ticket)
+                .join(Ticket, Ticket.id == Message.ticket_id)  # type: ignore[arg-type]
+                .where(
+                    Message.channel_account == item.account,
+                    Message.external_id.in_(list(ids)),  # type: ignore[union-attr]
+                )
+            ).all()
+            order = {message_id: index for index, message_id in enumerate(ids)}
+            rows = sorted(rows, key=lambda r: -order.get(r[0], 0))  # the newest reference first
+            return [
+                self._core_candidate(session, ticket, message_id) for message_id, ticket in rows
+            ]
+
+        decision = decide_thread(
+            sender=sender,
+            subject=item.subject,
+            token_candidates=by_numbers(clues.tokens),
+            in_reply_to=by_message_ids(clues.in_reply_to),
+            references=by_message_ids(clues.references),
+            prefix=clues.prefix,
+        )
+        return decision.ticket_number, decision.rule, decision.note
+
+    def _core_candidate(
+        self, session: Session, ticket: Ticket, message_id: str | None
+    ) -> Candidate:
+        addresses = session.scalars(
+            select(Identity.value).where(
+                Identity.customer_id == ticket.customer_id, Identity.kind == IdentityKind.EMAIL
+            )
+        ).all()
+        return Candidate(ticket.number, ticket.subject, frozenset(addresses), message_id)
+
+    def _receive_one(
+        self,
+        write: _Write,
+        item: dto.InboundItem,
+        kind: IdentityKind,
+        value: str,
+        kept: Sequence[tuple[dto.NewAttachment, str | None]],
+    ) -> dto.ReceiveResult:
+        channel_value = Channel(item.channel)
+        account, external_id = item.account, item.external_id
+        sender_name, username, subject = item.sender_name, item.username, item.subject
+        automatic, at = item.automatic, item.at
+        session = write.session
+        if external_id is not None:
+            existing = session.execute(
+                select(Message.id, Ticket.number)
+                .join(Ticket, Ticket.id == Message.ticket_id)  # type: ignore[arg-type]
+                .where(Message.channel_account == account, Message.external_id == external_id)
+            ).first()
+            if existing:
+                return dto.ReceiveResult(existing.number, existing.id, False, True)
+        identity = session.scalars(
+            select(Identity).where(Identity.kind == kind, Identity.value == value)
+        ).one_or_none()
+        if identity is None:
+            customer = Customer(
+                name=(sender_name or username or value).strip() or value,
+                language=item.language,
+                created_at=write.now,
+            )
+            session.add(customer)
+            session.flush()
+            identity = Identity(
+                customer_id=customer.id,  # type: ignore[arg-type]
+                kind=kind,
+                value=value,
+                display_name=sender_name,
+                username=username,
+                created_at=write.now,
+            )
+            session.add(identity)
+            session.flush()
+        customer_id = _survivor(session, identity.customer_id)
+        ticket_number, thread_rule, thread_note = self._thread(write, item, value)
+        # SLA time runs from when we received the message, not from the sender's clock
+        # (a mail's Date header can be hours off); `at` stays for display.
+        received = write.now
+        ticket = None
+        follow_up_of = None
+        if ticket_number is not None:
+            ticket = session.scalars(
+                select(Ticket).where(Ticket.number == ticket_number).with_for_update()
             ).one_or_none()
-            if identity is None:
-                customer = Customer(
-                    name=(sender_name or username or value).strip() or value,
-                    language=language,
-                    created_at=write.now,
-                )
-                session.add(customer)
-                session.flush()
-                identity = Identity(
-                    customer_id=customer.id,  # type: ignore[arg-type]
-                    kind=kind,
-                    value=value,
-                    display_name=sender_name,
-                    username=username,
-                    created_at=write.now,
-                )
-                session.add(identity)
-                session.flush()
-            customer_id = _survivor(session, identity.customer_id)
-            # SLA time runs from when we received the message, not from the sender's clock
-            # (a mail's Date header can be hours off); `at` stays for display.
-            received = write.now
-            ticket = None
-            follow_up_of = None
-            if ticket_number is not None:
-                ticket = session.scalars(
-                    select(Ticket).where(Ticket.number == ticket_number).with_for_update()
-                ).one_or_none()
-                if ticket is not None and ticket.status == Status.CLOSED:
-                    follow_up_of, ticket = ticket.id, None
-            created = ticket is None
-            reopened = False
-            if ticket is not None and ticket.customer_id != customer_id and thread_note is None:
-                thread_note = (
-                    f"sent by {one_line(sender_name or value, 60)}, who is not this ticket's "
-                    "customer; check it belongs here"
-                )
-            if ticket is None:
-                ticket = self._new_ticket(
-                    write,
-                    subject=subject,
-                    channel=channel_value,
-                    account=account,
-                    customer_id=customer_id,
-                    created_at=received,
-                    follow_up_of=follow_up_of,
-                )
-            raw_id = None
-            if raw is not None:
-                stored = RawOriginal(
-                    channel=channel_value,
-                    channel_account=account,
-                    dedupe_key=raw_key or external_id or uuid.uuid4().hex,
-                    data=raw,
-                    size=len(raw),
-                    received_at=write.now,
-                )
-                session.add(stored)
-                session.flush()
-                raw_id = stored.id
-            message = Message(
-                ticket_id=ticket.id,  # type: ignore[arg-type]
-                direction=Direction.INBOUND,
+            if ticket is not None and ticket.status == Status.CLOSED:
+                follow_up_of, ticket = ticket.id, None
+        created = ticket is None
+        reopened = False
+        if ticket is not None and ticket.customer_id != customer_id and thread_note is None:
+            thread_note = (
+                f"sent by {one_line(sender_name or value, 60)}, who is not this ticket's "
+                "customer; check it belongs here"
+            )
+        if ticket is None:
+            ticket = self._new_ticket(
+                write,
+                subject=subject,
+                channel=channel_value,
+                account=account,
+                customer_id=customer_id,
+                created_at=received,
+                follow_up_of=follow_up_of,
+            )
+        raw_id = None
+        if item.raw is not None:
+            stored = RawOriginal(
                 channel=channel_value,
                 channel_account=account,
-                external_id=external_id,
-                subject=subject,
-                sender_name=sender_name,
-                sender_address=value,
-                identity_id=identity.id,
-                text=text,
-                html=html,
-                automatic=automatic,
-                created_at=at,
-                stored_at=write.now,
-                delivery_state=DeliveryState.RECEIVED,
-                raw_id=raw_id,
-                thread_rule=thread_rule or ("new_ticket" if created else "ticket_number"),
-                thread_note=thread_note,
+                dedupe_key=item.raw_key or external_id or uuid.uuid4().hex,
+                data=item.raw,
+                size=len(item.raw),
+                received_at=write.now,
             )
-            session.add(message)
+            session.add(stored)
             session.flush()
-            ticket.message_count += 1
-            if not automatic:
-                ticket.last_customer_message_at = received
-                if ticket.status in (Status.SOLVED, Status.PENDING, Status.ON_HOLD) and not created:
-                    reopened = ticket.status == Status.SOLVED
-                    self._set_status(write, ticket, Status.OPEN, "customer replied")
-            self._event(
-                write,
-                "received",
-                ticket,
-                version=ticket.version + 1,
-                message_id=message.id,
-                automatic=automatic,
+            raw_id = stored.id
+        message = Message(
+            ticket_id=ticket.id,  # type: ignore[arg-type]
+            direction=Direction.INBOUND,
+            channel=channel_value,
+            channel_account=account,
+            external_id=external_id,
+            subject=subject,
+            sender_name=sender_name,
+            sender_address=value,
+            identity_id=identity.id,
+            text=item.text,
+            html=item.html,
+            automatic=automatic,
+            created_at=at,
+            stored_at=write.now,
+            delivery_state=DeliveryState.RECEIVED,
+            raw_id=raw_id,
+            thread_rule=thread_rule or ("new_ticket" if created else "ticket_number"),
+            thread_note=thread_note,
+        )
+        session.add(message)
+        session.flush()
+        for attachment, sha256 in kept:
+            session.add(
+                Attachment(
+                    message_id=message.id,  # type: ignore[arg-type]
+                    sha256=sha256,
+                    filename=safe_filename(attachment.filename),
+                    size=len(attachment.data) if attachment.data is not None else attachment.size,
+                    content_type=one_line(
+                        attachment.content_type or "application/octet-stream", 200
+                    ),
+                    inline=attachment.inline,
+                    content_id=attachment.content_id,
+                    note=attachment.note,
+                )
             )
-            self._touch(write, ticket)
-            return dto.ReceiveResult(ticket.number, message.id, created, False, reopened)  # type: ignore[arg-type]
+        ticket.message_count += 1
+        if automatic and created:
+            # Nobody is waiting for an answer to an out-of-office note.
+            self._set_status(write, ticket, Status.CLOSED, "automatic message, no conversation")
+        if not automatic:
+            ticket.last_customer_message_at = received
+            if ticket.status in (Status.SOLVED, Status.PENDING, Status.ON_HOLD) and not created:
+                reopened = ticket.status == Status.SOLVED
+                self._set_status(write, ticket, Status.OPEN, "customer replied")
+        self._event(
+            write,
+            "received",
+            ticket,
+            version=ticket.version + 1,
+            message_id=message.id,
+            automatic=automatic,
+        )
+        self._touch(write, ticket)
+        return dto.ReceiveResult(ticket.number, message.id, created, False, reopened)  # type: ignore[arg-type]
+
+    def _save_channel_state(self, write: _Write, update_: dto.ChannelStateUpdate) -> None:
+        row = write.session.scalars(
+            select(ChannelState)
+            .where(ChannelState.account == update_.account, ChannelState.key == update_.key)
+            .with_for_update()
+        ).one_or_none()
+        if row is None:
+            row = ChannelState(
+                channel=update_.channel,
+                account=update_.account,
+                key=update_.key,
+                updated_at=write.now,
+            )
+            write.session.add(row)
+        row.data = dict(update_.data)
+        row.updated_at = write.now
+
+    def save_channel_state(self, update_: dto.ChannelStateUpdate) -> None:
+        """Move a channel's position without a message (an empty batch, a UIDVALIDITY reset)."""
+        with self._writing(needs_agent=False) as write:
+            self._save_channel_state(write, update_)
+
+    def channel_state(self, account: str, key: str) -> dict[str, Any] | None:
+        with self._reading() as session:
+            row = session.scalars(
+                select(ChannelState).where(ChannelState.account == account, ChannelState.key == key)
+            ).one_or_none()
+            return dict(row.data) if row is not None else None
+
+    def record_channel_health(
+        self,
+        channel: str,
+        account: str,
+        key: str,
+        *,
+        error: str | None = None,
+        next_retry_at: datetime | None = None,
+        warning: str | None = None,
+    ) -> None:
+        """How the last attempt went, for the status bar and `doctor`. A warning (e.g. the
+        folder was reset) is kept until it is read."""
+        with self._writing(needs_agent=False) as write:
+            row = write.session.scalars(
+                select(ChannelState)
+                .where(ChannelState.account == account, ChannelState.key == key)
+                .with_for_update()
+            ).one_or_none()
+            if row is None:
+                row = ChannelState(channel=channel, account=account, key=key, updated_at=write.now)
+                write.session.add(row)
+            if error is None:
+                row.last_success_at = write.now
+                row.last_error = None
+            else:
+                row.last_error = error
+                row.last_error_at = write.now
+            row.next_retry_at = next_retry_at
+            row.updated_at = write.now
+            if warning:
+                data = dict(row.data or {})
+                data["warnings"] = [
+                    *data.get("warnings", []),
+                    f"{write.now:%Y-%m-%d %H:%M} {warning}",
+                ][-20:]
+                row.data = data
+                self._event(
+                    write, "channel_warning", None, account=account, key=key, warning=warning
+                )
+
+    def channel_health(self) -> list[dto.ChannelHealth]:
+        with self._reading() as session:
+            rows = session.scalars(
+                select(ChannelState).order_by(ChannelState.account, ChannelState.key)
+            ).all()
+            return [
+                dto.ChannelHealth(
+                    channel=r.channel,
+                    account=r.account,
+                    key=r.key,
+                    last_success_at=r.last_success_at,
+                    last_error=r.last_error,
+                    last_error_at=r.last_error_at,
+                    next_retry_at=r.next_retry_at,
+                    warnings=tuple((r.data or {}).get("warnings", [])),
+                )
+                for r in rows
+            ]
+
+    def mark_bounced(self, account: str, message_ids: Sequence[str], reason: str) -> list[int]:
+        """A delivery report says these replies did not arrive: mark them failed, with the
+        mail server's words. Returns the tickets concerned."""
+        if not message_ids:
+            return []
+        with self._writing(needs_agent=False) as write:
+            messages = write.session.scalars(
+                select(Message).where(
+                    Message.channel_account == account,
+                    Message.direction == Direction.OUTBOUND,
+                    Message.external_id.in_(list(message_ids)),  # type: ignore[union-attr]
+                )
+            ).all()
+            numbers = []
+            for message in messages:
+                ticket = write.session.get(Ticket, message.ticket_id)
+                assert ticket is not None
+                message.delivery_state = DeliveryState.FAILED
+                message.delivery_error = f"bounced: {one_line(reason, 400)}"
+                outbox = write.session.scalars(
+                    select(OutboxItem).where(OutboxItem.message_id == message.id)
+                ).one_or_none()
+                if outbox is not None:
+                    outbox.state = "failed"
+                    outbox.last_error = message.delivery_error
+                    outbox.updated_at = write.now
+                self._event(
+                    write,
+                    "bounced",
+                    ticket,
+                    version=ticket.version + 1,
+                    message_id=message.id,
+                    reason=reason,
+                )
+                self._touch(write, ticket)
+                numbers.append(ticket.number)
+            return numbers
 
     def merge_customers(self, keep: str, other: str) -> dto.CustomerInfo:
         """Two records of one person become one: `other`'s addresses and tickets move to
@@ -1833,10 +2117,8 @@ def _survivor(session: Session, customer_id: int) -> int:
 
 
 def _reply_subject(ticket: Ticket) -> str:
-    subject = ticket.subject
-    if not re.match(r"^\s*re:", subject, re.IGNORECASE):
-        subject = f"Re: {subject}"
-    return subject
+    """'Re: <subject> [#1042]': the token lets the answer find its ticket again."""
+    return with_token(ticket.subject, ticket.number)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -1942,6 +2224,8 @@ def _describe_event(event: dto.EventInfo) -> str:
             return f"{who} replied at {at}"
         case "note":
             return f"{who} added a note at {at}"
+        case "bounced":
+            return f"a reply bounced at {at}"
         case "received":
             return f"the customer wrote again at {at}"
         case "claimed":

@@ -355,6 +355,79 @@ class DraftInfo:
 
 
 @dataclass(frozen=True)
+class NewAttachment:
+    """A file that came with an inbound message. `data` None: not kept (too large), with
+    `size` and `note` saying what and why."""
+
+    filename: str | None
+    content_type: str
+    data: bytes | None
+    inline: bool = False
+    content_id: str | None = None
+    size: int = 0
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ThreadClues:
+    """What an email says about the conversation it belongs to (see core/threading.py)."""
+
+    tokens: tuple[int, ...] = ()
+    in_reply_to: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    prefix: str = "#"
+
+
+@dataclass(frozen=True)
+class InboundItem:
+    """One inbound message as a channel hands it to the Desk."""
+
+    channel: str
+    account: str
+    identity_kind: str
+    identity_value: str
+    sender_name: str | None
+    subject: str
+    text: str
+    at: datetime
+    external_id: str | None = None
+    # Either an explicit ticket (Telegram: the chat's open ticket) or clues to judge.
+    ticket_number: int | None = None
+    thread: ThreadClues | None = None
+    automatic: bool = False
+    html: str | None = None
+    language: str | None = None
+    username: str | None = None
+    raw: bytes | None = None
+    raw_key: str | None = None
+    thread_rule: str | None = None
+    thread_note: str | None = None
+    attachments: tuple[NewAttachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChannelStateUpdate:
+    """Where a channel is up to (IMAP: UIDVALIDITY and last UID of a folder)."""
+
+    channel: str
+    account: str
+    key: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ChannelHealth:
+    channel: str
+    account: str
+    key: str
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    next_retry_at: datetime | None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ReceiveResult:
     ticket_number: int
     message_id: int

@@ -147,7 +147,7 @@ def test_reply_queues_outbox_and_meets_first_response(
         row = session.scalars(select(Message).where(Message.direction == "out")).one()
         assert row.in_reply_to == "<q1@example.pl>"
         assert row.recipients == ["jan@example.pl"]
-        assert row.subject == "Re: Nie działają połączenia przychodzące"
+        assert row.subject == f"Re: Nie działają połączenia przychodzące [#{number}]"
 
 
 def test_trainee_reply_waits_for_review_and_does_not_stop_the_clock(
@@ -693,3 +693,75 @@ def test_attachments_by_content_hash_saved_without_overwriting(
     assert desk.save_attachment(first.id, out) == out / "faktura (2).pdf"
     with pytest.raises(NotFound, match="was not kept: too large"):
         desk.save_attachment(skipped.id, out)
+
+
+def test_batch_threading_by_reference_and_token_in_one_transaction(
+    desk: Desk, clock: FrozenClock, database: Database
+) -> None:
+    from supportdesk.store.dto import ChannelStateUpdate, InboundItem, ThreadClues
+
+    def mail(who: str, message_id: str, subject: str, **clues: object) -> InboundItem:
+        return InboundItem(
+            channel="email",
+            account="support",
+            identity_kind="email",
+            identity_value=who,
+            sender_name=None,
+            subject=subject,
+            text="…",
+            at=clock.now(),
+            external_id=message_id,
+            thread=ThreadClues(**clues),  # type: ignore[arg-type]
+        )
+
+    results = desk.acting_as(None).receive_batch(
+        [
+            mail("jan@x.pl", "<1@x.pl>", "Brak nagrań"),
+            # Answers the first message of this very batch.
+            mail("jan@x.pl", "<2@x.pl>", "Re: Brak nagrań", in_reply_to=("<1@x.pl>",)),
+            mail("ola@y.pl", "<3@y.pl>", "Inna sprawa"),
+        ],
+        channel_state=ChannelStateUpdate(
+            "email", "support", "imap:INBOX", {"uidvalidity": 7, "last_uid": 3}
+        ),
+    )
+    first, second, third = results
+    assert second.ticket_number == first.ticket_number and not second.created_ticket
+    assert third.created_ticket and third.ticket_number != first.ticket_number
+    assert desk.channel_state("support", "imap:INBOX") == {"uidvalidity": 7, "last_uid": 3}
+    token = desk.acting_as(None).receive_batch(
+        [
+            mail(
+                "jan@x.pl",
+                "<4@x.pl>",
+                f"Re: cokolwiek [#{third.ticket_number}]",
+                tokens=(third.ticket_number,),
+            )
+        ]
+    )[0]
+    assert token.ticket_number == third.ticket_number
+    message = desk.get_ticket(third.ticket_number).messages[-1]
+    assert message.thread_rule == "subject_token" and message.thread_note
+    # A repeat of a stored message only moves the channel's position.
+    again = desk.acting_as(None).receive_batch(
+        [mail("jan@x.pl", "<1@x.pl>", "Brak nagrań")],
+        channel_state=ChannelStateUpdate(
+            "email", "support", "imap:INBOX", {"uidvalidity": 7, "last_uid": 9}
+        ),
+    )[0]
+    assert again.duplicate
+    assert desk.channel_state("support", "imap:INBOX") == {"uidvalidity": 7, "last_uid": 9}
+
+
+def test_bounce_marks_the_reply_failed(desk: Desk, clock: FrozenClock) -> None:
+    number = receive(desk, clock)
+    reply = desk.queue_reply(number, "Dzień dobry")
+    assert reply.external_id
+    bounced = desk.acting_as(None).mark_bounced(
+        "support", [reply.external_id], "550 5.1.1 user unknown"
+    )
+    assert bounced == [number]
+    message = desk.get_ticket(number).messages[-1]
+    assert message.delivery_state == "failed"
+    assert message.delivery_error == "bounced: 550 5.1.1 user unknown"
+    assert desk.acting_as(None).mark_bounced("other", [reply.external_id], "x") == []
