@@ -21,7 +21,8 @@ def _imports(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
+            # 'from supportdesk.store import dto' imports supportdesk.store.dto.
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
 
 
