@@ -8,6 +8,7 @@ stderr and a non-zero exit code — never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import sys
@@ -45,7 +46,7 @@ from supportdesk.store.desk import VIEWS, Desk, DeskError
 from supportdesk.store.teamsettings import TeamSettingsError, load_toml_file, to_toml
 
 if TYPE_CHECKING:
-    from supportdesk.app import SupportDeskApp
+    from supportdesk.app import ChannelRunner, SupportDeskApp
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -206,7 +207,7 @@ def format_ticket(detail: dto.TicketDetail, zone: ZoneInfo) -> str:
 # -- commands -------------------------------------------------------------------------------
 
 
-def make_app(settings: Settings, desk: Desk) -> SupportDeskApp:
+def make_app(settings: Settings, desk: Desk, runner: ChannelRunner | None = None) -> SupportDeskApp:
     """The one place that wires the console together (tests build theirs the same way)."""
     from supportdesk.app import SupportDeskApp
 
@@ -219,6 +220,7 @@ def make_app(settings: Settings, desk: Desk) -> SupportDeskApp:
         theme=settings.theme,
         channels=[f"mail {a.name}" for a in settings.email]
         + [f"telegram {b.name}" for b in settings.telegram],
+        runner=runner,
     )
 
 
@@ -229,7 +231,12 @@ def cmd_console(ctx: Context) -> int:
             f"there is no agent {desk.agent_name!r} in {desk.database.description}; "
             f"a lead adds one with: supportdesk agents add {desk.agent_name} --display-name …"
         )
-    app = make_app(ctx.settings, desk)
+    runner = None
+    if ctx.settings.email and ctx.settings.poll_in_console:
+        from supportdesk.channels.runner import Runner
+
+        runner = Runner(desk, ctx.settings)
+    app = make_app(ctx.settings, desk, runner)
     app.run()
     return EXIT_OK
 
@@ -465,6 +472,67 @@ def cmd_ticket(ctx: Context) -> int:
         ctx.json(result.to_json())
     else:
         ctx.print(message)
+    return EXIT_OK
+
+
+def cmd_poll(ctx: Context) -> int:
+    import signal
+    import threading
+
+    from supportdesk.channels.runner import Runner
+
+    if not ctx.settings.email:
+        raise UsageError(
+            "no channel is configured: add an [[email]] account to the config file "
+            "(supportdesk config example shows one)"
+        )
+    runner = Runner(ctx.desk(), ctx.settings)
+    if ctx.args.once:
+        reports = runner.run_once()
+        deliveries = runner.send_once()
+        if ctx.args.json:
+            ctx.json(
+                {
+                    "accounts": [
+                        {
+                            "account": r.account,
+                            "error": r.error,
+                            "folders": [vars(p) for p in r.passes],
+                        }
+                        for r in reports
+                    ],
+                    "deliveries": [vars(d) for d in deliveries],
+                }
+            )
+        else:
+            for report in reports:
+                if report.error:
+                    ctx.print(f"{report.account}: {report.error}")
+                for p in report.passes:
+                    line = f"{report.account} {p.folder}: {p.stored} new"
+                    if p.duplicates:
+                        line += f", {p.duplicates} already stored"
+                    if p.too_large:
+                        line += f", {p.too_large} too large (headers kept)"
+                    ctx.print(line)
+                    for warning in p.warnings:
+                        ctx.print(f"  warning: {warning}")
+            for delivery in deliveries:
+                line = f"reply on #{delivery.ticket_number}: {delivery.outcome}"
+                ctx.print(line + (f" ({delivery.error})" if delivery.error else ""))
+        return EXIT_OK if all(r.ok for r in reports) else EXIT_REFUSED
+    stopped = threading.Event()
+
+    def stop(_signum: int, _frame: object) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    for problem in runner.start():
+        print(f"supportdesk: {problem.error}", file=sys.stderr)
+    ctx.print(f"Polling {len(ctx.settings.email)} mail account(s); stop with Ctrl+C.")
+    with contextlib.suppress(KeyboardInterrupt):
+        stopped.wait()
+    runner.stop()
     return EXIT_OK
 
 
@@ -738,6 +806,10 @@ def build_parser() -> argparse.ArgumentParser:
     reply.add_argument(
         "--status", choices=["open", "pending", "on_hold", "solved"], help="status after the reply"
     )
+
+    poll = add("poll", cmd_poll, "fetch mail from every configured channel until stopped")
+    poll.add_argument("--once", action="store_true", help="one pass, then exit (0 when all stored)")
+    poll.add_argument("--json", action="store_true")
 
     customers = add("customers", cmd_customers, "customer records")
     customers_sub = customers.add_subparsers(dest="customers_command", required=True)

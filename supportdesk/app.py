@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Protocol
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -19,8 +20,17 @@ from supportdesk.screens.ticket import TicketScreen
 from supportdesk.store.changes import ChangeFeed
 from supportdesk.store.db import StoreError
 from supportdesk.store.desk import Desk, DeskError
-from supportdesk.store.dto import AgentInfo, Changes
+from supportdesk.store.dto import AgentInfo, Changes, ChannelHealth
 from supportdesk.store.teamsettings import TeamSettings
+
+
+class ChannelRunner(Protocol):
+    """What the console needs of the channel runner (channels/runner.py)."""
+
+    def start(self) -> Sequence[str]: ...
+
+    def stop(self) -> None: ...
+
 
 # Retry the change feed this often (seconds) after the database stopped answering.
 FEED_RETRY = (1, 2, 5, 10, 30)
@@ -61,6 +71,7 @@ class SupportDeskApp(App[None]):
         theme: str | None = None,
         feed_seconds: float = 1.0,
         channels: Sequence[str] = (),
+        runner: ChannelRunner | None = None,
     ) -> None:
         super().__init__()
         self.desk = desk
@@ -71,6 +82,8 @@ class SupportDeskApp(App[None]):
         self.wanted_theme = theme
         self.feed_seconds = feed_seconds
         self.channels = list(channels)
+        self.runner = runner
+        self.health: list[ChannelHealth] = []
         self.counts: dict[str, int] = {}
         self.feed = ChangeFeed(desk)
         self.feed_error: str | None = None
@@ -91,6 +104,13 @@ class SupportDeskApp(App[None]):
                 )
         self.push_screen(QueueScreen())
         self.start_feed()
+        if self.runner is not None:
+            for problem in self.runner.start():
+                self.notify(problem, severity="error", timeout=15, markup=False)
+
+    def on_unmount(self) -> None:
+        if self.runner is not None:
+            self.runner.stop()
 
     def now(self) -> datetime:
         return self.desk.clock.now()
@@ -110,6 +130,8 @@ class SupportDeskApp(App[None]):
     def poll_feed(self) -> None:
         try:
             changes = self.feed.poll()
+            if self.channels:
+                self.health = self.desk.channel_health()
         except (DeskError, StoreError) as exc:
             self.post_message(_FeedResult(None, str(exc)))
             return
@@ -154,6 +176,20 @@ class SupportDeskApp(App[None]):
             return "database unreachable — retrying"
         if not self.channels:
             return "no channels configured"
+        troubled = [h for h in self.health if h.last_error]
+        if troubled:
+            first = troubled[0]
+            retry = (
+                f", retry {first.next_retry_at.astimezone(self.team.zone):%H:%M}"
+                if first.next_retry_at
+                else ""
+            )
+            return f"{first.account}: {first.last_error}{retry}"
+        seen = [h.last_success_at for h in self.health if h.last_success_at]
+        if seen:
+            ago = max(0, int((self.now() - max(seen)).total_seconds()))
+            when = f"{ago}s ago" if ago < 120 else f"{ago // 60}m ago"
+            return f"{', '.join(self.channels)} · checked {when}"
         return "channels: " + ", ".join(self.channels)
 
     # -- commands ---------------------------------------------------------------------------

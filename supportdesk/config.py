@@ -189,6 +189,17 @@ class EmailAccount(BaseModel):
     smtp_tls: TlsMode = "starttls"
     smtp_user: str | None = None
     password_secret: SecretName
+    # Subject token of our replies, '[#1042]'; the answer finds its ticket by it.
+    ticket_token: str = "#"
+    # Larger messages are stored as their headers plus a note; the mail stays on the server.
+    max_message_mb: Annotated[int, Field(ge=1, le=1024)] = 25
+    # After a message is stored: leave it alone, mark it \Seen, or move it to `move_to`.
+    after_store: Literal["none", "seen", "move"] = "none"
+    move_to: str | None = None
+    # The safety-net poll; IDLE brings mail sooner where the server has it.
+    poll_seconds: Annotated[int, Field(ge=5, le=3600)] = 60
+    idle: bool = True
+    timeout_seconds: Annotated[int, Field(ge=5, le=600)] = 60
 
     @model_validator(mode="before")
     @classmethod
@@ -204,6 +215,15 @@ class EmailAccount(BaseModel):
     @classmethod
     def _smtp_tls(cls, mode: str, info: ValidationInfo) -> str:
         return _no_plaintext_unless_local(mode, info, "smtp_host")
+
+    @model_validator(mode="after")
+    def _move_needs_a_folder(self) -> EmailAccount:
+        if self.after_store == "move" and not self.move_to:
+            raise PydanticCustomError(
+                "move_to_missing",
+                "after_store = 'move' needs move_to = \"FOLDER\" (where stored mail goes)",
+            )
+        return self
 
     @property
     def imap_login(self) -> str:
@@ -271,6 +291,8 @@ class Settings(BaseSettings):
     # Binding id -> keys, handed to Textual's App.set_keymap.
     keymap: dict[str, str] = Field(default_factory=dict)
     language: Annotated[str, AfterValidator(_language)] = "en"
+    # The console fetches mail itself; turn off where a `supportdesk poll` service does it.
+    poll_in_console: bool = True
     email: list[EmailAccount] = Field(default_factory=list)
     telegram: list[TelegramBot] = Field(default_factory=list)
 
@@ -613,11 +635,12 @@ _TEMPLATE = """\
 
 # theme = "textual-dark"
 # language = "en"
+# poll_in_console = true              # false where a `supportdesk poll` service fetches the mail
 
 # Your own key bindings: binding id = keys (comma-separated for several).
 # The help screen (F1) lists the binding ids.
 # [keymap]
-# quit = "ctrl+q"
+# "app.quit" = "ctrl+q"
 
 # One [[email]] block per mailbox.
 # [[email]]
@@ -634,6 +657,13 @@ _TEMPLATE = """\
 # smtp_tls = "starttls"                # "ssl", "starttls", or "none" (loopback hosts only)
 # smtp_user = "support@example.com"    # default: imap_user
 # password_secret = "support-mail"     # SUPPORTDESK_SECRET_SUPPORT_MAIL, or the keyring
+# ticket_token = "#"                  # our replies' subjects carry "[#1042]"
+# max_message_mb = 25                  # larger mail: headers and a note; it stays on the server
+# after_store = "none"                 # "none", "seen" (mark as read), or "move" (to move_to)
+# move_to = "Archive/supportdesk"
+# poll_seconds = 60                    # the safety-net poll; IDLE is faster where offered
+# idle = true
+# timeout_seconds = 60
 
 # One [[telegram]] block per bot.
 # [[telegram]]

@@ -1394,6 +1394,151 @@ class Desk:
                 numbers.append(ticket.number)
             return numbers
 
+    # -- outbox -----------------------------------------------------------------------------
+
+    def claim_outgoing(
+        self, worker: str, *, channel: str, limit: int = 20, lease_seconds: int = 300
+    ) -> list[dto.OutgoingReply]:
+        """Take due replies for sending: each becomes 'sending', held by `worker`.
+
+        A reply found 'sending' with its lease run out was being sent when its worker died;
+        whether it left is unknown, so it becomes 'unknown' for the agent to decide — it is
+        never sent twice on a guess.
+        """
+        with self._writing(needs_agent=False) as write:
+            session = write.session
+            stale = session.scalars(
+                select(OutboxItem)
+                .where(
+                    OutboxItem.channel == channel,
+                    OutboxItem.state == "sending",
+                    OutboxItem.locked_until < write.now,  # type: ignore[operator]
+                )
+                .with_for_update()
+            ).all()
+            for item in stale:
+                self._finish_delivery(
+                    write,
+                    item,
+                    "unknown",
+                    "the sender stopped while sending; it may or may not have arrived",
+                )
+            query = (
+                select(OutboxItem)
+                .where(
+                    OutboxItem.channel == channel,
+                    OutboxItem.state == "queued",
+                    OutboxItem.next_attempt_at <= write.now,  # type: ignore[operator]
+                )
+                .order_by(OutboxItem.next_attempt_at, OutboxItem.id)
+                .limit(limit)
+            )
+            if self.database.dialect == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            claimed = []
+            for item in session.scalars(query).all():
+                item.state = "sending"
+                item.attempts += 1
+                item.locked_by = worker
+                item.locked_until = write.now + timedelta(seconds=lease_seconds)
+                item.updated_at = write.now
+                message = session.get(Message, item.message_id)
+                assert message is not None
+                message.delivery_state = DeliveryState.SENDING
+                ticket = session.get(Ticket, message.ticket_id)
+                assert ticket is not None
+                references = session.scalars(
+                    select(Message.external_id)
+                    .where(
+                        Message.ticket_id == ticket.id,
+                        Message.external_id.is_not(None),  # type: ignore[union-attr]
+                        Message.id != message.id,
+                    )
+                    .order_by(Message.created_at, Message.id)
+                ).all()
+                claimed.append(
+                    dto.OutgoingReply(
+                        outbox_id=item.id,  # type: ignore[arg-type]
+                        message_id=message.id,  # type: ignore[arg-type]
+                        ticket_number=ticket.number,
+                        channel=item.channel,
+                        account=item.channel_account,
+                        recipients=tuple(message.recipients),
+                        subject=message.subject or ticket.subject,
+                        text=message.text,
+                        external_id=message.external_id,
+                        in_reply_to=message.in_reply_to,
+                        references=tuple(r for r in references if r),
+                        sender_name=message.sender_name,
+                        attempts=item.attempts,
+                    )
+                )
+            return claimed
+
+    def finish_delivery(
+        self,
+        outbox_id: int,
+        outcome: str,
+        *,
+        error: str | None = None,
+        retry_at: datetime | None = None,
+        external_id: str | None = None,
+    ) -> None:
+        """Record how sending went: 'sent', 'retry' (with `retry_at`), 'failed' (the server
+        refused for good) or 'unknown' (it may have arrived; never re-sent automatically)."""
+        if outcome not in ("sent", "retry", "failed", "unknown"):
+            raise InvalidInput(
+                f"delivery outcome {outcome!r}: expected sent, retry, failed, unknown"
+            )
+        with self._writing(needs_agent=False) as write:
+            item = write.session.scalars(
+                select(OutboxItem).where(OutboxItem.id == outbox_id).with_for_update()
+            ).one_or_none()
+            if item is None:
+                raise NotFound(f"there is no outbox item {outbox_id}")
+            self._finish_delivery(write, item, outcome, error, retry_at, external_id)
+
+    def _finish_delivery(
+        self,
+        write: _Write,
+        item: OutboxItem,
+        outcome: str,
+        error: str | None = None,
+        retry_at: datetime | None = None,
+        external_id: str | None = None,
+    ) -> None:
+        message = write.session.get(Message, item.message_id)
+        assert message is not None
+        ticket = write.session.get(Ticket, message.ticket_id)
+        assert ticket is not None
+        item.locked_by = None
+        item.locked_until = None
+        item.updated_at = write.now
+        item.last_error = one_line(error, 1000) if error else None
+        if outcome == "retry":
+            item.state = "queued"
+            item.next_attempt_at = retry_at or write.now
+            message.delivery_state = DeliveryState.QUEUED
+            message.delivery_error = item.last_error
+        else:
+            item.state = outcome
+            message.delivery_state = outcome
+            message.delivery_error = item.last_error
+            if outcome == "sent":
+                item.sent_at = write.now
+                if external_id:
+                    message.external_id = external_id
+        self._event(
+            write,
+            f"delivery_{outcome}",
+            ticket,
+            version=ticket.version + 1,
+            message_id=message.id,
+            error=item.last_error,
+        )
+        # A failed reply no longer counts as an answer; the clocks say so.
+        self._touch(write, ticket)
+
     def merge_customers(self, keep: str, other: str) -> dto.CustomerInfo:
         """Two records of one person become one: `other`'s addresses and tickets move to
         `keep`, and `other` points at `keep` from then on. Each side is named by one of its

@@ -428,6 +428,25 @@ class ChannelHealth:
 
 
 @dataclass(frozen=True)
+class OutgoingReply:
+    """A reply claimed for sending, with what the channel needs to send it."""
+
+    outbox_id: int
+    message_id: int
+    ticket_number: int
+    channel: str
+    account: str | None
+    recipients: tuple[str, ...]
+    subject: str
+    text: str
+    external_id: str | None  # our Message-ID, fixed when the reply was queued
+    in_reply_to: str | None
+    references: tuple[str, ...]
+    sender_name: str | None
+    attempts: int
+
+
+@dataclass(frozen=True)
 class ReceiveResult:
     ticket_number: int
     message_id: int

@@ -765,3 +765,49 @@ def test_bounce_marks_the_reply_failed(desk: Desk, clock: FrozenClock) -> None:
     assert message.delivery_state == "failed"
     assert message.delivery_error == "bounced: 550 5.1.1 user unknown"
     assert desk.acting_as(None).mark_bounced("other", [reply.external_id], "x") == []
+
+
+def test_outbox_claims_once_and_a_lost_sender_becomes_unknown(
+    desk: Desk, clock: FrozenClock, database: Database
+) -> None:
+    number = receive(desk, clock)
+    reply = desk.queue_reply(number, "Dzień dobry")
+    system = desk.acting_as(None)
+    claimed = system.claim_outgoing("w1", channel="email", lease_seconds=60)
+    assert [c.message_id for c in claimed] == [reply.id]
+    assert claimed[0].recipients == ("jan@example.pl",)
+    assert claimed[0].subject.endswith(f"[#{number}]")
+    # Nobody else gets it while it is being sent.
+    assert system.claim_outgoing("w2", channel="email") == []
+    # The sender died: after the lease it is unknown, never sent again by itself.
+    clock.advance(seconds=61)
+    assert system.claim_outgoing("w2", channel="email") == []
+    message = desk.get_ticket(number).messages[-1]
+    assert message.delivery_state == "unknown" and "may or may not have arrived" in (
+        message.delivery_error or ""
+    )
+    # The agent decides to send it again.
+    desk.retry_delivery(reply.id)
+    again = system.claim_outgoing("w2", channel="email")
+    system.finish_delivery(
+        again[0].outbox_id,
+        "retry",
+        error="451 try later",
+        retry_at=clock.now() + timedelta(minutes=5),
+    )
+    assert system.claim_outgoing("w2", channel="email") == []
+    clock.advance(minutes=6)
+    third = system.claim_outgoing("w2", channel="email")
+    assert third[0].attempts == 3
+    system.finish_delivery(third[0].outbox_id, "sent")
+    assert desk.get_ticket(number).messages[-1].delivery_state == "sent"
+
+
+def test_failed_delivery_reopens_the_first_response_clock(desk: Desk, clock: FrozenClock) -> None:
+    number = receive(desk, clock)
+    desk.queue_reply(number, "Dzień dobry")
+    system = desk.acting_as(None)
+    claimed = system.claim_outgoing("w1", channel="email")
+    system.finish_delivery(claimed[0].outbox_id, "failed", error="554 no such user")
+    first = desk.get_ticket(number).summary.clock("first_response")
+    assert first is not None and first.stopped_at is None

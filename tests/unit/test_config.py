@@ -484,14 +484,14 @@ def test_template_mentions_every_setting() -> None:
 
 
 def test_template_examples_are_valid_when_uncommented(tmp_path: Path) -> None:
-    setting_line = re.compile(r"^# (\[\[?[a-z_]+\]\]?|[a-z_]+ = .+)$")
+    setting_line = re.compile(r'^# (\[\[?[a-z_]+\]\]?|[a-z_]+ = .+|"[a-z_.]+" = .+)$')
     uncommented = "\n".join(
         line[2:] if setting_line.match(line) else line for line in settings_template().splitlines()
     )
     settings = load(write(tmp_path, uncommented))
     assert settings.agent == "ann"
     assert settings.data_dir == Path("~/supportdesk-data").expanduser()
-    assert settings.keymap == {"quit": "ctrl+q"}
+    assert settings.keymap == {"app.quit": "ctrl+q"}
     assert [account.name for account in settings.email] == ["support"]
     assert settings.email[0].password_secret == "support-mail"
     assert [bot.name for bot in settings.telegram] == ["helpbot"]

@@ -1,0 +1,316 @@
+"""The IMAP poller: no mail lost, none duplicated.
+
+For each watched folder the store keeps UIDVALIDITY and the last stored UID. A pass searches
+`UID last+1:*` (and drops UIDs <= last: servers return the newest message even when nothing
+is new), fetches with BODY.PEEK[] (never setting \\Seen as a side effect, never relying on it),
+and stores each batch of messages together with the folder's new last UID in one transaction.
+A crash before the commit fetches the batch again; Message-IDs make the repeat a no-op.
+
+When UIDVALIDITY changes, everything already stored stays; the folder is rescanned from the
+start, duplicates are skipped by Message-ID (or by the raw bytes' hash), and a warning is
+recorded where the console and `doctor` show it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import socket
+import ssl
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError, LoginError
+
+from supportdesk.channels.ingest import MailToStore, mail_item, store_mail
+from supportdesk.config import EmailAccount
+from supportdesk.core.plaintext import one_line
+from supportdesk.store import dto
+from supportdesk.store.desk import Desk
+
+BATCH = 100
+# Backoff after a failure, with jitter; a wrong password waits long and says so once.
+BACKOFF = (2, 5, 15, 30, 60, 120, 300)
+AUTH_BACKOFF = 600
+# Servers drop IDLE after about 30 minutes; renew well before (RFC 2177 asks for < 29 min).
+IDLE_RENEW_SECONDS = 540
+
+
+class ImapTrouble(Exception):
+    """A problem talking to the mail server, in words, with whether retrying can help."""
+
+    def __init__(self, message: str, *, auth: bool = False) -> None:
+        super().__init__(message)
+        self.auth = auth
+
+
+@dataclass
+class FolderPass:
+    folder: str
+    found: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    too_large: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def state_key(folder: str) -> str:
+    return f"imap:{folder}"
+
+
+def describe_error(account: EmailAccount, exc: BaseException) -> ImapTrouble:
+    where = f"{account.imap_host}:{account.imap_port}"
+    if isinstance(exc, ImapTrouble):
+        return exc
+    if isinstance(exc, LoginError):
+        return ImapTrouble(
+            f"mail account {account.name}: the server at {where} refused the login of "
+            f"{account.imap_login}: {one_line(str(exc), 200)} — check the password "
+            f"(secret {account.password_secret!r})",
+            auth=True,
+        )
+    if isinstance(exc, socket.gaierror):
+        return ImapTrouble(f"mail account {account.name}: unknown host {account.imap_host}")
+    if isinstance(exc, ConnectionRefusedError):
+        return ImapTrouble(f"mail account {account.name}: {where} refused the connection")
+    if isinstance(exc, TimeoutError):
+        return ImapTrouble(f"mail account {account.name}: {where} did not answer in time")
+    if isinstance(exc, ssl.SSLError):
+        return ImapTrouble(
+            f"mail account {account.name}: TLS with {where} failed: {one_line(str(exc), 200)} "
+            f"(imap_tls is {account.imap_tls!r})"
+        )
+    if isinstance(exc, OSError):
+        return ImapTrouble(
+            f"mail account {account.name}: connection to {where} failed: "
+            f"{one_line(exc.strerror or str(exc), 200)}"
+        )
+    if isinstance(exc, IMAPClientError):
+        return ImapTrouble(
+            f"mail account {account.name}: the server said: {one_line(str(exc), 200)}"
+        )
+    return ImapTrouble(f"mail account {account.name}: {type(exc).__name__}: {exc}")
+
+
+class ImapPoller:
+    def __init__(
+        self,
+        desk: Desk,
+        account: EmailAccount,
+        password: str,
+        *,
+        connect: Callable[[], IMAPClient] | None = None,
+    ) -> None:
+        self.desk = desk
+        self.account = account
+        self._password = password
+        self._connect = connect or self._default_connect
+        self.client: IMAPClient | None = None
+
+    # -- connection -------------------------------------------------------------------------
+
+    def _default_connect(self) -> IMAPClient:
+        account = self.account
+        context = ssl.create_default_context()
+        client = IMAPClient(
+            account.imap_host,
+            port=account.imap_port,
+            ssl=account.imap_tls == "ssl",
+            ssl_context=context if account.imap_tls == "ssl" else None,
+            timeout=account.timeout_seconds,
+        )
+        if account.imap_tls == "starttls":
+            client.starttls(context)
+        client.login(account.imap_login, self._password)
+        return client
+
+    def connect(self) -> IMAPClient:
+        try:
+            self.client = self._connect()
+        except Exception as exc:  # every failure becomes a sentence; see describe_error
+            raise describe_error(self.account, exc) from None
+        return self.client
+
+    def close(self) -> None:
+        client, self.client = self.client, None
+        if client is None:
+            return
+        try:
+            client.logout()
+        except Exception:  # a dead connection cannot log out; make sure the socket is gone
+            with contextlib.suppress(Exception):
+                client.shutdown()
+
+    # -- one pass ---------------------------------------------------------------------------
+
+    def poll_once(self) -> list[FolderPass]:
+        """Fetch and store what is new in every folder; raise ImapTrouble on failure."""
+        client = self.client or self.connect()
+        passes = []
+        try:
+            for folder in self.account.folders:
+                passes.append(self._poll_folder(client, folder))
+        except ImapTrouble:
+            self.close()
+            raise
+        except Exception as exc:  # a dropped connection mid-pass: reconnect next time
+            self.close()
+            raise describe_error(self.account, exc) from None
+        for result in passes:
+            self.desk.acting_as(None).record_channel_health(
+                "email",
+                self.account.name,
+                state_key(result.folder),
+                warning="; ".join(result.warnings) or None,
+            )
+        return passes
+
+    def _poll_folder(self, client: IMAPClient, folder: str) -> FolderPass:
+        result = FolderPass(folder)
+        key = state_key(folder)
+        state = self.desk.channel_state(self.account.name, key) or {}
+        info = client.select_folder(folder, readonly=self.account.after_store == "none")
+        uidvalidity = int(info[b"UIDVALIDITY"])
+        last = int(state.get("last_uid", 0))
+        if state and int(state.get("uidvalidity", 0)) != uidvalidity:
+            result.warnings.append(
+                f"{folder}: UIDVALIDITY changed from {state.get('uidvalidity')} to {uidvalidity} "
+                "(the folder was rebuilt); rescanned it, already stored mail was skipped"
+            )
+            last = 0
+        uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
+        result.found = len(uids)
+        if not uids:
+            if not state or int(state.get("uidvalidity", 0)) != uidvalidity:
+                self.desk.acting_as(None).save_channel_state(self._state(key, uidvalidity, last))
+            return result
+        limit = self.account.max_message_mb * 1024 * 1024
+        for chunk in _chunks(uids, BATCH):
+            sizes = client.fetch(chunk, ["RFC822.SIZE"])
+            small = [u for u in chunk if int(sizes.get(u, {}).get(b"RFC822.SIZE", 0)) <= limit]
+            large = [u for u in chunk if u not in small]
+            batch: list[MailToStore] = []
+            fetched = client.fetch(small, ["BODY.PEEK[]"]) if small else {}
+            headers = client.fetch(large, ["BODY.PEEK[HEADER]"]) if large else {}
+            now = self.desk.clock.now()
+            for uid in chunk:
+                if uid in fetched:
+                    raw = fetched[uid].get(b"BODY[]") or b""
+                    batch.append(
+                        mail_item(
+                            self.account.name,
+                            raw,
+                            received=now,
+                            token_prefix=self.account.ticket_token,
+                        )
+                    )
+                elif uid in headers:
+                    size = int(sizes[uid][b"RFC822.SIZE"])
+                    raw = headers[uid].get(b"BODY[HEADER]") or b""
+                    note = (
+                        f"too large to fetch ({size / 1024 / 1024:.1f} MB, the limit is "
+                        f"{self.account.max_message_mb} MB); it is left on the server in {folder}"
+                    )
+                    batch.append(
+                        mail_item(
+                            self.account.name,
+                            raw,
+                            received=now,
+                            token_prefix=self.account.ticket_token,
+                            too_large=note,
+                        )
+                    )
+                    result.too_large += 1
+                # A UID that vanished between search and fetch (expunged) is simply gone.
+            stored = store_mail(
+                self.desk, batch, channel_state=self._state(key, uidvalidity, max(chunk))
+            )
+            result.stored += sum(1 for r in stored if not r.duplicate)
+            result.duplicates += sum(1 for r in stored if r.duplicate)
+            self._after_store(client, chunk)
+        return result
+
+    def _state(self, key: str, uidvalidity: int, last_uid: int) -> dto.ChannelStateUpdate:
+        return dto.ChannelStateUpdate(
+            "email", self.account.name, key, {"uidvalidity": uidvalidity, "last_uid": last_uid}
+        )
+
+    def _after_store(self, client: IMAPClient, uids: Sequence[int]) -> None:
+        """Only after the messages are safely stored."""
+        if self.account.after_store == "seen":
+            client.add_flags(uids, [b"\\Seen"])
+        elif self.account.after_store == "move" and self.account.move_to:
+            client.move(uids, self.account.move_to)
+
+    # -- running ----------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        """Poll until `stop` is set: IDLE where the server offers it (one folder), a periodic
+        pass as the safety net, reconnecting with backoff after failures."""
+        failures = 0
+        told_auth = False
+        while not stop.is_set():
+            try:
+                self.poll_once()
+                failures = 0
+                told_auth = False
+                self._wait_for_mail(stop)
+            except ImapTrouble as trouble:
+                failures += 1
+                if trouble.auth:
+                    delay = AUTH_BACKOFF
+                else:
+                    base = BACKOFF[min(failures, len(BACKOFF)) - 1]
+                    delay = base * random.uniform(0.8, 1.2)
+                if not (trouble.auth and told_auth):
+                    self.desk.acting_as(None).record_channel_health(
+                        "email",
+                        self.account.name,
+                        state_key(self.account.folders[0]),
+                        error=str(trouble),
+                        next_retry_at=self.desk.clock.now() + timedelta(seconds=delay),
+                    )
+                told_auth = told_auth or trouble.auth
+                stop.wait(delay)
+        self.close()
+
+    def _wait_for_mail(self, stop: threading.Event) -> None:
+        client = self.client
+        seconds = self.account.poll_seconds
+        can_idle = (
+            client is not None
+            and self.account.idle
+            and len(self.account.folders) == 1
+            and client.has_capability("IDLE")
+        )
+        if not can_idle:
+            stop.wait(seconds)
+            return
+        assert client is not None
+        client.select_folder(self.account.folders[0], readonly=True)
+        client.idle()
+        try:
+            waited = 0.0
+            # Short checks so that `stop` is noticed; the server wakes us when mail arrives.
+            while not stop.is_set() and waited < min(seconds, IDLE_RENEW_SECONDS):
+                responses = client.idle_check(timeout=1)
+                waited += 1
+                if any(_is_news(r) for r in responses):
+                    break
+        finally:
+            client.idle_done()
+
+
+def _is_news(response: Any) -> bool:
+    return (
+        isinstance(response, tuple) and len(response) >= 2 and response[1] in (b"EXISTS", b"RECENT")
+    )
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])

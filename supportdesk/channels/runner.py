@@ -1,0 +1,103 @@
+"""Runs the channels: one poller per configured account, each in its own thread.
+
+Used by `supportdesk poll` (a service, or `--once` for one pass) and by the console, which
+starts the same runner in the background.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from supportdesk.channels.imap import FolderPass, ImapPoller, ImapTrouble
+from supportdesk.channels.outbox import Delivery, OutboxWorker
+from supportdesk.config import Settings
+from supportdesk.secrets import SecretError, get_secret
+from supportdesk.store.desk import Desk
+
+
+@dataclass
+class AccountReport:
+    account: str
+    passes: list[FolderPass]
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class Runner:
+    def __init__(
+        self,
+        desk: Desk,
+        settings: Settings,
+        *,
+        secret: Callable[[str], str] = get_secret,
+    ) -> None:
+        self.desk = desk.acting_as(None)
+        self.settings = settings
+        self._secret = secret
+        self._threads: list[threading.Thread] = []
+        self.stop_event = threading.Event()
+
+    def _pollers(self) -> tuple[list[ImapPoller], list[AccountReport]]:
+        pollers, problems = [], []
+        for account in self.settings.email:
+            try:
+                password = self._secret(account.password_secret)
+            except SecretError as exc:
+                problems.append(
+                    AccountReport(account.name, [], f"mail account {account.name}: {exc}")
+                )
+                continue
+            pollers.append(ImapPoller(self.desk, account, password))
+        return pollers, problems
+
+    def run_once(self) -> list[AccountReport]:
+        """One pass over every account; each account's trouble is reported, not raised."""
+        pollers, reports = self._pollers()
+        for poller in pollers:
+            try:
+                reports.append(AccountReport(poller.account.name, poller.poll_once()))
+            except ImapTrouble as trouble:
+                reports.append(AccountReport(poller.account.name, [], str(trouble)))
+                self.desk.record_channel_health(
+                    "email",
+                    poller.account.name,
+                    f"imap:{poller.account.folders[0]}",
+                    error=str(trouble),
+                )
+            finally:
+                poller.close()
+        return reports
+
+    def send_once(self) -> list[Delivery]:
+        return OutboxWorker(self.desk, self.settings, secret=self._secret).run_once()
+
+    def start(self) -> list[str]:
+        """Start a thread per account and one for the outbox; returns what could not start,
+        in words."""
+        pollers, problems = self._pollers()
+        outbox = OutboxWorker(self.desk, self.settings, secret=self._secret)
+        sender = threading.Thread(
+            target=outbox.run, args=(self.stop_event,), name="outbox", daemon=True
+        )
+        sender.start()
+        self._threads.append(sender)
+        for poller in pollers:
+            thread = threading.Thread(
+                target=poller.run,
+                args=(self.stop_event,),
+                name=f"imap-{poller.account.name}",
+                daemon=True,
+            )
+            thread.start()
+            self._threads.append(thread)
+        return [problem.error or problem.account for problem in problems]
+
+    def stop(self, timeout: float = 10) -> None:
+        self.stop_event.set()
+        for thread in self._threads:
+            thread.join(timeout)
