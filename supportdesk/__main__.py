@@ -536,6 +536,35 @@ def cmd_poll(ctx: Context) -> int:
     return EXIT_OK
 
 
+def cmd_import(ctx: Context) -> int:
+    from supportdesk.channels.mailfiles import import_mail
+
+    configured = {a.name: a for a in ctx.settings.email}
+    name = ctx.args.account or (ctx.settings.email[0].name if ctx.settings.email else "import")
+    prefix = configured[name].ticket_token if name in configured else "#"
+
+    def progress(report: Any) -> None:
+        print(f"import: {report.found} read, {report.stored} new", file=sys.stderr)
+
+    report = import_mail(
+        ctx.desk(),
+        name,
+        [Path(p) for p in ctx.args.paths],
+        token_prefix=prefix,
+        progress=progress,
+    )
+    if ctx.args.json:
+        ctx.json(vars(report))
+    else:
+        ctx.print(
+            f"Imported into account {name!r}: {report.found} messages read, {report.stored} "
+            f"new, {report.duplicates} already stored."
+        )
+        for problem in report.problems:
+            ctx.print(f"  problem: {problem}")
+    return EXIT_OK if not report.problems else EXIT_REFUSED
+
+
 def cmd_customers(ctx: Context) -> int:
     customer = ctx.desk().merge_customers(ctx.args.keep, ctx.args.other)
     if ctx.args.json:
@@ -810,6 +839,15 @@ def build_parser() -> argparse.ArgumentParser:
     poll = add("poll", cmd_poll, "fetch mail from every configured channel until stopped")
     poll.add_argument("--once", action="store_true", help="one pass, then exit (0 when all stored)")
     poll.add_argument("--json", action="store_true")
+
+    importing = add(
+        "import", cmd_import, "import mail history: .eml files, mbox files, Maildir folders"
+    )
+    importing.add_argument("paths", nargs="+", metavar="PATH")
+    importing.add_argument(
+        "--account", help="the mail account it belongs to (default: the first one)"
+    )
+    importing.add_argument("--json", action="store_true")
 
     customers = add("customers", cmd_customers, "customer records")
     customers_sub = customers.add_subparsers(dest="customers_command", required=True)

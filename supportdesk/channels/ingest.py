@@ -7,6 +7,7 @@ Dedupe, threading and storing happen in the Desk, in one transaction per batch
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +21,15 @@ from supportdesk.store.desk import Desk
 
 # A sender we cannot read still gets its message stored, under this address.
 UNKNOWN_SENDER = "unknown-sender@invalid"
+_NOT_IN_ADDRESSES = re.compile(r"[\s\x00-\x1f\x7f-\x9f<>]+")
+
+
+def usable_address(address: str | None) -> str:
+    """The sender's address as an identity: never refused, so one odd header cannot stop the
+    whole batch. Spaces and controls go ('power quadrant system@x' happens); no '@' at all
+    means unknown."""
+    cleaned = _NOT_IN_ADDRESSES.sub("", address or "").strip(".")
+    return cleaned.lower() if "@" in cleaned.strip("@") else UNKNOWN_SENDER
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,7 @@ def mail_item(
     received: datetime,
     token_prefix: str = "#",
     too_large: str | None = None,
+    imported: bool = False,
 ) -> MailToStore:
     """Everything the Desk needs about one raw email. Never raises.
 
@@ -56,7 +67,7 @@ def mail_item(
         channel="email",
         account=account,
         identity_kind="email",
-        identity_value=mail.sender_address or UNKNOWN_SENDER,
+        identity_value=usable_address(mail.sender_address),
         sender_name=mail.sender_name,
         subject=mail.subject,
         text=text,
@@ -82,6 +93,7 @@ def mail_item(
             )
             for a in mail.attachments
         ),
+        imported=imported,
     )
     return MailToStore(item, mail, automatic)
 

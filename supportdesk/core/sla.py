@@ -19,8 +19,8 @@ from supportdesk.core.enums import FINISHED_STATUSES, Priority, Status
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
-# A calendar with holidays covering every working day for ten years is a configuration
-# mistake; stop searching instead of looping forever.
+# Ten years without a working day (holidays covering every one) is a configuration mistake;
+# stop searching instead of looping forever. Long spans with working time are fine.
 MAX_SEARCH_DAYS = 3660
 
 _RANGE_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -164,8 +164,11 @@ class BusinessCalendar:
             yield start, datetime.max.replace(tzinfo=UTC)
             return
         day = start.astimezone(self.zone).date()
-        for _ in range(MAX_SEARCH_DAYS):
-            for a, b in self.day_intervals(day):
+        empty_days = 0
+        while empty_days < MAX_SEARCH_DAYS:
+            intervals = self.day_intervals(day)
+            empty_days = 0 if intervals else empty_days + 1
+            for a, b in intervals:
                 if b > start:
                     yield max(a, start), b
             day += timedelta(days=1)

@@ -293,12 +293,14 @@ class Desk:
         write: _Write,
         kind: str,
         ticket: Ticket | None = None,
+        *,
+        when: datetime | None = None,
         **data: Any,
     ) -> Event:
         if ticket is not None:
             data.setdefault("version", ticket.version)
         event = Event(
-            at=write.now,
+            at=when or write.now,
             agent_id=write.actor.id if write.actor else None,
             ticket_id=ticket.id if ticket else None,
             kind=kind,
@@ -343,18 +345,25 @@ class Desk:
         recompute_tickets(write.session, [ticket], write.settings.sla, write.now)
 
     def _set_status(
-        self, write: _Write, ticket: Ticket, status: Status, reason: str | None = None
+        self,
+        write: _Write,
+        ticket: Ticket,
+        status: Status,
+        reason: str | None = None,
+        at: datetime | None = None,
     ) -> None:
+        """`at`: when it happened, if not now (imported history)."""
         previous = ticket.status
         if previous == status:
             return
+        when = at or write.now
         ticket.status = status
-        ticket.status_changed_at = write.now
+        ticket.status_changed_at = when
         if status == Status.SOLVED:
-            ticket.solved_at = write.now
+            ticket.solved_at = when
         elif status == Status.CLOSED:
-            ticket.closed_at = write.now
-            ticket.solved_at = ticket.solved_at or write.now
+            ticket.closed_at = when
+            ticket.solved_at = ticket.solved_at or when
         else:
             ticket.solved_at = None
             ticket.closed_at = None
@@ -362,7 +371,7 @@ class Desk:
         if reason:
             data["reason"] = reason
         # The status event is written with the version this change produces.
-        self._event(write, "status", ticket, version=ticket.version + 1, **data)
+        self._event(write, "status", ticket, version=ticket.version + 1, when=when, **data)
 
     def _new_ticket(
         self,
@@ -1171,15 +1180,16 @@ class Desk:
         customer_id = _survivor(session, identity.customer_id)
         ticket_number, thread_rule, thread_note = self._thread(write, item, value)
         # SLA time runs from when we received the message, not from the sender's clock
-        # (a mail's Date header can be hours off); `at` stays for display.
-        received = write.now
+        # (a mail's Date header can be hours off); `at` stays for display. Imported history
+        # keeps its own times: it was received long ago, elsewhere.
+        received = min(item.at, write.now) if item.imported else write.now
         ticket = None
         follow_up_of = None
         if ticket_number is not None:
             ticket = session.scalars(
                 select(Ticket).where(Ticket.number == ticket_number).with_for_update()
             ).one_or_none()
-            if ticket is not None and ticket.status == Status.CLOSED:
+            if ticket is not None and ticket.status == Status.CLOSED and not item.imported:
                 follow_up_of, ticket = ticket.id, None
         created = ticket is None
         reopened = False
@@ -1225,7 +1235,7 @@ class Desk:
             html=item.html,
             automatic=automatic,
             created_at=at,
-            stored_at=write.now,
+            stored_at=received,
             delivery_state=DeliveryState.RECEIVED,
             raw_id=raw_id,
             thread_rule=thread_rule or ("new_ticket" if created else "ticket_number"),
@@ -1252,9 +1262,12 @@ class Desk:
         if automatic and created:
             # Nobody is waiting for an answer to an out-of-office note.
             self._set_status(write, ticket, Status.CLOSED, "automatic message, no conversation")
+        elif item.imported and created:
+            self._set_status(write, ticket, Status.CLOSED, "imported history", at=received)
         if not automatic:
             ticket.last_customer_message_at = received
-            if ticket.status in (Status.SOLVED, Status.PENDING, Status.ON_HOLD) and not created:
+            reopening = ticket.status in (Status.SOLVED, Status.PENDING, Status.ON_HOLD)
+            if reopening and not created and not item.imported:
                 reopened = ticket.status == Status.SOLVED
                 self._set_status(write, ticket, Status.OPEN, "customer replied")
         self._event(

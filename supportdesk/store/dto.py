@@ -403,6 +403,8 @@ class InboundItem:
     thread_rule: str | None = None
     thread_note: str | None = None
     attachments: tuple[NewAttachment, ...] = ()
+    # Old mail brought in by `supportdesk import`: filed closed, with its own dates.
+    imported: bool = False
 
 
 @dataclass(frozen=True)
