@@ -673,6 +673,9 @@ def cmd_doctor(ctx: Context) -> int:
             + (f" from {source}" if source else " is not set"),
             f"supportdesk secrets set {account.password_secret}",
         )
+        if source is not None:
+            for line, ok, fix in _check_mail_account(account):
+                check(ok, line, fix)
     for bot in ctx.settings.telegram:
         source = secret_source(bot.token_secret)
         check(
@@ -686,6 +689,47 @@ def cmd_doctor(ctx: Context) -> int:
 
 
 # -- parser ---------------------------------------------------------------------------------
+
+
+def _check_mail_account(account: Any) -> list[tuple[str, bool, str]]:
+    """Log in to the account's IMAP and SMTP servers once: (what, ok, how to fix)."""
+    from supportdesk.channels.imap import ImapPoller, ImapTrouble
+    from supportdesk.channels.smtp import check_login
+    from supportdesk.secrets import get_secret
+
+    password = get_secret(account.password_secret)
+    results: list[tuple[str, bool, str]] = []
+    poller = ImapPoller(None, account, password)  # type: ignore[arg-type]
+    try:
+        client = poller.connect()
+        counts = []
+        for folder in account.folders:
+            info = client.select_folder(folder, readonly=True)
+            counts.append(f"{folder} {int(info.get(b'EXISTS', 0))} messages")
+        idle = "IDLE" if client.has_capability("IDLE") else "no IDLE (polling)"
+        results.append(
+            (
+                f"email {account.name}: IMAP login as {account.imap_login} ok; "
+                f"{', '.join(counts)}; {idle}",
+                True,
+                "",
+            )
+        )
+    except ImapTrouble as trouble:
+        results.append((f"email {account.name}: {trouble}", False, "check imap_* in the config"))
+    except Exception as exc:  # a folder that does not exist, say: report, do not crash
+        results.append((f"email {account.name}: IMAP: {exc}", False, "check folders in the config"))
+    finally:
+        poller.close()
+    problem = check_login(account, password)
+    results.append(
+        (
+            f"email {account.name}: SMTP " + (problem or f"login as {account.smtp_login} ok"),
+            problem is None,
+            "check smtp_* in the config",
+        )
+    )
+    return results
 
 
 def _positive(value: str) -> int:

@@ -115,6 +115,43 @@ def send(reply: OutgoingReply, account: EmailAccount, password: str, now: dateti
             client.close()
 
 
+def check_login(account: EmailAccount, password: str) -> str | None:
+    """For `doctor`: None when the server takes our login, else why not, in words."""
+    where = f"{account.smtp_host}:{account.smtp_port}"
+    context = ssl.create_default_context()
+    try:
+        if account.smtp_tls == "ssl":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                account.smtp_host,
+                account.smtp_port,
+                timeout=account.timeout_seconds,
+                context=context,
+            )
+        else:
+            client = smtplib.SMTP(
+                account.smtp_host, account.smtp_port, timeout=account.timeout_seconds
+            )
+    except (OSError, smtplib.SMTPException) as exc:
+        return f"cannot connect to {where}: {_words(exc)}"
+    try:
+        client.ehlo()
+        if account.smtp_tls == "starttls":
+            client.starttls(context=context)
+            client.ehlo()
+        if client.has_extn("auth"):
+            client.login(account.smtp_login, password)
+    except smtplib.SMTPAuthenticationError as exc:
+        return f"{where} refused the login of {account.smtp_login}: {_words(exc)}"
+    except (OSError, smtplib.SMTPException) as exc:
+        return f"{where}: {_words(exc)}"
+    finally:
+        try:
+            client.quit()
+        except (OSError, smtplib.SMTPException):
+            client.close()
+    return None
+
+
 def _refused(code: int, answer: bytes | str, what: str) -> SendOutcome:
     text = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
     words = f"{code} {one_line(text, 300)}"
