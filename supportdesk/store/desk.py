@@ -428,21 +428,22 @@ class Desk:
     ) -> Ticket:
         """A new ticket, numbered, with its 'created' and initial 'status' events (`origin`
         goes into the first)."""
-        ticket = Ticket(
-            number=self._next_number(write.session),
-            subject=(subject or "").strip()[:500] or "(no subject)",
-            channel=channel,
-            channel_account=account,
-            customer_id=customer_id,
-            category=category,
-            created_at=created_at,
-            updated_at=write.now,
-            status_changed_at=created_at,
-            follow_up_of_id=follow_up_of,
-            rank_due=created_at,
-        )
-        write.session.add(ticket)
-        write.session.flush()
+        # INSERT ... RETURNING the entity: the row comes back as a loaded ORM object without
+        # SQLModel's per-instance validation, which dominated bulk mail ingest.
+        values = {
+            "number": self._next_number(write.session),
+            "subject": (subject or "").strip()[:500] or "(no subject)",
+            "channel": channel,
+            "channel_account": account,
+            "customer_id": customer_id,
+            "category": category,
+            "created_at": created_at,
+            "updated_at": write.now,
+            "status_changed_at": created_at,
+            "follow_up_of_id": follow_up_of,
+            "rank_due": created_at,
+        }
+        ticket = write.session.scalars(insert(Ticket).returning(Ticket), [values]).one()
         self._event(write, "created", ticket, channel=str(channel), **origin)
         self._event(write, "status", ticket, to=Status.NEW.value, initial=True)
         return ticket
