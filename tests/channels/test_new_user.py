@@ -1,0 +1,109 @@
+"""The issue's definition of done, as a new user does it from the command line: configure an
+account, `supportdesk poll`, see the ticket, reply, and the reply lands threaded in the
+customer's mailbox; the customer's answer comes back to the same ticket."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# The CLI tests' clean environment (no SUPPORTDESK_* from the developer's shell) and runner.
+from tests.cli.test_cli import clean_environment, sd  # noqa: F401
+
+
+def test_configure_poll_reply_and_the_answer_threads_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, imap_server: Any, smtp_server: Any
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f"""agent = "marta"
+database_url = "{tmp_path / "desk.db"}"
+poll_in_console = false
+
+[[email]]
+name = "support"
+address = "support@telvio.example"
+display_name = "Telvio Support"
+imap_host = "127.0.0.1"
+imap_port = {imap_server.port}
+imap_tls = "none"
+imap_user = "{imap_server.user}"
+smtp_host = "127.0.0.1"
+smtp_port = {smtp_server.port}
+smtp_tls = "none"
+smtp_user = "support"
+password_secret = "support-mail"
+timeout_seconds = 5
+""",
+        encoding="utf-8",
+    )
+    # One secret name in the config file; the value comes from the environment.
+    monkeypatch.setenv("SUPPORTDESK_SECRET_SUPPORT_MAIL", imap_server.password)
+    smtp_server.require_auth("support", imap_server.password)
+    base = ("--config", str(config))
+    assert sd(*base, "init", "--lead", "marta", "--display-name", "Marta").code == 0
+
+    first_id = make_msgid(domain="firma.pl")
+    imap_server.append(
+        "INBOX",
+        (
+            "From: Jan Kowalski <jan@firma.pl>\r\nTo: support@telvio.example\r\n"
+            f"Subject: Brak nagrań rozmów\r\nMessage-ID: {first_id}\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+            "Od wczoraj nie ma nagrań rozmów.\r\n"
+        ).encode(),
+    )
+    result = sd(*base, "poll", "--once", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["accounts"][0]["folders"][0]["stored"] == 1
+
+    result = sd(*base, "tickets", "--json")
+    [ticket] = result.json()
+    assert ticket["subject"] == "Brak nagrań rozmów"
+    number = ticket["number"]
+
+    assert sd(*base, "ticket", "reply", str(number), "Sprawdzamy nagrania, Panie Janie.").code == 0
+    result = sd(*base, "poll", "--once", "--json")
+    assert result.code == 0, result.err
+    [delivery] = result.json()["deliveries"]
+    assert delivery["outcome"] == "sent"
+
+    # The mail server delivers our reply to Jan's mailbox; his mail program shows it threaded.
+    [sent] = smtp_server.messages
+    assert sent.rcpt_tos == ("jan@firma.pl",) and sent.auth_user == "support"
+    imap_server.append("Jan", sent.raw)
+    [delivered] = imap_server.messages("Jan")
+    ours = email.message_from_bytes(delivered.raw, policy=email.policy.default)
+    assert ours["In-Reply-To"] == first_id
+    assert first_id in ours["References"]
+    assert f"[#{number}]" in ours["Subject"]
+    assert "Sprawdzamy nagrania" in ours.get_content()
+
+    # He answers from his mail program (a new subject line, no token: the references thread it).
+    imap_server.append(
+        "INBOX",
+        (
+            "From: Jan Kowalski <jan@firma.pl>\r\nTo: support@telvio.example\r\n"
+            f"Subject: Odp: nagrania\r\nMessage-ID: {make_msgid(domain='firma.pl')}\r\n"
+            f"In-Reply-To: {ours['Message-ID']}\r\nReferences: {first_id} {ours['Message-ID']}\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\nDziękuję, już działa.\r\n"
+        ).encode(),
+    )
+    assert sd(*base, "poll", "--once").code == 0
+    # A second pass finds nothing new and stores nothing twice.
+    result = sd(*base, "poll", "--once", "--json")
+    assert result.json()["accounts"][0]["folders"][0]["stored"] == 0
+
+    result = sd(*base, "ticket", "show", str(number), "--json")
+    shown = result.json()
+    assert [m["text"].strip() for m in shown["messages"]] == [
+        "Od wczoraj nie ma nagrań rozmów.",
+        "Sprawdzamy nagrania, Panie Janie.",
+        "Dziękuję, już działa.",
+    ]
+    assert len(sd(*base, "tickets", "--view", "all", "--json").json()) == 1
