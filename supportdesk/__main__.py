@@ -497,6 +497,7 @@ def cmd_poll(ctx: Context) -> int:
                         {
                             "account": r.account,
                             "error": r.error,
+                            "standby": r.standby,
                             "folders": [vars(p) for p in r.passes],
                         }
                         for r in reports
@@ -508,6 +509,11 @@ def cmd_poll(ctx: Context) -> int:
             for report in reports:
                 if report.error:
                     ctx.print(f"{report.account}: {report.error}")
+                if report.standby:
+                    ctx.print(
+                        f"{report.account}: skipped — another supportdesk is polling this "
+                        "account right now"
+                    )
                 for p in report.passes:
                     line = f"{report.account} {p.folder}: {p.stored} new"
                     if p.duplicates:
@@ -528,7 +534,7 @@ def cmd_poll(ctx: Context) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     for problem in runner.start():
-        print(f"supportdesk: {problem.error}", file=sys.stderr)
+        print(f"supportdesk: {problem}", file=sys.stderr)
     ctx.print(f"Polling {len(ctx.settings.email)} mail account(s); stop with Ctrl+C.")
     with contextlib.suppress(KeyboardInterrupt):
         stopped.wait()

@@ -2,6 +2,11 @@
 
 Used by `supportdesk poll` (a service, or `--once` for one pass) and by the console, which
 starts the same runner in the background.
+
+Each account is polled by one process at a time, whoever holds its channel lock (see
+store/locks.py): with a team on one database, a second `poll` (or a console) waits as a hot
+standby and takes over within seconds of the first one's death. The outbox needs no lock:
+replies are claimed one by one with leases.
 """
 
 from __future__ import annotations
@@ -14,7 +19,10 @@ from supportdesk.channels.imap import FolderPass, ImapPoller, ImapTrouble
 from supportdesk.channels.outbox import Delivery, OutboxWorker
 from supportdesk.config import Settings
 from supportdesk.secrets import SecretError, get_secret
-from supportdesk.store.desk import Desk
+from supportdesk.store.desk import ChannelLock, Desk
+
+# How often a standby asks for the lock, and the holder checks it still has it.
+STANDBY_SECONDS = 5.0
 
 
 @dataclass
@@ -22,6 +30,7 @@ class AccountReport:
     account: str
     passes: list[FolderPass]
     error: str | None = None
+    standby: bool = False
 
     @property
     def ok(self) -> bool:
@@ -41,6 +50,8 @@ class Runner:
         self._secret = secret
         self._threads: list[threading.Thread] = []
         self.stop_event = threading.Event()
+        # Accounts another process is polling right now; this runner waits for their locks.
+        self.standby: set[str] = set()
 
     def _pollers(self) -> tuple[list[ImapPoller], list[AccountReport]]:
         pollers, problems = [], []
@@ -59,6 +70,10 @@ class Runner:
         """One pass over every account; each account's trouble is reported, not raised."""
         pollers, reports = self._pollers()
         for poller in pollers:
+            lock = self.desk.channel_lock("email", poller.account.name)
+            if not lock.try_acquire():
+                reports.append(AccountReport(poller.account.name, [], None, standby=True))
+                continue
             try:
                 reports.append(AccountReport(poller.account.name, poller.poll_once()))
             except ImapTrouble as trouble:
@@ -71,6 +86,7 @@ class Runner:
                 )
             finally:
                 poller.close()
+                lock.release()
         return reports
 
     def send_once(self) -> list[Delivery]:
@@ -88,14 +104,48 @@ class Runner:
         self._threads.append(sender)
         for poller in pollers:
             thread = threading.Thread(
-                target=poller.run,
-                args=(self.stop_event,),
+                target=self._while_holding_lock,
+                args=("email", poller.account.name, poller.run),
                 name=f"imap-{poller.account.name}",
                 daemon=True,
             )
             thread.start()
             self._threads.append(thread)
         return [problem.error or problem.account for problem in problems]
+
+    def _while_holding_lock(
+        self, channel: str, account: str, run: Callable[[threading.Event], None]
+    ) -> None:
+        """Wait as a standby until the account's lock is ours, then poll until stopped or
+        until the lock is lost (then back to standby: someone else polls now)."""
+        lock = self.desk.channel_lock(channel, account)
+        stop = self.stop_event
+        try:
+            while not stop.is_set():
+                if not lock.try_acquire():
+                    self.standby.add(account)
+                    stop.wait(STANDBY_SECONDS)
+                    continue
+                self.standby.discard(account)
+                polling = threading.Event()
+                watcher = threading.Thread(
+                    target=self._watch_lock,
+                    args=(lock, polling),
+                    name=f"lock-{channel}-{account}",
+                    daemon=True,
+                )
+                watcher.start()
+                run(polling)
+                polling.set()
+                watcher.join()
+        finally:
+            lock.release()
+
+    def _watch_lock(self, lock: ChannelLock, polling: threading.Event) -> None:
+        """Ends a poller's run when the runner stops or the lock is lost."""
+        while not polling.is_set():
+            if self.stop_event.wait(STANDBY_SECONDS) or not lock.held():
+                polling.set()
 
     def stop(self, timeout: float = 10) -> None:
         self.stop_event.set()

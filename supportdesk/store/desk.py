@@ -50,6 +50,7 @@ from supportdesk.core.threading import decide as decide_thread
 from supportdesk.store import dto
 from supportdesk.store.attachments import AttachmentStore
 from supportdesk.store.db import Database, StoreError, explain_db_error
+from supportdesk.store.locks import ChannelLock, FileChannelLock, PostgresChannelLock
 from supportdesk.store.models import (
     Agent,
     Attachment,
@@ -1368,6 +1369,14 @@ class Desk:
                 select(ChannelState).where(ChannelState.account == account, ChannelState.key == key)
             ).one_or_none()
             return dict(row.data) if row is not None else None
+
+    def channel_lock(self, channel: str, account: str) -> ChannelLock:
+        """The lock whose holder polls this account (see store/locks.py); not yet taken."""
+        name = f"{channel}:{account}"
+        if self.database.is_sqlite:
+            path = Path(self.database.write_engine.url.database or "supportdesk.db").resolve()
+            return FileChannelLock(path.parent, path.name, name)
+        return PostgresChannelLock(self.database.write_engine, name)
 
     def record_channel_health(
         self,
