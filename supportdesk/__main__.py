@@ -210,6 +210,7 @@ def format_ticket(detail: dto.TicketDetail, zone: ZoneInfo) -> str:
 def make_app(settings: Settings, desk: Desk, runner: ChannelRunner | None = None) -> SupportDeskApp:
     """The one place that wires the console together (tests build theirs the same way)."""
     from supportdesk.app import SupportDeskApp
+    from supportdesk.localdrafts import LocalDrafts
 
     return SupportDeskApp(
         desk,
@@ -221,6 +222,7 @@ def make_app(settings: Settings, desk: Desk, runner: ChannelRunner | None = None
         channels=[f"mail {a.name}" for a in settings.email]
         + [f"telegram {b.name}" for b in settings.telegram],
         runner=runner,
+        local_drafts=LocalDrafts(settings.data_dir, desk.database.description),
     )
 
 
@@ -948,6 +950,9 @@ def run(
     ctx: Context | None = None
     try:
         settings = load_settings(Path(args.config) if args.config else None, overrides=overrides)
+        from supportdesk import logs
+
+        logs.configure(settings.data_dir)
         ctx = Context(args, settings, out or sys.stdout)
         handler: Callable[[Context], int] = getattr(args, "handler", cmd_console)
         return handler(ctx)

@@ -3,8 +3,13 @@ the team's settings, and the change feed that tells every screen what changed.""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
 from textual import work
@@ -12,12 +17,14 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 
+from supportdesk.localdrafts import LocalDrafts
 from supportdesk.screens.compose import ComposeScreen
 from supportdesk.screens.help import HelpScreen
 from supportdesk.screens.queue import QueueScreen
 from supportdesk.screens.ticket import TicketScreen
-from supportdesk.store.changes import ChangeFeed
+from supportdesk.store.changes import ChangeFeed, ChangeListener
 from supportdesk.store.db import StoreError
 from supportdesk.store.desk import Desk, DeskError
 from supportdesk.store.dto import AgentInfo, Changes, ChannelHealth
@@ -72,9 +79,15 @@ class SupportDeskApp(App[None]):
         feed_seconds: float = 1.0,
         channels: Sequence[str] = (),
         runner: ChannelRunner | None = None,
+        local_drafts: LocalDrafts | None = None,
     ) -> None:
         super().__init__()
         self.desk = desk
+        # Where drafts go while the database cannot be reached (a temporary folder in tests
+        # and one-off consoles that were given none).
+        self.local_drafts = local_drafts or LocalDrafts(
+            Path(tempfile.gettempdir()) / f"supportdesk-{os.getuid()}", desk.database.description
+        )
         self.me = me
         self.team = team
         self.agents = list(agents)
@@ -88,6 +101,12 @@ class SupportDeskApp(App[None]):
         self.feed = ChangeFeed(desk)
         self.feed_error: str | None = None
         self._feed_failures = 0
+        # One poll at a time: a wake-up during a poll asks for another one right after it.
+        self._feed_timer: Timer | None = None
+        self._feed_in_flight = False
+        self._feed_again = False
+        self.listener = ChangeListener(desk)
+        self._listen_stop = threading.Event()
 
     def on_mount(self) -> None:
         if self.user_keymap:
@@ -103,12 +122,16 @@ class SupportDeskApp(App[None]):
                     markup=False,
                 )
         self.push_screen(QueueScreen())
+        self._feed_in_flight = True
         self.start_feed()
+        if self.listener.available:
+            self.listen_for_changes()
         if self.runner is not None:
             for problem in self.runner.start():
                 self.notify(problem, severity="error", timeout=15, markup=False)
 
     def on_unmount(self) -> None:
+        self._listen_stop.set()
         if self.runner is not None:
             self.runner.stop()
 
@@ -126,6 +149,35 @@ class SupportDeskApp(App[None]):
             return
         self.post_message(_FeedResult(None, None))
 
+    def listen_for_changes(self) -> None:
+        """A plain daemon thread, not a worker: it runs as long as the console does, and
+        waiting for workers to finish must not wait for it."""
+
+        def wake() -> None:
+            if not self._listen_stop.is_set():
+                with contextlib.suppress(RuntimeError):  # the console closed meanwhile
+                    self.call_from_thread(self.wake_feed)
+
+        threading.Thread(
+            target=self.listener.run,
+            args=(wake, self._listen_stop.is_set),
+            name="change-listener",
+            daemon=True,
+        ).start()
+
+    def wake_feed(self) -> None:
+        """Something changed (PostgreSQL told us): read the feed now, not at the next tick."""
+        if self._feed_in_flight:
+            self._feed_again = True
+            return
+        if self._feed_timer is not None:
+            self._feed_timer.stop()
+        self._next_feed_poll()
+
+    def _next_feed_poll(self) -> None:
+        self._feed_in_flight = True
+        self.poll_feed()
+
     @work(thread=True, exclusive=True, group="feed")
     def poll_feed(self) -> None:
         try:
@@ -138,6 +190,7 @@ class SupportDeskApp(App[None]):
         self.post_message(_FeedResult(changes, None))
 
     def on__feed_result(self, message: _FeedResult) -> None:
+        self._feed_in_flight = False
         delay = self.feed_seconds
         if message.error is not None:
             self._feed_failures += 1
@@ -159,8 +212,11 @@ class SupportDeskApp(App[None]):
             if changes is not None and not changes.empty:
                 for screen in self.screen_stack:
                     screen.post_message(TicketsChanged(changes.ticket_numbers, changes.kinds))
+        if self._feed_again and message.error is None:
+            self._feed_again = False
+            delay = 0.01  # at once (Textual's timers need a positive interval)
         # One timer re-armed after each poll: polls never overlap.
-        self.set_timer(delay, self.poll_feed)
+        self._feed_timer = self.set_timer(delay, self._next_feed_poll)
 
     def note_counts(self, counts: dict[str, int]) -> None:
         """Tell the agent about new work for them (after the first load)."""

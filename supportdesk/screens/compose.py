@@ -16,6 +16,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Label, Select, Static, TextArea
 
 from supportdesk.core.plaintext import one_line
+from supportdesk.localdrafts import LocalDrafts
 from supportdesk.screens.modals import ConfirmModal
 from supportdesk.store.desk import ConversationMoved, DeskError, StoreError
 from supportdesk.store.dto import DraftInfo, TicketSummary
@@ -35,6 +36,10 @@ AFTER_SEND = [
 ]
 MENTION_PREFIX = re.compile(r"(?:^|[^\w@.])@([\w.-]*)$")
 TITLES = {"reply": "Reply", "note": "Internal note", "handover": "Where I stopped"}
+
+
+class DraftNotSaved(Exception):
+    """Neither the database nor this machine's disk took the draft."""
 
 
 class SendFinished(Message):
@@ -83,7 +88,7 @@ class ComposeScreen(Screen[None]):
         self.base_version = version
         self._save_timer: Timer | None = None
         self._loaded = False
-        self._saved_text = ""
+        self._saved_text: str | None = ""
         # Saving runs in a thread and so does sending: a save still in flight when the reply
         # goes out must not bring the sent draft back.
         self._desk_lock = threading.Lock()
@@ -122,7 +127,15 @@ class ComposeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)
-        if self.draft is not None and self.draft.body.strip():
+        # A draft kept on this machine is newer than the database's: it is only written when
+        # a save to the database failed, and removed by the next one that gets through.
+        local = self._local_drafts().load(self.ticket.number, self.draft_kind)
+        if local is not None and local.body.strip():
+            self.base_version = local.base_version
+            area.load_text(local.body)
+            self._saved_text = None
+            self.set_info("Your draft is back (kept on this machine while offline).")
+        elif self.draft is not None and self.draft.body.strip():
             self.base_version = self.draft.base_version
             area.load_text(self.draft.body)
             self._saved_text = self.draft.body
@@ -205,20 +218,44 @@ class ComposeScreen(Screen[None]):
         if text != self._saved_text:
             self._save(text)
 
-    @work(thread=True, group="compose-save")
-    def _save(self, text: str) -> None:
+    def _local_drafts(self) -> LocalDrafts:
+        return self.desk_app.local_drafts  # type: ignore[no-any-return]
+
+    def _store_draft(self, text: str) -> str | None:
+        """Into the database, else onto this machine's disk. None when the draft is safe in
+        the database; a sentence when it is kept locally; raises DraftNotSaved when neither
+        took it."""
+        local = self._local_drafts()
         try:
             with self._desk_lock:
                 if self._sent:
-                    return
+                    return None
                 self.desk_app.desk.save_draft(
                     self.ticket.number, self.draft_kind, text, base_version=self.base_version
                 )
         except (DeskError, StoreError) as exc:
-            self.app.call_from_thread(self.set_info, f"Draft not saved: {exc}", "bold red")
+            try:
+                local.save(self.ticket.number, self.draft_kind, text, self.base_version)
+            except OSError as disk:
+                raise DraftNotSaved(
+                    f"Draft not saved: {exc}; nor on this machine: {disk}"
+                ) from None
+            return f"Draft kept on this machine ({exc})."
+        local.remove(self.ticket.number, self.draft_kind)
+        return None
+
+    @work(thread=True, group="compose-save")
+    def _save(self, text: str) -> None:
+        try:
+            kept_locally = self._store_draft(text)
+        except DraftNotSaved as failure:
+            self.app.call_from_thread(self.set_info, str(failure), "bold red")
             return
         self._saved_text = text
-        self.app.call_from_thread(self.set_info, "Draft saved.")
+        if kept_locally:
+            self.app.call_from_thread(self.set_info, kept_locally, "yellow")
+        else:
+            self.app.call_from_thread(self.set_info, "Draft saved.")
 
     def save_now(self) -> bool:
         """Save synchronously (closing the screen): returns whether the draft is safe."""
@@ -226,15 +263,12 @@ class ComposeScreen(Screen[None]):
         if not self._loaded or text == self._saved_text:
             return True
         try:
-            with self._desk_lock:
-                if self._sent:
-                    return True
-                self.desk_app.desk.save_draft(
-                    self.ticket.number, self.draft_kind, text, base_version=self.base_version
-                )
-        except (DeskError, StoreError) as exc:
-            self.notify(f"Draft not saved: {exc}", severity="error", markup=False)
+            kept_locally = self._store_draft(text)
+        except DraftNotSaved as failure:
+            self.notify(str(failure), severity="error", markup=False)
             return False
+        if kept_locally:
+            self.notify(kept_locally, severity="warning", markup=False)
         self._saved_text = text
         return True
 
@@ -255,6 +289,7 @@ class ComposeScreen(Screen[None]):
             except (DeskError, StoreError) as exc:
                 self.notify(str(exc), severity="error", markup=False)
                 return
+            self._local_drafts().remove(self.ticket.number, self.draft_kind)
             self._saved_text = self.query_one(TextArea).text
             self.app.pop_screen()
 
@@ -309,6 +344,7 @@ class ComposeScreen(Screen[None]):
             self.notify(message.error, severity="error", timeout=8, markup=False)
             return
         self._saved_text = self.query_one(TextArea).text
+        self._local_drafts().remove(self.ticket.number, self.draft_kind)
         if self.kind == "reply":
             self.notify(f"Reply to #{self.ticket.number} queued for sending.", markup=False)
             # Back to the queue at once: the next customer is waiting.

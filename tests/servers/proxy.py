@@ -6,6 +6,8 @@
     proxy.stall()                             # stop forwarding, keep sockets open
     proxy.resume()                            # forward again (held bytes included)
     proxy.close_all()                         # drop every connection now (listening goes on)
+    proxy.refuse()                            # the server is "down": drop all, refuse new ones
+    proxy.allow()                             # and back up
     proxy.close()                             # stop listening too
 
 Plain threads: one accepting, two per connection (one per direction).
@@ -55,6 +57,7 @@ class TcpProxy:
         self._flowing.set()
         self._connections: list[_Connection] = []
         self._cut_budget: int | None = None
+        self._refusing = False
         self._listener: socket.socket | None = None
         self._accepter: threading.Thread | None = None
         #: Totals over the proxy's life, for assertions.
@@ -102,6 +105,14 @@ class TcpProxy:
     def resume(self) -> None:
         self._flowing.set()
 
+    def refuse(self) -> None:
+        """As if the server went down: every connection dropped, new ones closed at once."""
+        self._refusing = True
+        self.close_all()
+
+    def allow(self) -> None:
+        self._refusing = False
+
     def close_all(self) -> None:
         """Close every open connection, both sides, now. The proxy keeps listening."""
         with self._lock:
@@ -143,6 +154,9 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:
                 return  # closed
+            if self._refusing:
+                client.close()
+                continue
             try:
                 upstream = socket.create_connection((self.target_host, self.target_port), 5)
                 upstream.settimeout(None)

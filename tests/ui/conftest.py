@@ -20,6 +20,7 @@ from supportdesk.store.attachments import AttachmentStore
 from supportdesk.store.db import Database, open_database, upgrade
 from supportdesk.store.demo import build_demo
 from supportdesk.store.desk import Desk
+from tests.servers.conftest_fixtures import tcp_proxy  # noqa: F401 - a fixture for test_team
 
 # Tuesday 24 November 2026, 15:10 in Warsaw: business hours, clocks running.
 NOW = datetime(2026, 11, 24, 14, 10, tzinfo=UTC)
@@ -57,7 +58,8 @@ def console(demo_db: Database, clock: FrozenClock, tmp_path: Path) -> AppFactory
     def build(agent: str = "ann", **overrides: Any) -> SupportDeskApp:
         config = tmp_path / "config.toml"
         config.touch()
-        settings = load_settings(config, overrides={"agent": agent, **overrides}, environ={})
+        overrides = {"agent": agent, "data_dir": str(tmp_path / "data"), **overrides}
+        settings = load_settings(config, overrides=overrides, environ={})
         attachments = AttachmentStore(tmp_path / "attachments")
         return make_app(settings, Desk(demo_db, clock, agent=agent, attachments=attachments))
 
