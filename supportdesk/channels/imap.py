@@ -30,7 +30,7 @@ from supportdesk.channels.ingest import MailToStore, mail_item, store_mail
 from supportdesk.config import EmailAccount
 from supportdesk.core.plaintext import one_line
 from supportdesk.store import dto
-from supportdesk.store.desk import Desk
+from supportdesk.store.desk import Desk, DeskError, StoreError
 
 BATCH = 100
 # Backoff after a failure, with jitter; a wrong password waits long and says so once.
@@ -66,6 +66,9 @@ def describe_error(account: EmailAccount, exc: BaseException) -> ImapTrouble:
     where = f"{account.imap_host}:{account.imap_port}"
     if isinstance(exc, ImapTrouble):
         return exc
+    if isinstance(exc, (DeskError, StoreError)):
+        # The mail is still on the server: the next pass fetches it again.
+        return ImapTrouble(f"mail account {account.name}: could not store mail: {exc}")
     if isinstance(exc, LoginError):
         return ImapTrouble(
             f"mail account {account.name}: the server at {where} refused the login of "
@@ -161,13 +164,16 @@ class ImapPoller:
             self.close()
             raise describe_error(self.account, exc) from None
         for result in passes:
-            self.desk.acting_as(None).record_channel_health(
-                "email",
-                self.account.name,
-                state_key(result.folder),
-                warning="; ".join(result.warnings) or None,
+            self._record_health(
+                state_key(result.folder), warning="; ".join(result.warnings) or None
             )
         return passes
+
+    def _record_health(self, key: str, **how: Any) -> None:
+        """For the status bar; when the database is what failed, there is nowhere to write
+        it, and the poll goes on regardless."""
+        with contextlib.suppress(DeskError, StoreError):
+            self.desk.acting_as(None).record_channel_health("email", self.account.name, key, **how)
 
     def _poll_folder(self, client: IMAPClient, folder: str) -> FolderPass:
         result = FolderPass(folder)
@@ -267,9 +273,7 @@ class ImapPoller:
                     base = BACKOFF[min(failures, len(BACKOFF)) - 1]
                     delay = base * random.uniform(0.8, 1.2)
                 if not (trouble.auth and told_auth):
-                    self.desk.acting_as(None).record_channel_health(
-                        "email",
-                        self.account.name,
+                    self._record_health(
                         state_key(self.account.folders[0]),
                         error=str(trouble),
                         next_retry_at=self.desk.clock.now() + timedelta(seconds=delay),

@@ -8,6 +8,7 @@ never sent twice by the machine, and never forgotten.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import socket
@@ -90,5 +91,7 @@ class OutboxWorker:
             try:
                 self.run_once()
             except Exception as exc:  # the database went away: say so, try again later
-                self.desk.record_channel_health("email", "outbox", "smtp", error=str(exc))
+                # Saying so needs the database too; when it is down, the console shows that.
+                with contextlib.suppress(Exception):
+                    self.desk.record_channel_health("email", "outbox", "smtp", error=str(exc))
             stop.wait(every)

@@ -11,6 +11,7 @@ replies are claimed one by one with leases.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from supportdesk.channels.imap import FolderPass, ImapPoller, ImapTrouble
 from supportdesk.channels.outbox import Delivery, OutboxWorker
 from supportdesk.config import Settings
 from supportdesk.secrets import SecretError, get_secret
-from supportdesk.store.desk import ChannelLock, Desk
+from supportdesk.store.desk import ChannelLock, Desk, DeskError, StoreError
 
 # How often a standby asks for the lock, and the holder checks it still has it.
 STANDBY_SECONDS = 5.0
@@ -78,12 +79,13 @@ class Runner:
                 reports.append(AccountReport(poller.account.name, poller.poll_once()))
             except ImapTrouble as trouble:
                 reports.append(AccountReport(poller.account.name, [], str(trouble)))
-                self.desk.record_channel_health(
-                    "email",
-                    poller.account.name,
-                    f"imap:{poller.account.folders[0]}",
-                    error=str(trouble),
-                )
+                with contextlib.suppress(DeskError, StoreError):  # the database may be what failed
+                    self.desk.record_channel_health(
+                        "email",
+                        poller.account.name,
+                        f"imap:{poller.account.folders[0]}",
+                        error=str(trouble),
+                    )
             finally:
                 poller.close()
                 lock.release()

@@ -12,6 +12,8 @@ from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import make_url
+
 from supportdesk.channels.runner import Runner
 from supportdesk.clock import SystemClock
 from supportdesk.store.db import open_database
@@ -140,3 +142,34 @@ def test_standby_takes_over_when_the_active_poller_is_killed(
     # Stopped cleanly on SIGTERM, and nothing was stored twice.
     assert standby is not None and standby.returncode == 0
     assert _stored(config, env) == [f"Question {n}" for n in range(1, 5)]
+
+
+def test_the_poller_rides_out_a_database_outage(
+    fresh_pg_url: str, imap_server: Any, smtp_server: Any, tmp_path: Path, tcp_proxy: Any
+) -> None:
+    """PostgreSQL goes away under a running poller and comes back: it keeps going by
+    itself, and every message is stored exactly once."""
+    url = make_url(fresh_pg_url)
+    proxy = tcp_proxy(url.host or "127.0.0.1", url.port or 5432)
+    database = open_database(
+        url.set(host=proxy.host, port=proxy.port).render_as_string(hide_password=False)
+    )
+    desk = Desk(database, SystemClock())
+    settings = settings_for(tmp_path, smtp_server, imap_server, poll_seconds=5)
+    runner = Runner(desk, settings, secret=lambda _name: imap_server.password)
+    imap_server.append("INBOX", mail(1))
+    try:
+        assert runner.start() == []
+        _wait_for(lambda: len(desk.list_queue("all").tickets) == 1, 20)
+        proxy.refuse()
+        imap_server.append("INBOX", mail(2))
+        imap_server.append("INBOX", mail(3))
+        time.sleep(3)  # the poller meets the outage (IDLE wakes it for the new mail)
+        proxy.allow()
+        _wait_for(lambda: len(desk.list_queue("all").tickets) == 3, 30)
+        assert all(thread.is_alive() for thread in runner._threads)
+    finally:
+        runner.stop()
+    subjects = sorted(t.subject for t in desk.list_queue("all").tickets)
+    assert subjects == ["Question 1", "Question 2", "Question 3"]
+    database.dispose()
