@@ -30,7 +30,13 @@ from supportdesk.config import (
 )
 from supportdesk.core.plaintext import one_line, strip_controls
 from supportdesk.core.sla import format_duration
-from supportdesk.secrets import SecretError, keyring_status, secret_source, set_secret
+from supportdesk.secrets import (
+    SecretError,
+    get_secret,
+    keyring_status,
+    secret_source,
+    set_secret,
+)
 from supportdesk.store import dto
 from supportdesk.store.attachments import AttachmentStore
 from supportdesk.store.db import (
@@ -39,6 +45,7 @@ from supportdesk.store.db import (
     current_revision,
     ensure_schema,
     head_revision,
+    normalize_url,
     open_database,
     upgrade,
 )
@@ -67,7 +74,14 @@ class Context:
     _database: Database | None = None
 
     def database_target(self) -> str:
-        return self.settings.database_url or str(self.settings.data_dir / "supportdesk.db")
+        target = self.settings.database_url or str(self.settings.data_dir / "supportdesk.db")
+        secret = self.settings.database_password_secret
+        if secret and "://" in target and not target.startswith("sqlite"):
+            from sqlalchemy import make_url
+
+            with_password = make_url(normalize_url(target)).set(password=get_secret(secret))
+            return with_password.render_as_string(hide_password=False)
+        return target
 
     def database(self, *, readonly: bool = False) -> Database:
         if self._database is None:

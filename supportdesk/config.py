@@ -66,6 +66,8 @@ class ConfigError(Exception):
 # -- field types ----------------------------------------------------------------------------
 
 _ACCOUNT_NAME = re.compile(r"[a-z0-9_-]{1,64}")
+# user:password@ in a URL (user@ alone is fine).
+_URL_PASSWORD = re.compile(r"^[a-z0-9+]+://[^/@:\s]*:[^/@\s]*@", re.IGNORECASE)
 _SECRET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 # Deliberately loose: the mail server is the judge of addresses; this catches a missing @ or
 # a pasted display name. "support@localhost" is fine for test servers.
@@ -283,6 +285,8 @@ class Settings(BaseSettings):
     # A file path or a SQLAlchemy URL, kept as given; the store normalises it.
     # None: supportdesk.db in data_dir.
     database_url: str | None = None
+    # The PostgreSQL password, by secret name (libpq's PGPASSWORD and ~/.pgpass work too).
+    database_password_secret: SecretName | None = None
     agent: str | None = None
     data_dir: Annotated[Path, AfterValidator(Path.expanduser)] = Field(
         default_factory=lambda: platformdirs.user_data_path(APP_NAME)
@@ -300,7 +304,16 @@ class Settings(BaseSettings):
     @classmethod
     def _path_as_text(cls, value: Any) -> Any:
         # The CLI may hand over a Path; the field keeps text either way.
-        return os.fspath(value) if isinstance(value, os.PathLike) else value
+        value = os.fspath(value) if isinstance(value, os.PathLike) else value
+        if isinstance(value, str) and _URL_PASSWORD.search(value):
+            raise PydanticCustomError(
+                "inline_secret",
+                "the database URL holds a password; passwords never go in settings — drop it "
+                'from the URL and set database_password_secret = "team-db" '
+                "(then SUPPORTDESK_SECRET_TEAM_DB, …_FILE or the keyring), or use "
+                "PGPASSWORD / ~/.pgpass",
+            )
+        return value
 
     @field_validator("email")
     @classmethod
@@ -628,6 +641,8 @@ _TEMPLATE = """\
 # The database: a SQLite file path or a SQLAlchemy URL.
 # Default: supportdesk.db in data_dir.
 # database_url = "postgresql+psycopg://desk@db.example.com/support"
+# Its password, by secret name (never in the URL); PGPASSWORD and ~/.pgpass work too.
+# database_password_secret = "team-db"   # SUPPORTDESK_SECRET_TEAM_DB, …_FILE, or the keyring
 
 # Attachments and the default SQLite database live here.
 # Default: your user data directory (~/.local/share/supportdesk on Linux).

@@ -330,7 +330,9 @@ def test_unknown_top_level_key_suggests_the_right_one(tmp_path: Path) -> None:
 def test_unknown_key_without_a_close_match_lists_known_keys(tmp_path: Path) -> None:
     path = write(tmp_path, 'colour = "red"\n')
     message = str(error_of(path))
-    assert message.startswith(f"{path}: colour — unknown key; known keys: database_url, agent,")
+    assert message.startswith(
+        f"{path}: colour — unknown key; known keys: database_url, database_password_secret, agent,"
+    )
 
 
 def test_unknown_account_key_is_caught(tmp_path: Path) -> None:
@@ -495,3 +497,30 @@ def test_template_examples_are_valid_when_uncommented(tmp_path: Path) -> None:
     assert [account.name for account in settings.email] == ["support"]
     assert settings.email[0].password_secret == "support-mail"
     assert [bot.name for bot in settings.telegram] == ["helpbot"]
+
+
+def test_a_password_in_the_database_url_is_refused_without_repeating_it(tmp_path: Path) -> None:
+    path = write(tmp_path, 'database_url = "postgresql://ann:hunter2@db.example/desk"\n')
+    error = str(error_of(path))
+    assert "database_password_secret" in error and "hunter2" not in error
+    # A user without a password is fine; so is a SQLite path with a colon in it.
+    assert load(overrides={"database_url": "postgresql://ann@db.example/desk"}).database_url
+    assert load(overrides={"database_url": "/data/a:b/desk.db"}).database_url
+
+
+def test_the_database_password_comes_from_its_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import argparse
+
+    from supportdesk.__main__ import Context
+
+    monkeypatch.setenv("SUPPORTDESK_SECRET_TEAM_DB", "s3cr3t")
+    settings = load(
+        overrides={
+            "database_url": "postgresql://ann@db.example/desk",
+            "database_password_secret": "team-db",
+        }
+    )
+    target = Context(argparse.Namespace(), settings).database_target()
+    assert "ann:s3cr3t@db.example" in target

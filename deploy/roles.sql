@@ -1,0 +1,28 @@
+-- Database roles for a supportdesk team on PostgreSQL. Run once, as the role that owns the
+-- database and runs `supportdesk init` / `supportdesk db upgrade` (the migrations), e.g.:
+--   psql "postgresql://lead@db.example/supportdesk" -f deploy/roles.sql
+-- Then set each role's password (never in a file under version control):
+--   \password supportdesk_console
+--   \password supportdesk_supervisor
+
+-- Consoles and the poller: read and write rows, never change the schema.
+CREATE ROLE supportdesk_console LOGIN;
+GRANT CONNECT ON DATABASE supportdesk TO supportdesk_console;
+GRANT USAGE ON SCHEMA public TO supportdesk_console;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO supportdesk_console;
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO supportdesk_console;
+
+-- Team leads' supervisor screens: read only, by privilege and by session default.
+CREATE ROLE supportdesk_supervisor LOGIN;
+GRANT CONNECT ON DATABASE supportdesk TO supportdesk_supervisor;
+GRANT USAGE ON SCHEMA public TO supportdesk_supervisor;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO supportdesk_supervisor;
+ALTER ROLE supportdesk_supervisor SET default_transaction_read_only = on;
+
+-- Tables that later migrations create get the same grants.
+ALTER DEFAULT PRIVILEGES IN SCHEMA public
+    GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO supportdesk_console;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public
+    GRANT USAGE, SELECT ON SEQUENCES TO supportdesk_console;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public
+    GRANT SELECT ON TABLES TO supportdesk_supervisor;
