@@ -56,29 +56,13 @@ def send(reply: OutgoingReply, account: EmailAccount, password: str, now: dateti
     message = build_message(reply, account, now)
     payload = message.as_bytes()
     where = f"{account.smtp_host}:{account.smtp_port}"
-    context = ssl.create_default_context()
     try:
-        if account.smtp_tls == "ssl":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(
-                account.smtp_host,
-                account.smtp_port,
-                timeout=account.timeout_seconds,
-                context=context,
-            )
-        else:
-            client = smtplib.SMTP(
-                account.smtp_host, account.smtp_port, timeout=account.timeout_seconds
-            )
+        client = _connect(account)
     except (OSError, smtplib.SMTPException) as exc:
         return SendOutcome("retry", f"cannot connect to {where}: {_words(exc)}")
     try:
         try:
-            client.ehlo()
-            if account.smtp_tls == "starttls":
-                client.starttls(context=context)
-                client.ehlo()
-            if client.has_extn("auth"):
-                client.login(account.smtp_login, password)
+            _log_in(client, account, password)
             code, answer = client.mail(account.address)
             if code >= 300:
                 return _refused(code, answer, "MAIL FROM")
@@ -118,28 +102,12 @@ def send(reply: OutgoingReply, account: EmailAccount, password: str, now: dateti
 def check_login(account: EmailAccount, password: str) -> str | None:
     """For `doctor`: None when the server takes our login, else why not, in words."""
     where = f"{account.smtp_host}:{account.smtp_port}"
-    context = ssl.create_default_context()
     try:
-        if account.smtp_tls == "ssl":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(
-                account.smtp_host,
-                account.smtp_port,
-                timeout=account.timeout_seconds,
-                context=context,
-            )
-        else:
-            client = smtplib.SMTP(
-                account.smtp_host, account.smtp_port, timeout=account.timeout_seconds
-            )
+        client = _connect(account)
     except (OSError, smtplib.SMTPException) as exc:
         return f"cannot connect to {where}: {_words(exc)}"
     try:
-        client.ehlo()
-        if account.smtp_tls == "starttls":
-            client.starttls(context=context)
-            client.ehlo()
-        if client.has_extn("auth"):
-            client.login(account.smtp_login, password)
+        _log_in(client, account, password)
     except smtplib.SMTPAuthenticationError as exc:
         return f"{where} refused the login of {account.smtp_login}: {_words(exc)}"
     except (OSError, smtplib.SMTPException) as exc:
@@ -150,6 +118,27 @@ def check_login(account: EmailAccount, password: str) -> str | None:
         except (OSError, smtplib.SMTPException):
             client.close()
     return None
+
+
+def _connect(account: EmailAccount) -> smtplib.SMTP:
+    if account.smtp_tls == "ssl":
+        return smtplib.SMTP_SSL(
+            account.smtp_host,
+            account.smtp_port,
+            timeout=account.timeout_seconds,
+            context=ssl.create_default_context(),
+        )
+    return smtplib.SMTP(account.smtp_host, account.smtp_port, timeout=account.timeout_seconds)
+
+
+def _log_in(client: smtplib.SMTP, account: EmailAccount, password: str) -> None:
+    """EHLO, STARTTLS where configured, and AUTH where the server offers it."""
+    client.ehlo()
+    if account.smtp_tls == "starttls":
+        client.starttls(context=ssl.create_default_context())
+        client.ehlo()
+    if client.has_extn("auth"):
+        client.login(account.smtp_login, password)
 
 
 def _refused(code: int, answer: bytes | str, what: str) -> SendOutcome:

@@ -17,7 +17,7 @@ from supportdesk.config import load_settings
 from supportdesk.screens.compose import ComposeScreen
 from supportdesk.screens.queue import QueueScreen
 from supportdesk.screens.ticket import TicketScreen
-from supportdesk.store.db import open_database
+from supportdesk.store.db import Database, open_database
 from supportdesk.store.desk import Desk
 from tests.ui.conftest import settle
 from tests.ui.test_console import until
@@ -32,27 +32,31 @@ def _conversation(app: Any) -> str:
     )
 
 
-async def test_a_reply_on_one_console_appears_on_the_other(
-    database_url: str, tmp_path: Path
-) -> None:
-    database = open_database(database_url)
+def team_with_a_ticket(database: Database, subject: str, text: str) -> tuple[Desk, int]:
+    """Lead marta, agents ann and pavel, and one email from Jan."""
     desk = Desk(database, SystemClock())
     desk.add_agent("marta", "Marta Kowalska", "lead")
     desk.acting_as("marta").add_agent("ann", "Ann Novak", "agent")
     desk.acting_as("marta").add_agent("pavel", "Pavel Smirnov", "agent")
-    number = (
-        desk.acting_as(None)
-        .receive(
-            channel="email",
-            account="support",
-            identity_kind="email",
-            identity_value="jan@firma.pl",
-            sender_name="Jan Kowalski",
-            subject="Nie działają połączenia",
-            text="Od rana nie mogę dzwonić.",
-            at=SystemClock().now(),
-        )
-        .ticket_number
+    received = desk.acting_as(None).receive(
+        channel="email",
+        account="support",
+        identity_kind="email",
+        identity_value="jan@firma.pl",
+        sender_name="Jan Kowalski",
+        subject=subject,
+        text=text,
+        at=SystemClock().now(),
+    )
+    return desk, received.ticket_number
+
+
+async def test_a_reply_on_one_console_appears_on_the_other(
+    database_url: str, tmp_path: Path
+) -> None:
+    database = open_database(database_url)
+    desk, number = team_with_a_ticket(
+        database, "Nie działają połączenia", "Od rana nie mogę dzwonić."
     )
     config = tmp_path / "config.toml"
     config.touch()
@@ -104,23 +108,7 @@ async def test_database_gone_and_back_nothing_typed_is_lost(
     proxy = tcp_proxy(url.host or "127.0.0.1", url.port or 5432)
     through_proxy = url.set(host=proxy.host, port=proxy.port).render_as_string(hide_password=False)
     database = open_database(through_proxy)
-    desk = Desk(database, SystemClock())
-    desk.add_agent("marta", "Marta Kowalska", "lead")
-    desk.acting_as("marta").add_agent("ann", "Ann Novak", "agent")
-    number = (
-        desk.acting_as(None)
-        .receive(
-            channel="email",
-            account="support",
-            identity_kind="email",
-            identity_value="jan@firma.pl",
-            sender_name="Jan Kowalski",
-            subject="Faktura",
-            text="Proszę o fakturę.",
-            at=SystemClock().now(),
-        )
-        .ticket_number
-    )
+    desk, number = team_with_a_ticket(database, "Faktura", "Proszę o fakturę.")
     config = tmp_path / "config.toml"
     config.touch()
     settings = load_settings(
