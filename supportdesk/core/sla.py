@@ -215,6 +215,28 @@ class BusinessCalendar:
             remaining -= length
         raise AssertionError("open_intervals never ends without raising")
 
+    def after_business_days(self, start: datetime, days: int) -> datetime:
+        """The end of the `days`-th business day after the day of `start` (a day with any
+        working time counts): "solved on Friday, closes after 3 quiet business days" is the
+        end of Wednesday's hours. Round the clock, every day counts, to its midnight."""
+        start = ensure_utc(start)
+        day = start.astimezone(self.zone).date()
+        if self.always_open:
+            following = day + timedelta(days=days + 1)
+            return _local_to_utc(following, 0, self.zone)
+        counted = searched = 0
+        while searched < MAX_SEARCH_DAYS:
+            day += timedelta(days=1)
+            searched += 1
+            intervals = self.day_intervals(day)
+            if intervals:
+                counted += 1
+                if counted == days:
+                    return intervals[-1][1]
+        raise SlaConfigError(
+            f"calendar {self.name!r} has no {days} working days in {MAX_SEARCH_DAYS} days"
+        )
+
     def day_intervals(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         """The working intervals of one local day, as UTC instants.
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from supportdesk.clock import Clock
+from supportdesk.core.csat import rating_request, score_only
 from supportdesk.core.enums import (
     ACTIVE_STATUSES,
     FINISHED_STATUSES,
@@ -840,6 +841,13 @@ class Desk:
                 raise NotPermitted("a trainee replies only on their own or unassigned tickets")
             recipient = self._reply_recipient(write.session, ticket)
             review = actor.role == Role.TRAINEE
+            if (
+                after == Status.SOLVED
+                and ticket.channel == Channel.EMAIL
+                and write.settings.closing.ask_rating_by_email
+            ):
+                customer = write.session.get(Customer, ticket.customer_id)
+                body = f"{body}\n\n{rating_request(customer.language if customer else None)}"
             message = Message(
                 ticket_id=ticket.id,  # type: ignore[arg-type]
                 direction=Direction.OUTBOUND,
@@ -1243,7 +1251,12 @@ class Desk:
             ticket = session.scalars(
                 select(Ticket).where(Ticket.number == ticket_number).with_for_update()
             ).one_or_none()
-            if ticket is not None and ticket.status == Status.CLOSED and not item.imported:
+            if (
+                ticket is not None
+                and ticket.status == Status.CLOSED
+                and not item.imported
+                and score_only(item.text) is None  # a late rating stays with its ticket
+            ):
                 follow_up_of, ticket = ticket.id, None
         created = ticket is None
         reopened = False
@@ -1324,7 +1337,13 @@ class Desk:
             self._set_status(write, ticket, Status.CLOSED, "automatic message, no conversation")
         elif item.imported and created:
             self._set_status(write, ticket, Status.CLOSED, "imported history", at=received)
-        if not automatic:
+        score = None
+        if not (automatic or created or item.imported) and ticket.status in FINISHED_STATUSES:
+            score = score_only(item.text)
+        if score is not None:
+            # "5" in answer to our request for a score: a rating, not a reason to reopen.
+            self._record_rating(write, ticket, score, None, channel_value.value)
+        elif not automatic:
             ticket.last_customer_message_at = received
             reopening = ticket.status in (Status.SOLVED, Status.PENDING, Status.ON_HOLD)
             if reopening and not created and not item.imported:
@@ -1891,23 +1910,29 @@ class Desk:
             raise InvalidInput(f"a rating is 1 to 5, not {score}")
         with self._writing(needs_agent=False) as write:
             ticket = self._ticket_for_update(write, number)
-            rating = write.session.scalars(
-                select(Rating).where(Rating.ticket_id == ticket.id)
-            ).one_or_none()
-            if rating is None:
-                rating = Rating(
-                    ticket_id=ticket.id,  # type: ignore[arg-type]
-                    score=score,
-                    comment=comment,
-                    channel=channel,
-                    created_at=write.now,
-                    updated_at=write.now,
-                )
-                write.session.add(rating)
-            else:
-                rating.score, rating.comment, rating.updated_at = score, comment, write.now
+            self._record_rating(write, ticket, score, comment, channel)
             ticket.version += 1
-            self._event(write, "rated", ticket, score=score)
+
+    def _record_rating(
+        self, write: _Write, ticket: Ticket, score: int, comment: str | None, channel: str
+    ) -> None:
+        """A second rating replaces the first."""
+        rating = write.session.scalars(
+            select(Rating).where(Rating.ticket_id == ticket.id)
+        ).one_or_none()
+        if rating is None:
+            rating = Rating(
+                ticket_id=ticket.id,  # type: ignore[arg-type]
+                score=score,
+                comment=comment,
+                channel=channel,
+                created_at=write.now,
+                updated_at=write.now,
+            )
+            write.session.add(rating)
+        else:
+            rating.score, rating.comment, rating.updated_at = score, comment, write.now
+        self._event(write, "rated", ticket, score=score)
 
     # -- team settings ----------------------------------------------------------------------
 
@@ -1931,6 +1956,30 @@ class Desk:
             count = self._recompute_all(write)
             self._event(write, "team_settings", None, recomputed=count)
             return count
+
+    def close_quiet_solved(self) -> list[int]:
+        """Close the solved tickets whose customer stayed quiet for the team's quiet period
+        (business days of the team's calendar); returns their numbers. Housekeeping that any
+        number of runners may do at once: tickets an agent is changing are skipped for now."""
+        with self._writing(needs_agent=False) as write:
+            write.batch = True
+            days = write.settings.closing.quiet_business_days
+            calendar = write.settings.calendar
+            query = select(Ticket).where(
+                Ticket.status == Status.SOLVED,
+                # No quiet period is shorter in calendar days than in business days.
+                Ticket.status_changed_at <= write.now - timedelta(days=days),  # type: ignore[operator]
+            )
+            if self.database.dialect == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            closed = []
+            for ticket in write.session.scalars(query):
+                if calendar.after_business_days(ticket.status_changed_at, days) > write.now:
+                    continue
+                self._set_status(write, ticket, Status.CLOSED, f"no reply for {days} business days")
+                self._touch(write, ticket)
+                closed.append(ticket.number)
+            return closed
 
     def recompute_sla(self) -> int:
         """Recompute the clocks of every active ticket (after a calendar change, say)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -108,9 +108,17 @@ class CategoryDoc(_Strict):
     description: str = ""
 
 
+class ClosingDoc(_Strict):
+    # A solved ticket closes itself after this many business days without a customer reply.
+    quiet_business_days: int = Field(default=3, ge=1, le=60)
+    # The reply that solves an email ticket ends with a line asking for a 1-5 score.
+    ask_rating_by_email: bool = True
+
+
 class TeamSettingsDoc(_Strict):
     calendars: dict[str, CalendarDoc] = Field(default_factory=dict)
     sla: SlaDoc = Field(default_factory=SlaDoc)
+    closing: ClosingDoc = Field(default_factory=ClosingDoc)
     categories: dict[
         Literal["blocking", "question", "onboarding", "feature_request"], CategoryDoc
     ] = Field(default_factory=dict)
@@ -135,13 +143,18 @@ class TeamSettings:
     sla: SlaSettings
     categories: dict[str, CategoryDoc]
     document: dict[str, Any]
+    closing: ClosingDoc = field(default_factory=ClosingDoc)
+
+    @property
+    def calendar(self) -> BusinessCalendar:
+        """The team's own calendar: the one named 'default', else the first."""
+        calendars = self.sla.calendars
+        return calendars.get("default") or next(iter(calendars.values()))
 
     @property
     def zone(self) -> ZoneInfo:
-        """The team's time zone: that of the calendar named 'default', else the first one."""
-        calendars = self.sla.calendars
-        calendar = calendars.get("default") or next(iter(calendars.values()))
-        return calendar.zone
+        """The team's time zone: that of the team's calendar."""
+        return self.calendar.zone
 
     def category_label(self, category: str) -> str:
         doc = self.categories.get(category)
@@ -177,6 +190,7 @@ def default_document() -> dict[str, Any]:
             "paused_statuses": [Status.PENDING.value, Status.ON_HOLD.value],
             "policy": policies,
         },
+        "closing": ClosingDoc().model_dump(),
         "categories": {key: value.model_dump() for key, value in DEFAULT_CATEGORIES.items()},
     }
 
@@ -248,7 +262,7 @@ def parse_document(data: dict[str, Any], source: str = "team settings") -> TeamS
         raise TeamSettingsError(f"{source}: {exc}") from None
     categories = {**DEFAULT_CATEGORIES, **doc.categories}
     normalized = _normalized(doc)
-    return TeamSettings(sla=sla, categories=categories, document=normalized)
+    return TeamSettings(sla=sla, categories=categories, document=normalized, closing=doc.closing)
 
 
 def _normalized(doc: TeamSettingsDoc) -> dict[str, Any]:
