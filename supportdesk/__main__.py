@@ -597,6 +597,23 @@ def cmd_customers(ctx: Context) -> int:
     return EXIT_OK
 
 
+def cmd_features(ctx: Context) -> int:
+    groups = ctx.desk().feature_requests()
+    if ctx.args.json:
+        ctx.json([group.to_json() for group in groups])
+        return EXIT_OK
+    if not groups:
+        ctx.print("No feature requests yet (category feature_request).")
+    for group in groups:
+        asked = ", ".join(one_line(name, 40) for name in group.customers[:8])
+        more = f" and {len(group.customers) - 8} more" if len(group.customers) > 8 else ""
+        ctx.print(
+            f"{one_line(group.tag, 40)}: {len(group.customers)} customer(s), "
+            f"{len(group.tickets)} ticket(s), {group.open_count} open — {asked}{more}"
+        )
+    return EXIT_OK
+
+
 def cmd_settings(ctx: Context) -> int:
     desk = ctx.desk()
     if ctx.args.settings_command == "export":
@@ -914,6 +931,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--account", help="the mail account it belongs to (default: the first one)"
     )
     importing.add_argument("--json", action="store_true")
+
+    features = add(
+        "features", cmd_features, "feature requests grouped by tag, with the customers who asked"
+    )
+    features.add_argument("--json", action="store_true")
 
     customers = add("customers", cmd_customers, "customer records")
     customers_sub = customers.add_subparsers(dest="customers_command", required=True)

@@ -2043,6 +2043,31 @@ class Desk:
             summaries = self._summaries(session, rows, settings, now)
             return dto.QueuePage(tuple(summaries), total, offset, view)
 
+    def feature_requests(self) -> list[dto.FeatureRequestGroup]:
+        """Every feature request ever filed, grouped by tag, most asked-for first — for the
+        product team: which wishes come back, and from whom."""
+        with self._reading() as session:
+            rows = session.execute(
+                select(Ticket.number, Ticket.status, Customer.name, TicketTag.tag)
+                .join(Customer, Customer.id == Ticket.customer_id)  # type: ignore[arg-type]
+                .outerjoin(TicketTag, TicketTag.ticket_id == Ticket.id)  # type: ignore[arg-type]
+                .where(Ticket.category == Category.FEATURE_REQUEST)
+                .order_by(Ticket.number)
+            ).all()
+        groups: dict[str, dict[int, tuple[str, str]]] = defaultdict(dict)
+        for number, status, customer, tag in rows:
+            groups[tag or "untagged"][number] = (status, customer)
+        result = [
+            dto.FeatureRequestGroup(
+                tag=tag,
+                tickets=tuple(tickets),
+                customers=tuple(dict.fromkeys(customer for _, customer in tickets.values())),
+                open_count=sum(status not in FINISHED_STATUSES for status, _ in tickets.values()),
+            )
+            for tag, tickets in groups.items()
+        ]
+        return sorted(result, key=lambda g: (-len(g.customers), -len(g.tickets), g.tag))
+
     def view_counts(self) -> dict[str, int]:
         now = self.clock.now()
         with self._reading() as session:

@@ -455,3 +455,21 @@ class ReceiveResult:
     created_ticket: bool
     duplicate: bool
     reopened: bool = False
+
+
+@dataclass(frozen=True)
+class FeatureRequestGroup:
+    """Feature requests that share a tag ("untagged" for none), with who asked."""
+
+    tag: str
+    tickets: tuple[int, ...]
+    customers: tuple[str, ...]
+    open_count: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tag": self.tag,
+            "tickets": list(self.tickets),
+            "customers": list(self.customers),
+            "open": self.open_count,
+        }

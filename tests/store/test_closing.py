@@ -145,3 +145,38 @@ def test_no_rating_line_where_the_team_turned_it_off(desk: Desk, clock: FrozenCl
     number = email_ticket(desk, clock)
     desk.queue_reply(number, "Gotowe.", status_after="solved")
     assert desk.get_ticket(number).messages[-1].text == "Gotowe."
+
+
+def test_feature_requests_grouped_by_tag_with_who_asked(desk: Desk, clock: FrozenClock) -> None:
+    asked = []
+    for who, tags in [
+        ("jan@firma.pl", ["crm-export"]),
+        ("olga@example.ru", ["crm-export", "dark-mode"]),
+        ("tom@example.com", ["crm-export"]),
+        ("ala@firma.pl", []),
+    ]:
+        number = (
+            desk.acting_as(None)
+            .receive(
+                channel="email",
+                account="support",
+                identity_kind="email",
+                identity_value=who,
+                sender_name=who.split("@")[0].title(),
+                subject="Could you add…",
+                text="It would be great if…",
+                at=clock.now(),
+            )
+            .ticket_number
+        )
+        desk.set_category(number, "feature_request")
+        if tags:
+            desk.set_tags(number, add=tags)
+        asked.append(number)
+    desk.queue_reply(asked[2], "Passed on to the product team.", status_after="solved")
+    groups = {g.tag: g for g in desk.feature_requests()}
+    assert list(groups) == ["crm-export", "dark-mode", "untagged"]
+    assert groups["crm-export"].customers == ("Jan", "Olga", "Tom")
+    assert groups["crm-export"].tickets == tuple(asked[:3])
+    assert groups["crm-export"].open_count == 2
+    assert groups["untagged"].tickets == (asked[3],)
