@@ -27,6 +27,7 @@ import random
 import socket
 import threading
 import time
+import warnings
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import (
     BadRequest,
@@ -48,6 +50,7 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
 
 from supportdesk.channels.outbox import MAX_ATTEMPTS, RETRY_AFTER, Delivery
 from supportdesk.config import TelegramBot
@@ -268,7 +271,7 @@ def describe_error(bot: TelegramBot, exc: BaseException, token: str) -> Telegram
             conflict=True,
         )
     if isinstance(exc, RetryAfter):
-        seconds = _seconds(exc.retry_after)
+        seconds = _retry_seconds(exc)
         return TelegramTrouble(
             f"{name}: Telegram asked us to wait {seconds:g} s (flood control)",
             retry_after=seconds,
@@ -284,7 +287,11 @@ def describe_error(bot: TelegramBot, exc: BaseException, token: str) -> Telegram
     return TelegramTrouble(f"{name}: {type(exc).__name__}: {_said(exc, token)}")
 
 
-def _seconds(value: Any) -> float:
+def _retry_seconds(exc: RetryAfter) -> float:
+    # python-telegram-bot 22 warns that this becomes a timedelta one day; either is read.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
@@ -660,7 +667,7 @@ class TelegramChannel:
                     sent.append(message.message_id)
                     break
                 except RetryAfter as exc:
-                    seconds = _seconds(exc.retry_after)
+                    seconds = _retry_seconds(exc)
                     if (seconds <= MAX_INLINE_WAIT or sent) and tries < 5:
                         await asyncio.sleep(seconds)
                         continue
@@ -685,20 +692,20 @@ class TelegramChannel:
                         partial(f"Telegram refused it: {_said(exc, self._token)}"),
                         None,
                     )
-                except TimedOut:
+                except (NetworkError, InvalidToken) as exc:  # TimedOut is a NetworkError
+                    words = describe_error(self.config, exc, self._token).args[0]
+                    if _never_sent(exc):
+                        if sent:
+                            return "unknown", partial(words), None
+                        return "retry", words, None
                     return (
                         "unknown",
                         partial(
-                            f"{where(self.config)} did not answer in time; the message may have "
-                            "arrived — check with the customer before sending again"
+                            f"{words}; the message may have arrived — check with the customer "
+                            "before sending again"
                         ),
                         None,
                     )
-                except (NetworkError, InvalidToken) as exc:
-                    words = describe_error(self.config, exc, self._token).args[0]
-                    if sent:
-                        return "unknown", partial(words), None
-                    return "retry", words, None
                 except OSError as exc:  # an attachment that cannot be read
                     return "failed", f"cannot read the attachment: {exc.strerror or exc}", None
         return "sent", None, f"{chat}:{sent[0]}" if sent else None
@@ -744,7 +751,7 @@ class TelegramChannel:
                     )
                     asked += 1
                 except RetryAfter as exc:
-                    await asyncio.sleep(min(_seconds(exc.retry_after), MAX_INLINE_WAIT))
+                    await asyncio.sleep(min(_retry_seconds(exc), MAX_INLINE_WAIT))
                     return asked  # from this request on, next time
                 except Forbidden as exc:
                     if request.recipient:
@@ -1084,6 +1091,15 @@ def _chat_of(external_id: str | None) -> int | None:
         return int(head)
     except ValueError:
         return None
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """True when the request surely did not reach Telegram (no connection was made), so
+    sending again cannot make a duplicate. A refused token never sends anything either."""
+    if isinstance(exc, InvalidToken):
+        return True
+    cause = exc.__cause__
+    return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
 def _aware(moment: datetime) -> datetime:
