@@ -217,7 +217,7 @@ def test_every_media_type_is_stored(
     assert [k[1] for k in kept[2:]] == ["audio/ogg", "video/mp4", "audio/mpeg", "video/mp4"]
     detail = desk.get_ticket(desk.list_queue("all").tickets[0].number)
     by_name = {a.filename: a for m in detail.messages for a in m.attachments}
-    info, path = desk.attachment_file(by_name["faktura 11-2026.pdf"].id)
+    _info, path = desk.attachment_file(by_name["faktura 11-2026.pdf"].id)
     assert path.read_bytes() == b"%PDF-1.7 invoice"
     assert detail.summary.subject == "Zrzut ekranu z błędem"
 
@@ -375,7 +375,7 @@ def test_bad_token_and_unreachable_server_are_explained_without_the_token(
     assert info.value.auth
     assert wrong not in str(info.value) and "support-bot" in str(info.value)
     closed = bot(telegram_server, api_url="http://127.0.0.1:1/bot")
-    with pytest.raises(TelegramTrouble, match="cannot reach http://127.0.0.1:1") as info:
+    with pytest.raises(TelegramTrouble, match=r"cannot reach http://127\.0\.0\.1:1") as info:
         TelegramChannel(desk, closed, telegram_server.token).poll_once()
     assert telegram_server.token not in str(info.value)
     # The libraries log request URLs (with the token) at DEBUG: never with the token here.
@@ -391,7 +391,7 @@ def test_bad_token_and_unreachable_server_are_explained_without_the_token(
 def test_sigkill_at_random_moments_stores_every_update_exactly_once(
     telegram_server: TelegramServer, database_url: str, tmp_path: Path
 ) -> None:
-    total = 1000
+    total = 2000
     for index in range(total):
         telegram_server.push(private_message(1000 + index % 29, f"Sprawa {index}"))
     config = tmp_path / "config.toml"
@@ -410,10 +410,10 @@ def test_sigkill_at_random_moments_stores_every_update_exactly_once(
     kills = 0
     # Killed at a random moment after a random number of getUpdates calls of that process
     # (each batch is fetched, files downloaded, stored): mid-batch, mid-commit, between.
-    for _attempt in range(6):
+    for _attempt in range(5):
         seen = len(telegram_server.calls_to("getUpdates"))
         process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        wanted = seen + rng.randint(1, 4)
+        wanted = seen + rng.randint(1, 2)
         deadline = time.monotonic() + 60
         while process.poll() is None and time.monotonic() < deadline:
             if len(telegram_server.calls_to("getUpdates")) >= wanted:
