@@ -95,6 +95,11 @@ CSAT_THANKS = {
 }
 
 _log = logging.getLogger(__name__)
+# python-telegram-bot 22 warns, on every RetryAfter it makes, that `retry_after` becomes a
+# timedelta one day; `_retry_seconds` reads either.
+warnings.filterwarnings(
+    "ignore", message=r".*`retry_after` will be of type", category=PTBDeprecationWarning
+)
 
 
 # -- the token stays out of words and logs ---------------------------------------------------
@@ -259,8 +264,10 @@ def describe_error(bot: TelegramBot, exc: BaseException, token: str) -> Telegram
     if isinstance(exc, TelegramTrouble):
         return exc
     if isinstance(exc, InvalidToken):
+        # Bot.initialize() words it "The token `…` was rejected"; the server's words are inside.
+        said = _said(exc.__cause__ if isinstance(exc.__cause__, InvalidToken) else exc, token)
         return TelegramTrouble(
-            f"{name}: the Bot API at {at} refused the token ({_said(exc, token)}) — check the "
+            f"{name}: the Bot API at {at} refused the token ({said}) — check the "
             f"token in secret {bot.token_secret!r} (BotFather's /token shows it)",
             auth=True,
         )
