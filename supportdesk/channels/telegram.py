@@ -29,7 +29,7 @@ import threading
 import time
 import warnings
 from collections import deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -785,8 +785,27 @@ class TelegramChannel:
         """Everything waiting, batch after batch, then return (`supportdesk poll --once`)."""
         return asyncio.run(self._poll_all())
 
+    @contextlib.contextmanager
+    def _only_poller(self) -> Iterator[None]:
+        """Only one poller per token in a team: the holder of the database lock for this bot
+        (Telegram answers a second one with Conflict)."""
+        with self.desk.exclusive(f"telegram:{self.name}") as held:
+            if not held:
+                raise TelegramTrouble(
+                    f"telegram {self.name}: another supportdesk polls this bot (it holds the "
+                    "team database's lock for it); this one leaves it alone",
+                    conflict=True,
+                )
+            yield
+
     async def _poll_all(self) -> BotPass:
         total = BotPass(self.name)
+        with self._only_poller():
+            await self._poll_everything(total)
+        self._healthy(total)
+        return total
+
+    async def _poll_everything(self, total: BotPass) -> None:
         async with self.session() as bot:
             while True:
                 one = await self._poll_retrying(bot)
@@ -795,8 +814,6 @@ class TelegramChannel:
                 total.warnings += one.warnings
                 if not one.updates:
                     break
-        self._healthy(total)
-        return total
 
     async def _poll_retrying(self, bot: Bot, timeout: float = 0) -> BotPass:
         for _ in range(5):
@@ -815,7 +832,8 @@ class TelegramChannel:
                 await self.csat_pass(bot)
                 return done
 
-        return asyncio.run(both())
+        with self._only_poller():
+            return asyncio.run(both())
 
     def _healthy(self, result: BotPass | None = None) -> None:
         self.desk.record_channel_health(
@@ -843,9 +861,10 @@ class TelegramChannel:
         told_auth = False
         while not stop.is_set():
             try:
-                async with self.session() as bot:
-                    await self._serve(bot, stop)
-                    failures = 0
+                with self._only_poller():
+                    async with self.session() as bot:
+                        await self._serve(bot, stop)
+                        failures = 0
             except TelegramTrouble as trouble:
                 failures += 1
                 if trouble.auth:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import re
 import uuid
 from collections import defaultdict
@@ -1660,6 +1661,35 @@ class Desk:
                     Identity.kind == kind, Identity.value == value
                 )
             )
+
+    @contextlib.contextmanager
+    def exclusive(self, name: str) -> Iterator[bool]:
+        """Hold the team-wide lock `name` while the block runs: True when this process holds
+        it, False when another does (then do not do the work). On PostgreSQL a session
+        advisory lock on a connection of its own, released by the database when the holder
+        dies; a SQLite file lives on one machine, where this always holds."""
+        if self.database.dialect != "postgresql":
+            yield True
+            return
+        digest = hashlib.sha256(f"supportdesk:{name}".encode()).digest()
+        key = int.from_bytes(digest[:8], "big", signed=True)
+        try:
+            connection = self.database.write_engine.connect()
+            held = bool(
+                connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar()
+            )
+            connection.commit()
+        except SQLAlchemyError as exc:
+            raise StoreError(explain_db_error(self.database, exc)) from None
+        try:
+            yield held
+        finally:
+            with contextlib.suppress(SQLAlchemyError):
+                if held:
+                    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                    connection.commit()
+            with contextlib.suppress(SQLAlchemyError):
+                connection.close()
 
     # -- ratings (CSAT) ---------------------------------------------------------------------
 

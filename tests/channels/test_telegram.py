@@ -27,6 +27,7 @@ from supportdesk.config import TelegramBot
 from supportdesk.store.db import Database, open_database
 from supportdesk.store.desk import Desk
 from supportdesk.store.models import Attachment, Identity, Message, RawOriginal, Ticket
+from tests.conftest import MONDAY_MORNING
 from tests.servers.telegram import (
     TelegramServer,
     edited,
@@ -443,3 +444,24 @@ def test_sigkill_at_random_moments_stores_every_update_exactly_once(
     finally:
         database.dispose()
     assert telegram_server.pending_updates == 0
+
+
+def test_one_poller_per_bot_in_a_team(
+    telegram_server: TelegramServer, fresh_pg_url: str, tmp_path: Path
+) -> None:
+    """Two machines on one PostgreSQL database: the one holding the bot's lock polls, the
+    other says so instead of fighting over getUpdates."""
+    database = open_database(fresh_pg_url)
+    try:
+        desk = Desk(database, FrozenClock(MONDAY_MORNING))
+        telegram_server.push(private_message(42, "Halo"))
+        other_machine = Desk(open_database(fresh_pg_url), FrozenClock(MONDAY_MORNING))
+        with other_machine.exclusive("telegram:bot") as held:
+            assert held
+            with pytest.raises(TelegramTrouble, match="another supportdesk polls this bot"):
+                channel(desk, telegram_server).poll_once()
+            assert count(database, Message) == 0
+        other_machine.database.dispose()
+        assert channel(desk, telegram_server).poll_once().stored == 1
+    finally:
+        database.dispose()
