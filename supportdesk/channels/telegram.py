@@ -65,6 +65,7 @@ DOWNLOAD_LIMIT = 20 * 1024 * 1024
 # Photos go as photos up to this size (the Bot API's limit); larger as documents.
 PHOTO_LIMIT = 10 * 1024 * 1024
 BATCH = 100
+FETCHES_AT_ONCE = 8
 OFFSET_KEY = "getUpdates"
 # Health (errors, warnings) apart from the offset, which each batch rewrites whole.
 HEALTH_KEY = "bot"
@@ -195,7 +196,28 @@ def in_language(texts: dict[str, str], language: str | None, configured: dict[st
     return next(iter(merged.values()))
 
 
-def make_bot(config: TelegramBot, token: str) -> Bot:
+class _UpdatesRequest(HTTPXRequest):
+    """The getUpdates connection, keeping the server's last answer: each update is stored as
+    the server sent it (python-telegram-bot's objects drop nothing, but rebuilding JSON from
+    them costs more than the rest of reading an update)."""
+
+    last_payload: bytes = b""
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        code, payload = await super().do_request(*args, **kwargs)
+        self.last_payload = payload
+        return code, payload
+
+
+def updates_request(config: TelegramBot) -> _UpdatesRequest:
+    timeout = float(config.timeout_seconds)
+    # getUpdates adds its long-poll time to this read timeout.
+    return _UpdatesRequest(
+        connection_pool_size=1, read_timeout=timeout, connect_timeout=min(timeout, 10.0)
+    )
+
+
+def make_bot(config: TelegramBot, token: str, get_updates: _UpdatesRequest | None = None) -> Bot:
     base_url, file_url = api_urls(config.api_url)
     timeout = float(config.timeout_seconds)
     guard_logs(token)
@@ -210,17 +232,16 @@ def make_bot(config: TelegramBot, token: str) -> Bot:
             connect_timeout=min(timeout, 10.0),
             media_write_timeout=max(timeout, 60.0),
         ),
-        # getUpdates adds its long-poll time to this read timeout.
-        get_updates_request=HTTPXRequest(
-            connection_pool_size=1, read_timeout=timeout, connect_timeout=min(timeout, 10.0)
-        ),
+        get_updates_request=get_updates or updates_request(config),
     )
 
 
 @contextlib.asynccontextmanager
-async def bot_session(config: TelegramBot, token: str) -> AsyncIterator[Bot]:
+async def bot_session(
+    config: TelegramBot, token: str, get_updates: _UpdatesRequest | None = None
+) -> AsyncIterator[Bot]:
     """An initialized Bot (getMe answered), shut down afterwards; TelegramTrouble if not."""
-    bot = make_bot(config, token)
+    bot = make_bot(config, token, get_updates)
     try:
         await bot.initialize()
     except Exception as exc:
@@ -424,12 +445,14 @@ class TelegramChannel:
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:telegram:{bot.name}"
         self.limiter = limiter or RateLimiter()
         self.username: str | None = None
+        self._updates: _UpdatesRequest | None = None
 
     # -- the Bot ----------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[Bot]:
-        async with bot_session(self.config, self._token) as bot:
+        self._updates = updates_request(self.config)
+        async with bot_session(self.config, self._token, self._updates) as bot:
             self.username = bot.username
             yield bot
 
@@ -458,6 +481,7 @@ class TelegramChannel:
             raise describe_error(self.config, exc, self._token) from None
         # Telegram never sends what an offset confirmed; a server that does is not believed.
         updates = tuple(u for u in updates if u.update_id >= offset)
+        originals = _originals(self._updates, updates)
         result.updates = len(updates)
         if not updates:
             if state.get("bot_id") != bot.id:
@@ -466,14 +490,22 @@ class TelegramChannel:
         inbound: list[_Inbound] = []
         greetings: list[_Greeting] = []
         presses: list[_Press] = []
-        for update in updates:
-            try:
-                found = await self._read_update(bot, update, result)
-            except TelegramTrouble:
-                raise
-            except (NetworkError, TimedOut, InvalidToken, RetryAfter) as exc:
-                # A file could not be fetched right now: the whole batch comes again.
-                raise describe_error(self.config, exc, self._token) from None
+        # Files are fetched several at a time (each is two round trips to Telegram); the
+        # updates keep their order.
+        fetching = asyncio.Semaphore(FETCHES_AT_ONCE)
+
+        async def read(update: Update) -> _Inbound | _Greeting | _Press | None:
+            async with fetching:
+                return await self._read_update(bot, update, result, originals)
+
+        try:
+            everything = await asyncio.gather(*(read(update) for update in updates))
+        except TelegramTrouble:
+            raise
+        except (NetworkError, TimedOut, InvalidToken, RetryAfter) as exc:
+            # A file could not be fetched right now: the whole batch comes again.
+            raise describe_error(self.config, exc, self._token) from None
+        for found in everything:
             if isinstance(found, _Inbound):
                 inbound.append(found)
             elif isinstance(found, _Greeting):
@@ -506,7 +538,7 @@ class TelegramChannel:
         )
 
     async def _read_update(
-        self, bot: Bot, update: Update, result: BotPass
+        self, bot: Bot, update: Update, result: BotPass, originals: dict[int, bytes]
     ) -> _Inbound | _Greeting | _Press | None:
         if update.callback_query is not None:
             return _read_press(update)
@@ -530,7 +562,9 @@ class TelegramChannel:
             body = f"[edited] {body}"
         external = f"{chat.id}:{message.message_id}"
         stamp = message.edit_date if edited and message.edit_date else message.date
-        raw = json.dumps(update.to_dict(), ensure_ascii=False, sort_keys=True).encode()
+        raw = originals.get(update.update_id) or json.dumps(
+            update.to_dict(), ensure_ascii=False
+        ).encode("utf-8")
         item = dto.InboundItem(
             channel="telegram",
             account=self.name,
@@ -979,6 +1013,23 @@ def rating_keyboard(number: int, chosen: int | None = None) -> InlineKeyboardMar
             ]
         ]
     )
+
+
+def _originals(request: _UpdatesRequest | None, updates: Sequence[Update]) -> dict[int, bytes]:
+    """Each update's JSON as the server sent it, by update id (empty if unavailable)."""
+    payload = request.last_payload if request is not None else b""
+    if not payload or not updates:
+        return {}
+    try:
+        answer = json.loads(payload)
+    except ValueError:
+        return {}
+    wanted = {u.update_id for u in updates}
+    return {
+        item["update_id"]: json.dumps(item, ensure_ascii=False).encode("utf-8")
+        for item in answer.get("result") or ()
+        if isinstance(item, dict) and item.get("update_id") in wanted
+    }
 
 
 def _read_press(update: Update) -> _Press:

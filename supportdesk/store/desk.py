@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -158,12 +158,16 @@ VIEWS: dict[str, str] = {
 }
 
 
+_INSERTS: dict[type, Any] = {}
+
+
 def _insert_returning_id(session: Session, model: type, **values: Any) -> int:
     """One row through Core, in the session's transaction; its new id."""
-    table = model.__table__  # type: ignore[attr-defined]
-    return int(
-        session.connection().execute(insert(table).returning(table.c.id), values).scalar_one()
-    )
+    statement = _INSERTS.get(model)
+    if statement is None:
+        table = model.__table__  # type: ignore[attr-defined]
+        statement = _INSERTS[model] = insert(table).returning(table.c.id)
+    return int(session.connection().execute(statement, values).scalar_one())
 
 
 def _retry_once_on_conflict(method: Callable[..., _T]) -> Callable[..., _T]:
@@ -1180,17 +1184,14 @@ class Desk:
         session = write.session
         edited = self._ticket_of_external(session, item.account, clues.revision_of)
         replied = self._ticket_of_external(session, item.account, clues.reply_to)
-        latest = session.execute(
-            select(Ticket.number, Ticket.status, Ticket.solved_at)
-            .where(
-                Ticket.customer_id == customer_id,
-                Ticket.channel == item.channel,
-                Ticket.channel_account == item.account,
-                Ticket.merged_into_id.is_(None),  # type: ignore[union-attr]
+        latest = (
+            session.connection()
+            .execute(
+                _LATEST_CHAT_TICKET,
+                {"customer": customer_id, "channel": item.channel, "account": item.account},
             )
-            .order_by(Ticket.id.desc())  # type: ignore[union-attr]
-            .limit(1)
-        ).first()
+            .first()
+        )
         decision = decide_chat(
             edited=edited,
             replied=replied,
@@ -1250,21 +1251,16 @@ class Desk:
         sender_name, username, subject = item.sender_name, item.username, item.subject
         automatic, at = item.automatic, item.at
         session = write.session
+        connection = session.connection()
         if external_id is not None:
-            existing = session.execute(
-                select(Message.id, Ticket.number)
-                .join(Ticket, Ticket.id == Message.ticket_id)  # type: ignore[arg-type]
-                .where(Message.channel_account == account, Message.external_id == external_id)
+            existing = connection.execute(
+                _STORED_MESSAGE, {"account": account, "external_id": external_id}
             ).first()
             if existing:
                 return dto.ReceiveResult(existing.number, existing.id, False, True)
         # Inserts below go through Core (insert ... returning id) rather than ORM objects: a
         # mailbox of thousands of messages would otherwise spend most of its time building them.
-        known = session.execute(
-            select(Identity.id, Identity.customer_id, Identity.unreachable_reason).where(
-                Identity.kind == kind, Identity.value == value
-            )
-        ).first()
+        known = connection.execute(_KNOWN_IDENTITY, {"kind": kind.value, "value": value}).first()
         if known is None:
             new_customer = _insert_returning_id(
                 session,
@@ -1286,7 +1282,11 @@ class Desk:
             customer_id = new_customer
         else:
             identity_id = known.id
-            customer_id = _survivor(session, known.customer_id)
+            customer_id = (
+                known.customer_id
+                if known.merged_into_id is None
+                else _survivor(session, known.customer_id)
+            )
             if known.unreachable_reason is not None:
                 # They wrote to us: whatever blocked delivery (a blocked bot) is over.
                 session.execute(
@@ -1302,9 +1302,7 @@ class Desk:
         ticket = None
         follow_up_of = None
         if ticket_number is not None:
-            ticket = session.scalars(
-                select(Ticket).where(Ticket.number == ticket_number).with_for_update()
-            ).one_or_none()
+            ticket = session.scalars(_TICKET_FOR_UPDATE, {"number": ticket_number}).one_or_none()
             if ticket is not None and ticket.status == Status.CLOSED and not item.imported:
                 follow_up_of, ticket = ticket.id, None
         created = ticket is None
@@ -2517,6 +2515,34 @@ class Desk:
 
 
 # -- small pure helpers ---------------------------------------------------------------------
+
+
+# Statements run for every inbound message, built once: building them is most of their cost.
+_TICKET_FOR_UPDATE = select(Ticket).where(Ticket.number == bindparam("number")).with_for_update()
+_STORED_MESSAGE = (
+    select(Message.id, Ticket.number)
+    .join(Ticket, Ticket.id == Message.ticket_id)  # type: ignore[arg-type]
+    .where(
+        Message.channel_account == bindparam("account"),
+        Message.external_id == bindparam("external_id"),
+    )
+)
+_KNOWN_IDENTITY = (
+    select(Identity.id, Identity.customer_id, Identity.unreachable_reason, Customer.merged_into_id)
+    .join(Customer, Customer.id == Identity.customer_id)  # type: ignore[arg-type]
+    .where(Identity.kind == bindparam("kind"), Identity.value == bindparam("value"))
+)
+_LATEST_CHAT_TICKET = (
+    select(Ticket.number, Ticket.status, Ticket.solved_at)
+    .where(
+        Ticket.customer_id == bindparam("customer"),
+        Ticket.channel == bindparam("channel"),
+        Ticket.channel_account == bindparam("account"),
+        Ticket.merged_into_id.is_(None),  # type: ignore[union-attr]
+    )
+    .order_by(Ticket.id.desc())  # type: ignore[union-attr]
+    .limit(1)
+)
 
 
 def _queue_order() -> tuple[Any, ...]:

@@ -3,6 +3,7 @@ server on a real socket, tests/servers/telegram.py), storing into real SQLite an
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import random
@@ -107,6 +108,12 @@ def test_private_messages_become_customers_and_tickets_once(
     assert telegram_server.pending_updates == 0
     # Each update's JSON is kept, unique by its update id.
     assert count(database, RawOriginal, RawOriginal.dedupe_key.like("update:%")) == 3
+    with database.read_session() as session:
+        raw = session.scalars(select(RawOriginal.data).order_by(RawOriginal.id)).first()
+    assert raw is not None
+    kept = json.loads(raw)
+    assert kept["message"]["text"] == "Nie działają połączenia od rana"
+    assert kept["message"]["from"] == jan and kept["update_id"] > 0
     again = poller.poll_once()
     assert (again.updates, again.stored) == (0, 0)
     assert count(database, Message) == 3
