@@ -18,7 +18,13 @@ from supportdesk.channels.telegram import RateLimiter, TelegramChannel, split_te
 from supportdesk.config import Settings, load_settings
 from supportdesk.store.desk import Desk
 from tests.channels.test_telegram import bot, channel
-from tests.servers.telegram import TelegramServer, callback, private_message, user
+from tests.servers.telegram import (
+    TelegramServer,
+    callback,
+    group_message,
+    private_message,
+    user,
+)
 
 
 def ticket_from(desk: Desk, server: TelegramServer, chat: int = 42, text: str = "Pomocy") -> int:
@@ -372,3 +378,16 @@ def test_the_background_runner_receives_and_answers(
         runner.stop()
         assert time.monotonic() - stopped < 5
     assert not any(t.name == "telegram-bot" and t.is_alive() for t in threading.enumerate())
+
+
+def test_a_reply_in_a_configured_group_goes_to_the_group(
+    telegram_server: TelegramServer, desk: Desk
+) -> None:
+    telegram_server.push(group_message(42, "Nie działa nam centrala", chat_id=-100777))
+    assert channel(desk, telegram_server, groups=[-100777]).poll_once().stored == 1
+    [ticket] = desk.list_queue("all").tickets
+    desk.queue_reply(ticket.number, "Sprawdzamy.")
+    [delivery] = channel(desk, telegram_server, groups=[-100777]).send_once()
+    assert delivery.outcome == "sent"
+    [sent] = telegram_server.calls_to("sendMessage")
+    assert sent.chat_id == -100777 and sent.params["text"] == "Sprawdzamy."
