@@ -248,7 +248,7 @@ def cmd_console(ctx: Context) -> int:
             f"a lead adds one with: supportdesk agents add {desk.agent_name} --display-name …"
         )
     runner = None
-    if ctx.settings.email and ctx.settings.poll_in_console:
+    if (ctx.settings.email or ctx.settings.telegram) and ctx.settings.poll_in_console:
         from supportdesk.channels.runner import Runner
 
         runner = Runner(desk, ctx.settings)
@@ -497,14 +497,15 @@ def cmd_poll(ctx: Context) -> int:
 
     from supportdesk.channels.runner import Runner
 
-    if not ctx.settings.email:
+    if not ctx.settings.email and not ctx.settings.telegram:
         raise UsageError(
-            "no channel is configured: add an [[email]] account to the config file "
-            "(supportdesk config example shows one)"
+            "no channel is configured: add an [[email]] account or a [[telegram]] bot to the "
+            "config file (supportdesk config example shows both)"
         )
     runner = Runner(ctx.desk(), ctx.settings)
     if ctx.args.once:
         reports = runner.run_once()
+        bot_reports = runner.run_bots_once()
         deliveries = runner.send_once()
         if ctx.args.json:
             ctx.json(
@@ -517,6 +518,14 @@ def cmd_poll(ctx: Context) -> int:
                             "folders": [vars(p) for p in r.passes],
                         }
                         for r in reports
+                    ],
+                    "bots": [
+                        {
+                            "bot": r.bot,
+                            "error": r.error,
+                            **(vars(r.result) if r.result else {}),
+                        }
+                        for r in bot_reports
                     ],
                     "deliveries": [vars(d) for d in deliveries],
                 }
@@ -539,10 +548,25 @@ def cmd_poll(ctx: Context) -> int:
                     ctx.print(line)
                     for warning in p.warnings:
                         ctx.print(f"  warning: {warning}")
+            for bot in bot_reports:
+                if bot.error:
+                    ctx.print(bot.error)
+                if bot.result is not None:
+                    line = f"telegram {bot.bot}: {bot.result.stored} new"
+                    if bot.result.duplicates:
+                        line += f", {bot.result.duplicates} already stored"
+                    if bot.result.ignored:
+                        line += f", {bot.result.ignored} ignored (group chats, bots, …)"
+                    if bot.result.ratings:
+                        line += f", {bot.result.ratings} rating(s)"
+                    ctx.print(line)
+                    for warning in bot.result.warnings:
+                        ctx.print(f"  warning: {warning}")
             for delivery in deliveries:
                 line = f"reply on #{delivery.ticket_number}: {delivery.outcome}"
                 ctx.print(line + (f" ({delivery.error})" if delivery.error else ""))
-        return EXIT_OK if all(r.ok for r in reports) else EXIT_REFUSED
+        ok = all(r.ok for r in reports) and all(b.ok for b in bot_reports)
+        return EXIT_OK if ok else EXIT_REFUSED
     stopped = threading.Event()
 
     def stop(_signum: int, _frame: object) -> None:
@@ -551,7 +575,10 @@ def cmd_poll(ctx: Context) -> int:
     signal.signal(signal.SIGTERM, stop)
     for problem in runner.start():
         print(f"supportdesk: {problem}", file=sys.stderr)
-    ctx.print(f"Polling {len(ctx.settings.email)} mail account(s); stop with Ctrl+C.")
+    ctx.print(
+        f"Polling {len(ctx.settings.email)} mail account(s) and {len(ctx.settings.telegram)} "
+        "Telegram bot(s); stop with Ctrl+C."
+    )
     with contextlib.suppress(KeyboardInterrupt):
         stopped.wait()
     runner.stop()
@@ -723,6 +750,8 @@ def cmd_doctor(ctx: Context) -> int:
             + (f" from {source}" if source else " is not set"),
             f"supportdesk secrets set {bot.token_secret}",
         )
+        if source is not None:
+            check(*_check_bot(bot), "check the token and api_url in the config")
     ctx.print("All good." if not problems else f"{problems} problem(s) found.")
     return EXIT_OK if not problems else EXIT_REFUSED
 
@@ -769,6 +798,14 @@ def _check_mail_account(account: Any) -> list[tuple[str, bool, str]]:
         )
     )
     return results
+
+
+def _check_bot(bot: Any) -> tuple[bool, str]:
+    """Ask the Bot API who the bot is (getMe): its username, or exactly what went wrong."""
+    from supportdesk.channels.telegram import check_bot
+    from supportdesk.secrets import get_secret
+
+    return check_bot(bot, get_secret(bot.token_secret))
 
 
 def _positive(value: str) -> int:

@@ -243,8 +243,21 @@ class TelegramBot(BaseModel):
 
     name: AccountName
     token_secret: SecretName
+    # python-telegram-bot's base_url: the token goes after it ("http://127.0.0.1:8081/bot").
     api_url: Annotated[str, AfterValidator(_http_url)] | None = None
+    # The answer to /start; a default in the customer's language when unset.
     greeting: str | None = None
+    # Group chats whose messages become tickets (by chat id); others are ignored.
+    groups: list[int] = Field(default_factory=list)
+    # A message within this many hours of a solve reopens the ticket; later, a new one starts.
+    reopen_solved_hours: Annotated[int, Field(ge=0, le=24 * 90)] = 72
+    # After a solve, ask for a rating with 1-5 buttons; the texts by language code.
+    csat: bool = True
+    csat_question: dict[str, str] = Field(default_factory=dict)
+    csat_thanks: dict[str, str] = Field(default_factory=dict)
+    # How long one getUpdates waits for news (Telegram's long poll).
+    long_poll_seconds: Annotated[int, Field(ge=0, le=50)] = 25
+    timeout_seconds: Annotated[int, Field(ge=2, le=600)] = 30
 
     @model_validator(mode="before")
     @classmethod
@@ -684,6 +697,13 @@ _TEMPLATE = """\
 # [[telegram]]
 # name = "helpbot"
 # token_secret = "helpbot-token"       # SUPPORTDESK_SECRET_HELPBOT_TOKEN, or the keyring
-# api_url = "https://api.telegram.org" # only for a self-hosted Bot API server
+# api_url = "https://api.telegram.org/bot"  # only for a self-hosted Bot API server
 # greeting = "Hello! Tell us what happened and we will answer right here."
+# groups = [-1001234567890]            # group chats whose messages become tickets
+# reopen_solved_hours = 72             # a message this soon after a solve reopens the ticket
+# csat = true                          # ask for a 1-5 rating with buttons after a solve
+# csat_question = { en = "How did we do?", pl = "Jak nam poszło?" }
+# csat_thanks = { en = "Thank you!", pl = "Dziękujemy!" }
+# long_poll_seconds = 25
+# timeout_seconds = 30
 """

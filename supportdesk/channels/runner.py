@@ -1,4 +1,5 @@
-"""Runs the channels: one poller per configured account, each in its own thread.
+"""Runs the channels: one poller per mail account and one thread per Telegram bot (it polls
+and sends, in its own asyncio loop), plus the mail outbox.
 
 Used by `supportdesk poll` (a service, or `--once` for one pass) and by the console, which
 starts the same runner in the background.
@@ -18,6 +19,13 @@ from dataclasses import dataclass
 
 from supportdesk.channels.imap import FolderPass, ImapPoller, ImapTrouble
 from supportdesk.channels.outbox import Delivery, OutboxWorker
+from supportdesk.channels.telegram import (
+    HEALTH_KEY,
+    BotPass,
+    TelegramChannel,
+    TelegramTrouble,
+    every_bot,
+)
 from supportdesk.config import Settings
 from supportdesk.secrets import SecretError, get_secret
 from supportdesk.store.desk import ChannelLock, Desk, DeskError, StoreError
@@ -32,6 +40,17 @@ class AccountReport:
     passes: list[FolderPass]
     error: str | None = None
     standby: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class BotReport:
+    bot: str
+    result: BotPass | None
+    error: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -91,13 +110,49 @@ class Runner:
                 lock.release()
         return reports
 
+    def _bots(self) -> tuple[list[TelegramChannel], list[tuple[str, str]]]:
+        return every_bot(self.desk, self.settings.telegram, self._secret)
+
+    def run_bots_once(self) -> list[BotReport]:
+        """Every waiting Telegram update of every bot; each bot's trouble reported, not raised."""
+        channels, problems = self._bots()
+        reports = [BotReport(name, None, problem) for name, problem in problems]
+        for channel in channels:
+            try:
+                reports.append(BotReport(channel.name, channel.poll_once()))
+            except TelegramTrouble as trouble:
+                reports.append(BotReport(channel.name, None, str(trouble)))
+                self.desk.record_channel_health(
+                    "telegram", channel.name, HEALTH_KEY, error=str(trouble)
+                )
+        return reports
+
     def send_once(self) -> list[Delivery]:
-        return OutboxWorker(self.desk, self.settings, secret=self._secret).run_once()
+        done = OutboxWorker(self.desk, self.settings, secret=self._secret).run_once()
+        channels, _problems = self._bots()
+        for channel in channels:
+            try:
+                done += channel.send_once()
+            except TelegramTrouble as trouble:
+                self.desk.record_channel_health(
+                    "telegram", channel.name, HEALTH_KEY, error=str(trouble)
+                )
+        return done
 
     def start(self) -> list[str]:
         """Start a thread per account and one for the outbox; returns what could not start,
         in words."""
         pollers, problems = self._pollers()
+        bots, bot_problems = self._bots()
+        for channel in bots:
+            thread = threading.Thread(
+                target=channel.run,
+                args=(self.stop_event,),
+                name=f"telegram-{channel.name}",
+                daemon=True,
+            )
+            thread.start()
+            self._threads.append(thread)
         outbox = OutboxWorker(self.desk, self.settings, secret=self._secret)
         sender = threading.Thread(
             target=outbox.run, args=(self.stop_event,), name="outbox", daemon=True
@@ -113,7 +168,9 @@ class Runner:
             )
             thread.start()
             self._threads.append(thread)
-        return [problem.error or problem.account for problem in problems]
+        return [problem.error or problem.account for problem in problems] + [
+            problem for _name, problem in bot_problems
+        ]
 
     def _while_holding_lock(
         self, channel: str, account: str, run: Callable[[threading.Event], None]

@@ -1,4 +1,6 @@
-"""Which ticket an inbound email belongs to, and why.
+"""Which ticket an inbound message belongs to, and why.
+
+Email (`decide`):
 
 The rules, in order (the first that finds a ticket wins, and its name is recorded):
 1. `subject_token`: the ticket's token in the subject, "[#1042]" (the prefix is configurable).
@@ -16,6 +18,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from supportdesk.core.enums import ACTIVE_STATUSES, Status
 
 # Reply and forward prefixes in the languages our customers write, possibly repeated.
 _PREFIXES = re.compile(
@@ -102,4 +107,51 @@ def decide(
                 "customer and the subject is unrelated; check it belongs here"
             )
         return Decision(ticket.number, rule, note)
+    return Decision(None, "new_ticket")
+
+
+# -- chats (Telegram) -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChatTicket:
+    """The customer's latest ticket on a chat channel account, as the store found it."""
+
+    number: int
+    status: str
+    solved_at: datetime | None
+
+
+def decide_chat(
+    *,
+    edited: int | None,
+    replied: int | None,
+    latest: ChatTicket | None,
+    now: datetime,
+    reopen_solved_within: timedelta,
+) -> Decision:
+    """A chat has no subjects or tokens: a message continues the conversation the customer is in.
+
+    1. `telegram_edit`: an edit joins the ticket of the message it edits (`edited`);
+    2. `telegram_chat`: else the customer's latest ticket while it is active (new, open,
+       pending, on hold);
+    3. `telegram_reply`: else the ticket of the message it answers (`replied`), however old —
+       the store reopens it, or starts a linked follow-up when it is closed;
+    4. `recently_solved`: else the latest ticket when it was solved within the window (it is
+       reopened: "it still does not work" is the same problem);
+    5. `new_ticket`.
+    """
+    if edited is not None:
+        return Decision(edited, "telegram_edit")
+    if latest is not None and latest.status in ACTIVE_STATUSES:
+        return Decision(latest.number, "telegram_chat")
+    if replied is not None:
+        return Decision(replied, "telegram_reply")
+    if (
+        latest is not None
+        and latest.status == Status.SOLVED
+        and latest.solved_at is not None
+        and now - latest.solved_at <= reopen_solved_within
+    ):
+        return Decision(latest.number, "recently_solved")
     return Decision(None, "new_ticket")

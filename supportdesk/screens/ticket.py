@@ -25,7 +25,10 @@ RULE_WORDS = {
     "subject_token": "the ticket number was in the subject",
     "in_reply_to": "it answers a message of this ticket",
     "references": "it refers to a message of this ticket",
-    "telegram_chat": "the same Telegram chat",
+    "telegram_chat": "the customer's open ticket in this Telegram chat",
+    "telegram_reply": "it answers a Telegram message of this ticket",
+    "telegram_edit": "the customer edited a message of this ticket",
+    "recently_solved": "the customer wrote again soon after it was solved",
 }
 
 

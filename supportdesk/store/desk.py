@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -46,7 +46,7 @@ from supportdesk.core.sla import (
     business_seconds_left,
     explain,
 )
-from supportdesk.core.threading import Candidate, with_token
+from supportdesk.core.threading import Candidate, ChatTicket, decide_chat, with_token
 from supportdesk.core.threading import decide as decide_thread
 from supportdesk.store import dto
 from supportdesk.store.attachments import AttachmentStore
@@ -159,12 +159,16 @@ VIEWS: dict[str, str] = {
 }
 
 
+_INSERTS: dict[type, Any] = {}
+
+
 def _insert_returning_id(session: Session, model: type, **values: Any) -> int:
     """One row through Core, in the session's transaction; its new id."""
-    table = model.__table__  # type: ignore[attr-defined]
-    return int(
-        session.connection().execute(insert(table).returning(table.c.id), values).scalar_one()
-    )
+    statement = _INSERTS.get(model)
+    if statement is None:
+        table = model.__table__  # type: ignore[attr-defined]
+        statement = _INSERTS[model] = insert(table).returning(table.c.id)
+    return int(session.connection().execute(statement, values).scalar_one())
 
 
 def _retry_once_on_conflict(method: Callable[..., _T]) -> Callable[..., _T]:
@@ -1134,10 +1138,12 @@ class Desk:
         return kind, value
 
     def _thread(
-        self, write: _Write, item: dto.InboundItem, sender: str
+        self, write: _Write, item: dto.InboundItem, sender: str, customer_id: int
     ) -> tuple[int | None, str | None, str | None]:
         """(ticket number, rule, note) from the item's clues; see core/threading.py."""
         clues = item.thread
+        if item.chat is not None:
+            return self._thread_chat(write, item, item.chat, customer_id)
         if clues is None:
             return item.ticket_number, item.thread_rule, item.thread_note
         session = write.session
@@ -1180,6 +1186,57 @@ class Desk:
         )
         return decision.ticket_number, decision.rule, decision.note
 
+    def _thread_chat(
+        self, write: _Write, item: dto.InboundItem, clues: dto.ChatClues, customer_id: int
+    ) -> tuple[int | None, str | None, str | None]:
+        """A chat message: the ticket it edits or answers, or the customer's current one."""
+        session = write.session
+        edited = self._ticket_of_external(session, item.account, clues.revision_of)
+        replied = self._ticket_of_external(session, item.account, clues.reply_to)
+        latest = (
+            session.connection()
+            .execute(
+                _LATEST_CHAT_TICKET,
+                {"customer": customer_id, "channel": item.channel, "account": item.account},
+            )
+            .first()
+        )
+        decision = decide_chat(
+            edited=edited,
+            replied=replied,
+            latest=ChatTicket(latest.number, latest.status, latest.solved_at) if latest else None,
+            now=write.now,
+            reopen_solved_within=timedelta(seconds=clues.reopen_solved_seconds),
+        )
+        return decision.ticket_number, decision.rule, decision.note
+
+    @staticmethod
+    def _ticket_of_external(session: Session, account: str, external_id: str | None) -> int | None:
+        if not external_id:
+            return None
+        ticket_id = session.scalar(
+            select(Message.ticket_id).where(
+                Message.channel_account == account, Message.external_id == external_id
+            )
+        )
+        if ticket_id is None:
+            return None
+        # A merged ticket's conversation goes on in the ticket it was merged into.
+        ticket = session.get(Ticket, ticket_id)
+        while ticket is not None and ticket.merged_into_id is not None:
+            ticket = session.get(Ticket, ticket.merged_into_id)
+        return ticket.number if ticket is not None else None
+
+    @staticmethod
+    def _message_of_external(session: Session, account: str, external_id: str | None) -> int | None:
+        if not external_id:
+            return None
+        return session.scalar(
+            select(Message.id).where(
+                Message.channel_account == account, Message.external_id == external_id
+            )
+        )
+
     def _core_candidate(
         self, session: Session, ticket: Ticket, message_id: str | None
     ) -> Candidate:
@@ -1203,21 +1260,16 @@ class Desk:
         sender_name, username, subject = item.sender_name, item.username, item.subject
         automatic, at = item.automatic, item.at
         session = write.session
+        connection = session.connection()
         if external_id is not None:
-            existing = session.execute(
-                select(Message.id, Ticket.number)
-                .join(Ticket, Ticket.id == Message.ticket_id)  # type: ignore[arg-type]
-                .where(Message.channel_account == account, Message.external_id == external_id)
+            existing = connection.execute(
+                _STORED_MESSAGE, {"account": account, "external_id": external_id}
             ).first()
             if existing:
                 return dto.ReceiveResult(existing.number, existing.id, False, True)
         # Inserts below go through Core (insert ... returning id) rather than ORM objects: a
         # mailbox of thousands of messages would otherwise spend most of its time building them.
-        known = session.execute(
-            select(Identity.id, Identity.customer_id).where(
-                Identity.kind == kind, Identity.value == value
-            )
-        ).first()
+        known = connection.execute(_KNOWN_IDENTITY, {"kind": kind.value, "value": value}).first()
         if known is None:
             new_customer = _insert_returning_id(
                 session,
@@ -1239,8 +1291,19 @@ class Desk:
             customer_id = new_customer
         else:
             identity_id = known.id
-            customer_id = _survivor(session, known.customer_id)
-        ticket_number, thread_rule, thread_note = self._thread(write, item, value)
+            customer_id = (
+                known.customer_id
+                if known.merged_into_id is None
+                else _survivor(session, known.customer_id)
+            )
+            if known.unreachable_reason is not None:
+                # They wrote to us: whatever blocked delivery (a blocked bot) is over.
+                session.execute(
+                    update(Identity)
+                    .where(Identity.id == identity_id)  # type: ignore[arg-type]
+                    .values(unreachable_reason=None)
+                )
+        ticket_number, thread_rule, thread_note = self._thread(write, item, value, customer_id)
         # SLA time runs from when we received the message, not from the sender's clock
         # (a mail's Date header can be hours off); `at` stays for display. Imported history
         # keeps its own times: it was received long ago, elsewhere.
@@ -1248,9 +1311,7 @@ class Desk:
         ticket = None
         follow_up_of = None
         if ticket_number is not None:
-            ticket = session.scalars(
-                select(Ticket).where(Ticket.number == ticket_number).with_for_update()
-            ).one_or_none()
+            ticket = session.scalars(_TICKET_FOR_UPDATE, {"number": ticket_number}).one_or_none()
             if (
                 ticket is not None
                 and ticket.status == Status.CLOSED
@@ -1309,6 +1370,12 @@ class Desk:
             raw_id=raw_id,
             thread_rule=thread_rule or ("new_ticket" if created else "ticket_number"),
             thread_note=thread_note,
+            reply_to_message_id=self._message_of_external(
+                session, account, item.chat.reply_to if item.chat else None
+            ),
+            revision_of_id=self._message_of_external(
+                session, account, item.chat.revision_of if item.chat else None
+            ),
         )
         if kept:
             session.execute(
@@ -1391,7 +1458,9 @@ class Desk:
 
     def channel_lock(self, channel: str, account: str) -> ChannelLock:
         """The lock whose holder polls this account (see store/locks.py); not yet taken."""
-        name = f"{channel}:{account}"
+        return self._named_lock(f"{channel}:{account}")
+
+    def _named_lock(self, name: str) -> ChannelLock:
         if self.database.is_sqlite:
             path = Path(self.database.write_engine.url.database or "supportdesk.db").resolve()
             return FileChannelLock(path.parent, path.name, name)
@@ -1497,7 +1566,13 @@ class Desk:
     # -- outbox -----------------------------------------------------------------------------
 
     def claim_outgoing(
-        self, worker: str, *, channel: str, limit: int = 20, lease_seconds: int = 300
+        self,
+        worker: str,
+        *,
+        channel: str,
+        account: str | None = None,
+        limit: int = 20,
+        lease_seconds: int = 300,
     ) -> list[dto.OutgoingReply]:
         """Take due replies for sending: each becomes 'sending', held by `worker`.
 
@@ -1507,10 +1582,14 @@ class Desk:
         """
         with self._writing(needs_agent=False) as write:
             session = write.session
+            # One sender per account (a Telegram bot sends only its own chats' replies).
+            mine = [OutboxItem.channel == channel]
+            if account is not None:
+                mine.append(OutboxItem.channel_account == account)
             stale = session.scalars(
                 select(OutboxItem)
                 .where(
-                    OutboxItem.channel == channel,
+                    *mine,
                     OutboxItem.state == "sending",
                     OutboxItem.locked_until < write.now,  # type: ignore[operator]
                 )
@@ -1526,7 +1605,7 @@ class Desk:
             query = (
                 select(OutboxItem)
                 .where(
-                    OutboxItem.channel == channel,
+                    *mine,
                     OutboxItem.state == "queued",
                     OutboxItem.next_attempt_at <= write.now,  # type: ignore[operator]
                 )
@@ -1571,9 +1650,119 @@ class Desk:
                         references=tuple(r for r in references if r),
                         sender_name=message.sender_name,
                         attempts=item.attempts,
+                        attachments=self._outgoing_attachments(session, message.id),  # type: ignore[arg-type]
                     )
                 )
             return claimed
+
+    def _outgoing_attachments(
+        self, session: Session, message_id: int
+    ) -> tuple[dto.OutgoingAttachment, ...]:
+        rows = session.scalars(
+            select(Attachment).where(Attachment.message_id == message_id).order_by(Attachment.id)
+        ).all()
+        return tuple(
+            dto.OutgoingAttachment(
+                row.filename,
+                row.content_type,
+                str(self._attachment_store().path_for(row.sha256))
+                if row.sha256 and self.attachments is not None
+                else None,
+            )
+            for row in rows
+        )
+
+    def mark_unreachable(self, kind: str, value: str, reason: str) -> None:
+        """The customer cannot be reached this way (they blocked the bot): said on the
+        identity, cleared when they write again."""
+        with self._writing(needs_agent=False) as write:
+            write.session.execute(
+                update(Identity)
+                .where(Identity.kind == kind, Identity.value == value)  # type: ignore[arg-type]
+                .values(unreachable_reason=one_line(reason, 500))
+            )
+
+    def unreachable_reason(self, kind: str, value: str) -> str | None:
+        with self._reading() as session:
+            return session.scalar(
+                select(Identity.unreachable_reason).where(
+                    Identity.kind == kind, Identity.value == value
+                )
+            )
+
+    @contextlib.contextmanager
+    def exclusive(self, name: str) -> Iterator[bool]:
+        """Hold the team-wide lock `name` (see store/locks.py) while the block runs: True when
+        this process holds it, False when another does (then do not do the work)."""
+        lock = self._named_lock(name)
+        held = lock.try_acquire()
+        try:
+            yield held
+        finally:
+            if held:
+                lock.release()
+
+    # -- ratings (CSAT) ---------------------------------------------------------------------
+
+    def rating_requests(
+        self, channel: str, account: str, after_event_id: int, *, scan: int = 500
+    ) -> tuple[list[dto.RatingRequest], int]:
+        """Tickets of `account` solved after event `after_event_id`, whose customers are to be
+        asked for a rating; and the event id scanned up to (the next call's start)."""
+        with self._reading() as session:
+            rows = session.execute(
+                select(Event.id, Event.data, Ticket)
+                .join(Ticket, Ticket.id == Event.ticket_id)  # type: ignore[arg-type]
+                .where(
+                    Event.id > after_event_id,
+                    Event.kind == "status",
+                    Ticket.channel == channel,
+                    Ticket.channel_account == account,
+                )
+                .order_by(Event.id)
+                .limit(scan)
+            ).all()
+            high_water = max([after_event_id, *(r[0] for r in rows)])
+            if len(rows) < scan:
+                # Nothing more to find up to the log's end: move the mark there.
+                high_water = max(high_water, session.scalar(select(func.max(Event.id))) or 0)
+            requests = []
+            for event_id, data, ticket in rows:
+                if (data or {}).get("to") != Status.SOLVED.value or ticket.status != Status.SOLVED:
+                    continue
+                last = session.execute(
+                    select(Message.external_id, Identity.value)
+                    .join(Identity, Identity.id == Message.identity_id)  # type: ignore[arg-type]
+                    .where(
+                        Message.ticket_id == ticket.id,
+                        Message.direction == Direction.INBOUND,
+                        Identity.customer_id == ticket.customer_id,
+                    )
+                    .order_by(Message.created_at.desc(), Message.id.desc())  # type: ignore[attr-defined]
+                    .limit(1)
+                ).first()
+                customer = session.get(Customer, ticket.customer_id)
+                requests.append(
+                    dto.RatingRequest(
+                        event_id=event_id,
+                        ticket_number=ticket.number,
+                        recipient=last.value if last else None,
+                        chat=last.external_id if last else None,
+                        language=customer.language if customer else None,
+                    )
+                )
+            return requests, high_water
+
+    def record_rating_request(
+        self, number: int, channel_state: dto.ChannelStateUpdate | None = None
+    ) -> None:
+        """The customer was asked for a rating (logged on the ticket), with where the asking
+        is up to, in one transaction."""
+        with self._writing(needs_agent=False) as write:
+            ticket = self._ticket_for_update(write, number)
+            self._event(write, "rating_requested", ticket)
+            if channel_state is not None:
+                self._save_channel_state(write, channel_state)
 
     def finish_delivery(
         self,
@@ -1905,11 +2094,30 @@ class Desk:
             raise DeskError("no attachment folder is set up for this desk")
         return self.attachments
 
-    def rate(self, number: int, score: int, *, comment: str | None = None, channel: str) -> None:
+    def rate(
+        self,
+        number: int,
+        score: int,
+        *,
+        comment: str | None = None,
+        channel: str,
+        by: tuple[str, str] | None = None,
+    ) -> None:
+        """Store the customer's rating; a second one replaces the first. `by` (identity kind
+        and value): refuse unless that is the ticket's customer (a button pressed by anyone
+        else, say in a group)."""
         if not 1 <= score <= 5:
             raise InvalidInput(f"a rating is 1 to 5, not {score}")
         with self._writing(needs_agent=False) as write:
             ticket = self._ticket_for_update(write, number)
+            if by is not None:
+                owner = write.session.scalar(
+                    select(Identity.customer_id).where(
+                        Identity.kind == by[0], Identity.value == by[1]
+                    )
+                )
+                if owner is None or _survivor(write.session, owner) != ticket.customer_id:
+                    raise NotPermitted(f"#{number} is not this person's ticket to rate")
             self._record_rating(write, ticket, score, comment, channel)
             ticket.version += 1
 
@@ -2375,6 +2583,34 @@ class Desk:
 
 
 # -- small pure helpers ---------------------------------------------------------------------
+
+
+# Statements run for every inbound message, built once: building them is most of their cost.
+_TICKET_FOR_UPDATE = select(Ticket).where(Ticket.number == bindparam("number")).with_for_update()
+_STORED_MESSAGE = (
+    select(Message.id, Ticket.number)
+    .join(Ticket, Ticket.id == Message.ticket_id)  # type: ignore[arg-type]
+    .where(
+        Message.channel_account == bindparam("account"),
+        Message.external_id == bindparam("external_id"),
+    )
+)
+_KNOWN_IDENTITY = (
+    select(Identity.id, Identity.customer_id, Identity.unreachable_reason, Customer.merged_into_id)
+    .join(Customer, Customer.id == Identity.customer_id)  # type: ignore[arg-type]
+    .where(Identity.kind == bindparam("kind"), Identity.value == bindparam("value"))
+)
+_LATEST_CHAT_TICKET = (
+    select(Ticket.number, Ticket.status, Ticket.solved_at)
+    .where(
+        Ticket.customer_id == bindparam("customer"),
+        Ticket.channel == bindparam("channel"),
+        Ticket.channel_account == bindparam("account"),
+        Ticket.merged_into_id.is_(None),  # type: ignore[union-attr]
+    )
+    .order_by(Ticket.id.desc())  # type: ignore[union-attr]
+    .limit(1)
+)
 
 
 def _queue_order() -> tuple[Any, ...]:

@@ -379,6 +379,17 @@ class ThreadClues:
 
 
 @dataclass(frozen=True)
+class ChatClues:
+    """What a chat message (Telegram) says about its conversation: the external ids of the
+    message it answers and of the one it edits (see core/threading.decide_chat)."""
+
+    reply_to: str | None = None
+    revision_of: str | None = None
+    # A solved ticket is reopened by a message within this window; later ones start anew.
+    reopen_solved_seconds: int = 3 * 24 * 3600
+
+
+@dataclass(frozen=True)
 class InboundItem:
     """One inbound message as a channel hands it to the Desk."""
 
@@ -394,6 +405,7 @@ class InboundItem:
     # Either an explicit ticket (Telegram: the chat's open ticket) or clues to judge.
     ticket_number: int | None = None
     thread: ThreadClues | None = None
+    chat: ChatClues | None = None
     automatic: bool = False
     html: str | None = None
     language: str | None = None
@@ -430,6 +442,13 @@ class ChannelHealth:
 
 
 @dataclass(frozen=True)
+class OutgoingAttachment:
+    filename: str
+    content_type: str
+    path: str | None  # where the content is; None when it was not kept
+
+
+@dataclass(frozen=True)
 class OutgoingReply:
     """A reply claimed for sending, with what the channel needs to send it."""
 
@@ -446,6 +465,7 @@ class OutgoingReply:
     references: tuple[str, ...]
     sender_name: str | None
     attempts: int
+    attachments: tuple[OutgoingAttachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -473,3 +493,14 @@ class FeatureRequestGroup:
             "customers": list(self.customers),
             "open": self.open_count,
         }
+
+
+@dataclass(frozen=True)
+class RatingRequest:
+    """A chat ticket that was solved: its customer is asked for a rating."""
+
+    event_id: int
+    ticket_number: int
+    recipient: str | None  # the customer's id on the channel
+    chat: str | None  # external id of the customer's last message ("chat:message")
+    language: str | None

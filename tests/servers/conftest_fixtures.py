@@ -14,6 +14,8 @@ imap_server -> DovecotServer | PymapServer
     when the test failed; `imap_server.logs()` gives it for assertion messages.
 smtp_server -> SmtpServer
     Started aiosmtpd sink at `.host` / `.port`, accepting everything until told otherwise.
+telegram_server -> TelegramServer
+    A started local Bot API server (tests/servers/telegram.py) at `.api_url`, token `.token`.
 tcp_proxy -> make(target, port=None) -> TcpProxy
     `make(imap_server)` (anything with .host and .port), `make("127.0.0.1", 1143)` or
     `make(1143)` (a port on 127.0.0.1) returns a started proxy; every proxy made is closed
@@ -31,6 +33,7 @@ from tests.conftest import missing_server
 from tests.servers.imap import DovecotServer, PymapServer, imap_server_factory
 from tests.servers.proxy import TcpProxy
 from tests.servers.smtp import SmtpServer
+from tests.servers.telegram import TelegramServer
 
 _LOG_TAIL = 200  # lines of server log printed for a failed test
 
@@ -96,3 +99,14 @@ def tcp_proxy() -> Iterator[Callable[..., TcpProxy]]:
     yield make
     for proxy in proxies:
         proxy.close()
+
+
+@pytest.fixture
+def telegram_server() -> Iterator[TelegramServer]:
+    """A started local Telegram Bot API server for this test only."""
+    server = TelegramServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from supportdesk.core.threading import (
     Candidate,
+    ChatTicket,
     decide,
+    decide_chat,
     normalized_subject,
     related_subjects,
     subject_tokens,
@@ -75,3 +79,29 @@ def test_no_clue_means_a_new_ticket_never_by_subject_alone() -> None:
         references=[],
     )
     assert decision.ticket_number is None and decision.rule == "new_ticket"
+
+
+# -- chats ----------------------------------------------------------------------------------
+
+
+def test_chat_messages_continue_the_customers_conversation() -> None:
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    window = timedelta(hours=72)
+
+    def decide(**kw: object) -> tuple[int | None, str]:
+        args = {"edited": None, "replied": None, "latest": None} | kw
+        d = decide_chat(now=now, reopen_solved_within=window, **args)  # type: ignore[arg-type]
+        return d.ticket_number, d.rule
+
+    open_ticket = ChatTicket(7, "pending", None)
+    solved_recently = ChatTicket(8, "solved", now - timedelta(hours=5))
+    solved_long_ago = ChatTicket(9, "solved", now - timedelta(days=10))
+    closed = ChatTicket(10, "closed", now - timedelta(hours=1))
+    assert decide() == (None, "new_ticket")
+    assert decide(latest=open_ticket) == (7, "telegram_chat")
+    assert decide(latest=open_ticket, edited=3) == (3, "telegram_edit")
+    assert decide(latest=open_ticket, replied=3) == (7, "telegram_chat")
+    assert decide(latest=solved_recently) == (8, "recently_solved")
+    assert decide(latest=solved_recently, replied=2) == (2, "telegram_reply")
+    assert decide(latest=solved_long_ago) == (None, "new_ticket")
+    assert decide(latest=closed) == (None, "new_ticket")
