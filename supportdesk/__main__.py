@@ -507,6 +507,7 @@ def cmd_poll(ctx: Context) -> int:
         reports = runner.run_once()
         bot_reports = runner.run_bots_once()
         deliveries = runner.send_once()
+        closed = runner.housekeeping_once()
         if ctx.args.json:
             ctx.json(
                 {
@@ -528,6 +529,7 @@ def cmd_poll(ctx: Context) -> int:
                         for r in bot_reports
                     ],
                     "deliveries": [vars(d) for d in deliveries],
+                    "closed": closed,
                 }
             )
         else:
@@ -565,6 +567,10 @@ def cmd_poll(ctx: Context) -> int:
             for delivery in deliveries:
                 line = f"reply on #{delivery.ticket_number}: {delivery.outcome}"
                 ctx.print(line + (f" ({delivery.error})" if delivery.error else ""))
+            if closed:
+                shown = ", ".join(f"#{n}" for n in closed[:20])
+                more = f" and {len(closed) - 20} more" if len(closed) > 20 else ""
+                ctx.print(f"closed after a quiet period: {shown}{more}")
         ok = all(r.ok for r in reports) and all(b.ok for b in bot_reports)
         return EXIT_OK if ok else EXIT_REFUSED
     stopped = threading.Event()

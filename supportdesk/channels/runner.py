@@ -32,6 +32,8 @@ from supportdesk.store.desk import ChannelLock, Desk, DeskError, StoreError
 
 # How often a standby asks for the lock, and the holder checks it still has it.
 STANDBY_SECONDS = 5.0
+# How often solved tickets whose customer stayed quiet are closed.
+HOUSEKEEPING_SECONDS = 600.0
 
 
 @dataclass
@@ -139,10 +141,26 @@ class Runner:
                 )
         return done
 
+    def housekeeping_once(self) -> list[int]:
+        """Close solved tickets whose customer stayed quiet (the team's closing rules);
+        returns their numbers. The database being away is not news here: the pollers say so."""
+        try:
+            return self.desk.close_quiet_solved()
+        except (DeskError, StoreError):
+            return []
+
+    def _housekeeping(self) -> None:
+        while not self.stop_event.is_set():
+            self.housekeeping_once()
+            self.stop_event.wait(HOUSEKEEPING_SECONDS)
+
     def start(self) -> list[str]:
         """Start a thread per account and one for the outbox; returns what could not start,
         in words."""
         pollers, problems = self._pollers()
+        keeper = threading.Thread(target=self._housekeeping, name="housekeeping", daemon=True)
+        keeper.start()
+        self._threads.append(keeper)
         bots, bot_problems = self._bots()
         for channel in bots:
             thread = threading.Thread(

@@ -4,10 +4,13 @@ business days; a reply that is only a score is a rating, not a reopening."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from supportdesk.channels.runner import Runner
 from supportdesk.clock import FrozenClock
+from supportdesk.config import load_settings
 from supportdesk.core.csat import rating_request, score_only
 from supportdesk.core.sla import BusinessCalendar
 from supportdesk.store.desk import Desk
@@ -180,3 +183,15 @@ def test_feature_requests_grouped_by_tag_with_who_asked(desk: Desk, clock: Froze
     assert groups["crm-export"].tickets == tuple(asked[:3])
     assert groups["crm-export"].open_count == 2
     assert groups["untagged"].tickets == (asked[3],)
+
+
+def test_the_runner_does_the_closing(desk: Desk, clock: FrozenClock, tmp_path: Path) -> None:
+    clock.set(FRIDAY_AFTERNOON)
+    number = email_ticket(desk, clock)
+    desk.queue_reply(number, "Wysłaliśmy fakturę.", status_after="solved")
+    config = tmp_path / "config.toml"
+    config.touch()
+    runner = Runner(desk, load_settings(config, environ={}))
+    assert runner.housekeeping_once() == []
+    clock.set(datetime(2026, 12, 3, 9, 0, tzinfo=UTC))
+    assert runner.housekeeping_once() == [number]
