@@ -476,6 +476,7 @@ def cmd_ticket(ctx: Context) -> int:
             _text_argument(ctx.args.text),
             status_after=ctx.args.status,
             expected_version=version,
+            attachments=[Path(name) for name in ctx.args.attach],
         )
         message = (
             "Reply sent to your mentor for review."
@@ -960,6 +961,9 @@ def build_parser() -> argparse.ArgumentParser:
     reply.add_argument("text", help="the reply, or - to read it from standard input")
     reply.add_argument(
         "--status", choices=["open", "pending", "on_hold", "solved"], help="status after the reply"
+    )
+    reply.add_argument(
+        "--attach", action="append", default=[], metavar="FILE", help="attach a file (repeatable)"
     )
 
     poll = add("poll", cmd_poll, "fetch mail from every configured channel until stopped")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
+from pathlib import Path
 
 from supportdesk.config import EmailAccount
 from supportdesk.core.plaintext import one_line
@@ -47,14 +48,31 @@ def build_message(reply: OutgoingReply, account: EmailAccount, now: datetime) ->
     # We answer people; our replies are not auto-replies, but they should not start loops.
     message["Auto-Submitted"] = "no"
     message.set_content(reply.text)
+    for attachment in reply.attachments:
+        if attachment.path is None:
+            continue
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(
+            Path(attachment.path).read_bytes(),
+            maintype=maintype or "application",
+            subtype=subtype or "octet-stream",
+            filename=attachment.filename,
+        )
     return message
 
 
 def send(reply: OutgoingReply, account: EmailAccount, password: str, now: datetime) -> SendOutcome:
     if not reply.recipients:
         return SendOutcome("failed", "the ticket's customer has no email address to reply to")
-    message = build_message(reply, account, now)
-    payload = message.as_bytes()
+    try:
+        message = build_message(reply, account, now)
+    except OSError as exc:
+        return SendOutcome(
+            "failed", f"an attachment could not be read: {exc.strerror or exc} ({exc.filename})"
+        )
+    # SMTP lines end in CRLF. smtplib fixes line endings only for text, never for bytes, so
+    # a bare-LF payload would reach the server as one giant line.
+    payload = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
     where = f"{account.smtp_host}:{account.smtp_port}"
     try:
         client = _connect(account)

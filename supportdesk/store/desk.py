@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import mimetypes
 import re
 import uuid
 from collections import defaultdict
@@ -81,6 +82,8 @@ from supportdesk.store.teamsettings import (
 
 _T = TypeVar("_T")
 CLAIM_MINUTES = 5
+# What a mail server takes in one message, give or take the encoding.
+MAX_OUTGOING_ATTACHMENT_MB = 20
 # Ticket numbers are 32-bit integers in the database; anything larger is no ticket.
 MAX_TICKET_NUMBER = 2**31 - 1
 NOTIFY_CHANNEL = "supportdesk_changes"
@@ -814,6 +817,7 @@ class Desk:
         status_after: str | None = None,
         expected_version: int | None = None,
         conversation_since: int | None = None,
+        attachments: Sequence[Path] = (),
     ) -> dto.MessageInfo:
         """Queue a public reply in the outbox (a trainee's goes to the mentor for review).
 
@@ -829,6 +833,8 @@ class Desk:
         after = _parse(Status, status_after, "status") if status_after else None
         if after in (Status.NEW, Status.CLOSED):
             raise InvalidInput("after a reply a ticket can be open, pending, on_hold or solved")
+        # Files first, outside the transaction: a refused reply leaves an unused file at most.
+        files = [self._keep_outgoing_file(Path(path)) for path in attachments]
         with self._writing() as write:
             ticket = self._ticket_for_update(write, number)
             self._check_version(write, ticket, expected_version)
@@ -874,6 +880,16 @@ class Desk:
             )
             write.session.add(message)
             write.session.flush()
+            for filename, sha256, size, content_type in files:
+                write.session.add(
+                    Attachment(
+                        message_id=message.id,  # type: ignore[arg-type]
+                        sha256=sha256,
+                        filename=filename,
+                        size=size,
+                        content_type=content_type,
+                    )
+                )
             if not review:
                 write.session.add(
                     OutboxItem(
@@ -910,6 +926,26 @@ class Desk:
             self._delete_draft(write, ticket, actor, "reply")
             self._touch(write, ticket)
             return _message_info(message, {actor.id: actor.name}, ())
+
+    def _keep_outgoing_file(self, path: Path) -> tuple[str, str, int, str]:
+        """A file an agent attaches: checked, copied into the attachment store; (name, hash,
+        size, content type)."""
+        try:
+            size = path.stat().st_size
+            if not path.is_file():
+                raise InvalidInput(f"cannot attach {path}: not a file")
+            if size > MAX_OUTGOING_ATTACHMENT_MB * 1024 * 1024:
+                raise InvalidInput(
+                    f"cannot attach {path}: {size / 1024 / 1024:.1f} MB is more than "
+                    f"{MAX_OUTGOING_ATTACHMENT_MB} MB (mail servers refuse bigger messages); "
+                    "share a link instead"
+                )
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InvalidInput(f"cannot attach {path}: {exc.strerror or exc}") from None
+        sha256 = self._attachment_store().put(data)
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return safe_filename(path.name), sha256, len(data), content_type
 
     def _check_conversation(
         self, write: _Write, ticket: Ticket, since_version: int, actor: Agent

@@ -7,11 +7,13 @@ import email.policy
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
+import pytest
+
 from supportdesk.channels.imap import ImapPoller
 from supportdesk.channels.outbox import OutboxWorker
 from supportdesk.clock import FrozenClock
 from supportdesk.config import load_settings
-from supportdesk.store.desk import Desk
+from supportdesk.store.desk import Desk, InvalidInput
 from tests.conftest import MONDAY_MORNING
 
 
@@ -168,3 +170,25 @@ def test_round_trip_mail_in_reply_out_answer_back(
     ]
     assert detail.messages[-1].thread_rule == "subject_token"
     assert len(desk.list_queue("all").tickets) == 1
+
+
+def test_a_reply_with_an_attachment(
+
+    desk: Desk, clock: FrozenClock, smtp_server: Any, tmp_path: Any
+) -> None:
+    settings = settings_for(tmp_path, smtp_server)
+    number, _reply = ticket_with_reply(desk, clock)
+    invoice = tmp_path / "Faktura 11-2026.pdf"
+    invoice.write_bytes(b"%PDF-1.4 invoice\n" * 100)
+    desk.queue_reply(number, "Faktura w załączniku.", attachments=[invoice])
+    with pytest.raises(InvalidInput, match=r"no such file|No such file"):
+        desk.queue_reply(number, "Druga faktura.", attachments=[tmp_path / "missing.pdf"])
+    delivered = OutboxWorker(desk, settings, secret=secret()).run_once()
+    assert [(d.outcome, d.error) for d in delivered] == [("sent", None), ("sent", None)]
+    sent = email.message_from_bytes(smtp_server.messages[-1].raw, policy=email.policy.default)
+    [part] = list(sent.iter_attachments())
+    assert part.get_filename() == "Faktura 11-2026.pdf"
+    assert part.get_content_type() == "application/pdf"
+    assert part.get_content() == invoice.read_bytes()
+    shown = desk.get_ticket(number).messages[-1]
+    assert [a.filename for a in shown.attachments] == ["Faktura 11-2026.pdf"]
