@@ -198,6 +198,8 @@ class EmailAccount(BaseModel):
     # After a message is stored: leave it alone, mark it \Seen, or move it to `move_to`.
     after_store: Literal["none", "seen", "move"] = "none"
     move_to: str | None = None
+    # A copy of each sent reply goes to this IMAP folder (e.g. "Sent"), for mail programs.
+    sent_folder: str | None = None
     # The safety-net poll; IDLE brings mail sooner where the server has it.
     poll_seconds: Annotated[int, Field(ge=5, le=3600)] = 60
     idle: bool = True
@@ -689,6 +691,7 @@ _TEMPLATE = """\
 # max_message_mb = 25                  # larger mail: headers and a note; it stays on the server
 # after_store = "none"                 # "none", "seen" (mark as read), or "move" (to move_to)
 # move_to = "Archive/supportdesk"
+# sent_folder = "Sent"                # a copy of each sent reply goes here
 # poll_seconds = 60                    # the safety-net poll; IDLE is faster where offered
 # idle = true
 # timeout_seconds = 60

@@ -20,7 +20,7 @@ import ssl
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from imapclient import IMAPClient
@@ -99,6 +99,42 @@ def describe_error(account: EmailAccount, exc: BaseException) -> ImapTrouble:
     return ImapTrouble(f"mail account {account.name}: {type(exc).__name__}: {exc}")
 
 
+def connect(account: EmailAccount, password: str) -> IMAPClient:
+    """Logged in, over the account's TLS mode."""
+    context = ssl.create_default_context()
+    client = IMAPClient(
+        account.imap_host,
+        port=account.imap_port,
+        ssl=account.imap_tls == "ssl",
+        ssl_context=context if account.imap_tls == "ssl" else None,
+        timeout=account.timeout_seconds,
+    )
+    if account.imap_tls == "starttls":
+        client.starttls(context)
+    client.login(account.imap_login, password)
+    return client
+
+
+def save_sent_copy(account: EmailAccount, password: str, raw: bytes, when: datetime) -> None:
+    """Put a sent reply into the account's Sent folder (made when missing), marked read, so
+    colleagues' mail programs show it. Raises ImapTrouble; the reply is sent either way."""
+    folder = account.sent_folder
+    if not folder:
+        return
+    try:
+        client = connect(account, password)
+        try:
+            if not client.folder_exists(folder):
+                client.create_folder(folder)
+            client.append(folder, raw, flags=[b"\\Seen"], msg_time=when)
+        finally:
+            with contextlib.suppress(Exception):
+                client.logout()
+    except Exception as exc:  # every failure becomes a sentence
+        trouble = describe_error(account, exc)
+        raise ImapTrouble(f"{trouble} (copying a sent reply to {folder!r})") from None
+
+
 class ImapPoller:
     def __init__(
         self,
@@ -117,19 +153,7 @@ class ImapPoller:
     # -- connection -------------------------------------------------------------------------
 
     def _default_connect(self) -> IMAPClient:
-        account = self.account
-        context = ssl.create_default_context()
-        client = IMAPClient(
-            account.imap_host,
-            port=account.imap_port,
-            ssl=account.imap_tls == "ssl",
-            ssl_context=context if account.imap_tls == "ssl" else None,
-            timeout=account.timeout_seconds,
-        )
-        if account.imap_tls == "starttls":
-            client.starttls(context)
-        client.login(account.imap_login, self._password)
-        return client
+        return connect(self.account, self._password)
 
     def connect(self) -> IMAPClient:
         try:

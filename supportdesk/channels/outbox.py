@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from supportdesk.channels import smtp
-from supportdesk.config import Settings
+from supportdesk.channels.imap import ImapTrouble, save_sent_copy
+from supportdesk.config import EmailAccount, Settings
 from supportdesk.secrets import SecretError, get_secret
 from supportdesk.store.desk import Desk
 
@@ -84,7 +85,24 @@ class OutboxWorker:
                 external_id=outcome.message_id,
             )
             done.append(Delivery(reply.ticket_number, reply.message_id, result, error))
+            if result == "sent" and account is not None and outcome.raw is not None:
+                self._save_sent_copy(account, outcome.raw)
         return done
+
+    def _save_sent_copy(self, account: EmailAccount, raw: bytes) -> None:
+        """After the delivery is recorded: a copy that cannot be saved is said in the
+        account's health, never a reason to send again."""
+        if not account.sent_folder:
+            return
+        try:
+            save_sent_copy(
+                account, self._secret(account.password_secret), raw, self.desk.clock.now()
+            )
+        except (ImapTrouble, SecretError) as trouble:
+            with contextlib.suppress(Exception):
+                self.desk.record_channel_health(
+                    "email", account.name, "imap-sent", error=str(trouble)
+                )
 
     def run(self, stop: threading.Event, every: float = 3.0) -> None:
         while not stop.is_set():

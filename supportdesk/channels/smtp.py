@@ -26,6 +26,7 @@ class SendOutcome:
     outcome: str  # "sent" | "retry" | "failed" | "unknown"
     error: str | None = None
     message_id: str | None = None
+    raw: bytes | None = None  # what went out, when it did
 
 
 def build_message(reply: OutgoingReply, account: EmailAccount, now: datetime) -> EmailMessage:
@@ -109,7 +110,7 @@ def send(reply: OutgoingReply, account: EmailAccount, password: str, now: dateti
             )
         if code >= 300:
             return _refused(code, answer, "the message")
-        return SendOutcome("sent", None, message["Message-ID"])
+        return SendOutcome("sent", None, message["Message-ID"], payload)
     finally:
         try:
             client.quit()

@@ -173,7 +173,6 @@ def test_round_trip_mail_in_reply_out_answer_back(
 
 
 def test_a_reply_with_an_attachment(
-
     desk: Desk, clock: FrozenClock, smtp_server: Any, tmp_path: Any
 ) -> None:
     settings = settings_for(tmp_path, smtp_server)
@@ -192,3 +191,26 @@ def test_a_reply_with_an_attachment(
     assert part.get_content() == invoice.read_bytes()
     shown = desk.get_ticket(number).messages[-1]
     assert [a.filename for a in shown.attachments] == ["Faktura 11-2026.pdf"]
+
+
+def test_a_sent_reply_is_copied_to_the_sent_folder(
+    desk: Desk, clock: FrozenClock, smtp_server: Any, imap_server: Any, tmp_path: Any
+) -> None:
+    settings = settings_for(tmp_path, smtp_server, imap_server, sent_folder="Sent")
+    ticket_with_reply(desk, clock)
+    [delivery] = OutboxWorker(desk, settings, secret=lambda _name: "pw").run_once()
+    assert delivery.outcome == "sent"
+    # The mail account's password is the IMAP server's; the SMTP test server takes "pw".
+    assert any("imap-sent" in h.key and h.last_error for h in desk.channel_health())
+    ticket_with_reply(desk, clock, "Druga odpowiedź.")
+    passwords = {"support-mail": imap_server.password}
+    smtp_server.require_auth("support", imap_server.password)
+    [delivery] = OutboxWorker(desk, settings, secret=passwords.__getitem__).run_once()
+    assert delivery.outcome == "sent"
+    [copy] = imap_server.messages("Sent")
+    assert b"\\Seen" in copy.flags
+    sent = email.message_from_bytes(copy.raw, policy=email.policy.default)
+    assert "Druga odpowiedź." in sent.get_content()
+    assert (
+        sent["Message-ID"] == email.message_from_bytes(smtp_server.messages[-1].raw)["Message-ID"]
+    )
