@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from supportdesk.core.plaintext import strip_controls
 from supportdesk.core.quoting import split_quoted
 
 Severity = Literal["error", "warning"]
@@ -644,7 +645,7 @@ def line_column(text: str, offset: int) -> tuple[int, int]:
 
 
 def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
+    text = " ".join(strip_controls(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -47,7 +47,7 @@ from supportdesk.core.sla import (
 )
 from supportdesk.core.threading import Candidate, with_token
 from supportdesk.core.threading import decide as decide_thread
-from supportdesk.store import dto
+from supportdesk.store import dto, replychecks
 from supportdesk.store.attachments import AttachmentStore
 from supportdesk.store.db import Database, StoreError, explain_db_error
 from supportdesk.store.locks import ChannelLock, FileChannelLock, PostgresChannelLock
@@ -116,6 +116,14 @@ class ConversationMoved(StaleTicket):
 
 class Conflict(DeskError):
     """The database refused a write that collided with another (a unique key)."""
+
+
+class ReplyRefused(DeskError):
+    """The reply checker found errors; `check` holds every finding, to show and highlight."""
+
+    def __init__(self, message: str, check: dto.ReplyCheck) -> None:
+        super().__init__(message)
+        self.check = check
 
 
 class AlreadyTaken(DeskError):
@@ -809,6 +817,7 @@ class Desk:
         status_after: str | None = None,
         expected_version: int | None = None,
         conversation_since: int | None = None,
+        override_checks: bool = False,
     ) -> dto.MessageInfo:
         """Queue a public reply in the outbox (a trainee's goes to the mentor for review).
 
@@ -816,7 +825,9 @@ class Desk:
         (the version the reply was begun at) refuses the reply only when the conversation
         moved on since — the customer wrote again or a colleague answered — so a stale answer
         is never sent silently, while a colleague's tag change does not get in the way.
-        The reply draft is discarded once the reply is queued.
+        The reply draft is discarded once the reply is queued. The reply checker runs first:
+        an error-level finding refuses the reply (ReplyRefused) unless `override_checks`,
+        which a trainee may not use.
         """
         body = body.strip("\n")
         if not body.strip():
@@ -838,6 +849,7 @@ class Desk:
                 )
             if ticket.assignee_id not in (None, actor.id) and actor.role == Role.TRAINEE:
                 raise NotPermitted("a trainee replies only on their own or unassigned tickets")
+            overridden = self._checked_reply(write, ticket, actor, body, override_checks)
             recipient = self._reply_recipient(write.session, ticket)
             review = actor.role == Role.TRAINEE
             message = Message(
@@ -887,6 +899,7 @@ class Desk:
                 ticket,
                 version=ticket.version + 1,
                 message_id=message.id,
+                **({"checks_overridden": overridden} if overridden else {}),
             )
             # A trainee's reply has not gone out: the ticket must not look answered (pending,
             # solved) while it waits for the mentor.
@@ -898,6 +911,38 @@ class Desk:
             self._delete_draft(write, ticket, actor, "reply")
             self._touch(write, ticket)
             return _message_info(message, {actor.id: actor.name}, ())
+
+    # -- reply checker ----------------------------------------------------------------------
+
+    def check_reply(
+        self, number: int, body: str, *, attachments: Sequence[str] = ()
+    ) -> dto.ReplyCheck:
+        """What the reply checker finds in `body` as a reply on ticket `number` (attachments:
+        the names of files going with it), under the team's checker settings."""
+        if not 0 < number <= MAX_TICKET_NUMBER:
+            raise NotFound(f"there is no ticket #{number}")
+        with self._reading() as session:
+            ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one_or_none()
+            if ticket is None:
+                raise NotFound(f"there is no ticket #{number}")
+            agent = self._maybe_agent(session)
+            policy = self._settings(session).checks
+            return replychecks.run(session, ticket, agent, body, policy, attachments)
+
+    def _checked_reply(
+        self, write: _Write, ticket: Ticket, actor: Agent, body: str, override: bool
+    ) -> list[str]:
+        """Refuse a reply with errors unless overridden (never for a trainee); the rules
+        overridden, for the event log."""
+        check = replychecks.run(write.session, ticket, actor, body, write.settings.checks)
+        if not check.errors:
+            return []
+        trainee = actor.role == Role.TRAINEE
+        if trainee or not override:
+            raise ReplyRefused(
+                replychecks.refusal_text(ticket.number, check, trainee=trainee), check
+            )
+        return sorted({f.rule for f in check.errors})
 
     def _check_conversation(
         self, write: _Write, ticket: Ticket, since_version: int, actor: Agent
