@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+)
 
 from supportdesk.core.checks import DEFAULT_SEVERITY, RULES, CheckPolicy
 from supportdesk.core.enums import Category, Status
@@ -119,8 +126,8 @@ class ChecksDoc(_Strict):
     them on."""
 
     rules: dict[str, RuleSetting] = Field(default_factory=dict)
-    require_greeting: bool = False
-    require_signoff: bool = False
+    require_greeting: StrictBool = False
+    require_signoff: StrictBool = False
     formal_address: list[Literal["pl", "ru"]] = Field(default_factory=list)
     banned_words: dict[CheckLanguage, dict[str, str]] = Field(default_factory=dict)
     team_contacts: list[str] = Field(default_factory=list)
