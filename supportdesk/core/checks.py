@@ -183,7 +183,6 @@ _BLAME: dict[str, list[str]] = {
         r"used|put)\s+(?:\w+\s+){0,4}?(?:wrong|incorrect|incorrectly|wrongly)\b",
         r"\byou\s+(?:\w+ly\s+)?(?:misread|misunderstood|misconfigured|mistyped|overlooked|"
         r"ignored|forgot\s+to|failed\s+to|neglected\s+to)\b",
-        r"\byou\s+(?:obviously|clearly)\s+didn't\b",
         r"\bif\s+you\s+had\s+(?:read|followed|checked)\b",
         r"\bas\s+(?:i|we)\s+(?:already|have\s+already)\s+(?:told|explained|said)\b",
         r"\buser\s+error\b",
@@ -216,9 +215,21 @@ _BLAME: dict[str, list[str]] = {
         r"(?:\w+\s+){0,2}?(?:błędn|niepoprawn|nieprawidłow|zł)\w*",
         r"\b(?:" + _PAN + r"\s+)?nie\s+(?:przeczytał|doczytał|zauważył|sprawdził)\w*\s+"
         r"(?:" + _PAN + r"|\w+)?",
+        r"\b(?:sam|sama|sami)\s+" + _PAN + r"\s+(?:jest\s+|są\s+)?(?:sobie\s+)?win(?:ien|na|ni)\b",
+        r"\b" + _PAN + r"\s+(?:jest\s+|są\s+)?(?:sam\w*\s+)?sobie\s+win(?:ien|na|ni)\b",
         r"\bjak\s+(?:już\s+)?(?:pisałem|pisałam|pisaliśmy|mówiłem|mówiłam|wyjaśniałem|"
         r"wyjaśniałam|tłumaczyłem|tłumaczyłam)\b",
     ],
+}
+
+# Blame that is a negative sentence by nature ("you didn't read …"): not cleared by its "not".
+_BLAME_UNREAD: dict[str, list[str]] = {
+    "en": [
+        r"\byou\s+(?:\w+ly\s+)?(?:didn't|did\s+not|haven't|have\s+not|never)\s+"
+        r"(?:bother\s+to\s+)?(?:read|check|follow|notice|pay\s+attention|look\s+at)\b",
+    ],
+    "ru": [],
+    "pl": [],
 }
 
 _BOSSY: dict[str, list[str]] = {
@@ -246,7 +257,7 @@ _BOSSY: dict[str, list[str]] = {
         r"\b" + _PAN + r"\s+powin(?:ien|na|ni)\b",
         r"\bpowinieneś\b|\bpowinnaś\b",
         r"\b(?:ma|mają)\s+" + _PAN + r"\s+obowiązek\b",
-        r"\bjest\s+" + _PAN + r"\s+zobowiązan\w*",
+        r"\b(?:jest|są)\s+" + _PAN + r"\s+zobowiązan\w*",
     ],
 }
 _CONDITIONAL = {
@@ -266,6 +277,7 @@ _NEGATIVE: dict[str, list[str]] = {
         r"\b(?:i|we)\s+(?:can't|cannot|can\s+not|am\s+unable\s+to|are\s+unable\s+to)\b",
         r"\b(?:it's|it\s+is|that's|that\s+is|this\s+is)\s+(?:not\s+possible|impossible)\b",
         r"\bthere\s+is\s+nothing\s+(?:i|we)\s+can\s+do\b",
+        r"\bunfortunately,?\s+(?:we|i)\s+(?:won't|will\s+not|don't|do\s+not)\b",
     ],
     "ru": [
         r"\b(?:я|мы)\s+(?:\w+\s+)?не\s+(?:могу|можем|сможем|смогу|в\s+силах|в\s+состоянии)\b",
@@ -273,6 +285,7 @@ _NEGATIVE: dict[str, list[str]] = {
         r"\b(?:это\s+)?(?:невозможно|не\s+получится|не\s+представляется\s+возможным)\b",
         r"\bмы\s+не\s+(?:делаем|предоставляем|поддерживаем|оказываем|возвращаем)\b",
         r"\bничего\s+не\s+(?:можем|могу)\s+(?:сделать|поделать)\b",
+        r"\bк\s+сожалению,?\s+(?:\w+\s+)?не\b",
     ],
     "pl": [
         r"\bnie\s+(?:mogę|możemy|możecie|jestem\s+w\s+stanie|jesteśmy\s+w\s+stanie|"
@@ -281,6 +294,8 @@ _NEGATIVE: dict[str, list[str]] = {
         r"\b(?:to\s+)?(?:jest\s+)?niemożliwe\b",
         r"\bnie\s+jest\s+(?:to\s+)?możliwe\b",
         r"\bnie\s+da\s+się\b",
+        r"\bniestety,?\s+(?:\w+\s+)?nie\b",
+        r"\bnie\s+(?:będziemy|będę)\s+(?:w\s+stanie|mogli|mógł|mogła)\b",
     ],
 }
 _WAY_FORWARD: dict[str, str] = {
@@ -365,7 +380,7 @@ _SIGNOFF: dict[str, str] = {
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w+/])\+?\(?\d[\d \t().-]{6,}\d(?![\w/])")
-_DATE_IN = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
+_DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?:[ \t]+\d{1,2})?")
 _PHONE_WORD = re.compile(
     r"(tel|phone|call|mobile|cell|телефон|тел\.|звоните|позвоните|моб|zadzwo|komórk|numer|"
     r"whatsapp|viber)",
@@ -560,9 +575,11 @@ def check_reply(
         return rule in policy.severities
 
     if on("blame"):
-        for span in _phrase_spans(
+        spans = _phrase_spans(
             unquoted, _BLAME[language], language, conditional=False, inner_negation=language == "en"
-        ):
+        )
+        spans += _phrase_spans(unquoted, _BLAME_UNREAD[language], language, conditional=False)
+        for span in sorted(set(spans), key=lambda s: s.start):
             add("blame", [span], MESSAGES["blame"][language])
     if on("bossy"):
         for span in _phrase_spans(
@@ -697,14 +714,20 @@ def _negative_spans(folded: str, language: str) -> list[Span]:
         window_end = _after_sentences(folded, span.end, 2)
         before = folded[max(0, sentence_start - 200) : span.start]
         after = folded[span.end : window_end]
-        if _positive(way_forward, after) or _positive(way_forward, before):
+        # "…, but that's impossible": a "but" before the refusal leads into it, not out.
+        if _positive(way_forward, after) or _positive(way_forward, before, conjunctions=False):
             continue
         spans.append(span)
     return spans
 
 
-def _positive(pattern: re.Pattern[str], text: str) -> bool:
+_CONJUNCTIONS = frozenset({"but", "however", "но", "однако", "зато", "ale", "jednak"})
+
+
+def _positive(pattern: re.Pattern[str], text: str, *, conjunctions: bool = True) -> bool:
     for match in pattern.finditer(text):
+        if not conjunctions and match.group().strip() in _CONJUNCTIONS:
+            continue
         before = text[max(0, match.start() - 4) : match.start()]
         if not re.search(r"\b(не|nie|not|n't)\s*$", before):
             return True
@@ -800,7 +823,10 @@ def _contact_spans(
             continue
         if len(_digits(handle)) >= 7 and _digits(handle) in team_digits:
             continue
-        if handle.startswith(("@", "+")) or any(ch.isdigit() for ch in handle):
+        # "Skype: ann.novak" names a handle outright; without the colon, only an @handle or a
+        # number is one ("on Telegram today" is not).
+        named = ":" in match.group()[: match.start(2) - match.start()]
+        if named or handle.startswith(("@", "+")) or any(ch.isdigit() for ch in handle):
             found.append((Span(start, start + len(handle)), handle))
     for match in _HANDLE.finditer(own):
         if match.group().casefold() in team or taken(match.start(), match.end()):
@@ -812,7 +838,7 @@ def _contact_spans(
         digits = _digits(number)
         if not 9 <= len(digits) <= 15 or digits in team_digits or taken(start, start + len(number)):
             continue
-        if _DATE_IN.search(number) and not number.startswith("+"):
+        if _DATE.fullmatch(number):
             continue
         looks_like_phone = (
             number.startswith("+")
