@@ -2,7 +2,8 @@
 
 Prints, per language, precision on good replies (the share that raise no finding at all: no
 false alarms) and recall on bad ones (the share caught by the rule the case names), and the
-cases that went wrong. Run from the checkout: .venv/bin/python bench/checks.py [FILE.toml]
+cases that went wrong. Run from the checkout: .venv/bin/python bench/checks.py [FILE.toml ...]
+(default: the main corpus and the two held-out sets).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from supportdesk.core.checks import LANGUAGES
-from tests.unit.checks_corpus import CORPUS, load, run_case
+from tests.unit.checks_corpus import CORPUS, HOLDOUTS, load, run_case
 
 
 @dataclass
@@ -56,18 +57,20 @@ def evaluate(path: Path = CORPUS) -> Iterator[tuple[str, Score]]:
 
 
 def main() -> int:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else CORPUS
-    print(f"corpus: {path}")
-    print(f"{'lang':<5} {'good':>5} {'precision':>10} {'bad':>5} {'recall':>8}")
-    problems: list[str] = []
-    for language, score in evaluate(path):
-        print(
-            f"{language:<5} {score.good:>5} {score.precision():>10.1%} {score.bad:>5} "
-            f"{score.recall():>8.1%}"
-        )
-        problems.extend(score.misses)
-    for problem in problems:
-        print("  " + problem)
+    paths = [Path(arg) for arg in sys.argv[1:]] or [CORPUS, *HOLDOUTS]
+    for path in paths:
+        print(f"corpus: {path.name}")
+        print(f"{'lang':<5} {'good':>5} {'precision':>10} {'bad':>5} {'recall':>8}")
+        problems: list[str] = []
+        for language, score in evaluate(path):
+            print(
+                f"{language:<5} {score.good:>5} {score.precision():>10.1%} {score.bad:>5} "
+                f"{score.recall():>8.1%}"
+            )
+            problems.extend(score.misses)
+        for problem in problems:
+            print("  " + problem)
+        print()
     return 0
 
 

@@ -168,7 +168,11 @@ def _negated(folded: str, start: int, language: str) -> bool:
 # -- phrase rules: blame and bossy --------------------------------------------------------------
 
 _W = r"[\w'’-]+"
+# "You must be tired", "you must have received it": a guess, not an order.
+_NOT_GUESS = r"(?!\s+be\b)(?!\s+have\s+(?:\w+ed|seen|got|gotten|been|had|heard|done|made|known)\b)"
 _PAN = r"(?:pan|pani|panowie|państwo)"
+# "Powinien Pan już dostać maila": an expectation, not an order.
+_PL_NOT_EXPECTATION = r"(?!\s+(?:już\s+)?(?:dostać|otrzymać|widzieć|zobaczyć|mieć)\b)"
 
 _BLAME: dict[str, list[str]] = {
     "en": [
@@ -186,6 +190,8 @@ _BLAME: dict[str, list[str]] = {
         r"\bif\s+you\s+had\s+(?:read|followed|checked)\b",
         r"\bas\s+(?:i|we)\s+(?:already|have\s+already)\s+(?:told|explained|said)\b",
         r"\buser\s+error\b",
+        r"\b(?:that's|that\s+is|it's|it\s+is)\s+on\s+you\b",
+        r"\b(?:error|mistake|problem)\s+(?:is|was|lies)\s+on\s+your\s+(?:side|end)\b",
     ],
     "ru": [
         r"\bвы\s+(?:(?:сами|явно|видимо|наверное|наверно|просто|снова|опять|где-то|тогда|"
@@ -205,6 +211,8 @@ _BLAME: dict[str, list[str]] = {
     ],
     "pl": [
         r"\bpomylił(?:a|eś|aś|iście|yście)?\s+się\b",
+        r"\bpomylił(?:a|)?\s+" + _PAN + r"\b",
+        r"\bbłąd\s+(?:jest\s+|był\s+|leży\s+)?po\s+(?:pana|pani|państwa|twojej|waszej)\s+stronie\b",
         r"\b" + _PAN + r"\s+się\s+pomylił(?:a|)?\b",
         r"\bpopełnił(?:a|eś|aś|iście)?\s+(?:" + _PAN + r"\s+)?(?:\w+\s+)?błąd\b",
         r"\b(?:pana|pani|państwa|twój|wasz)\s+(?:własny\s+)?(?:błąd|wina)\b",
@@ -234,7 +242,9 @@ _BLAME_UNREAD: dict[str, list[str]] = {
 
 _BOSSY: dict[str, list[str]] = {
     "en": [
-        r"\byou\s+(?:really\s+|absolutely\s+|simply\s+|first\s+)?(?:must|have\s+to|need\s+to|"
+        r"\byou\s+(?:really\s+|absolutely\s+|simply\s+|first\s+)?(?:must"
+        + _NOT_GUESS
+        + r"|have\s+to|need\s+to|"
         r"are\s+required\s+to|are\s+obliged\s+to|will\s+have\s+to|'ll\s+have\s+to|ought\s+to|"
         r"have\s+got\s+to|'ve\s+got\s+to)\b",
         r"\byou'll\s+have\s+to\b",
@@ -253,7 +263,7 @@ _BOSSY: dict[str, list[str]] = {
         r"\bmusisz\b",
         r"\bmusicie\b",
         r"\bmuszą\s+państwo\b",
-        r"\bpowin(?:ien|na|ni)\s+" + _PAN + r"\b",
+        r"\bpowin(?:ien|na|ni)\s+" + _PAN + r"\b" + _PL_NOT_EXPECTATION,
         r"\b" + _PAN + r"\s+powin(?:ien|na|ni)\b",
         r"\bpowinieneś\b|\bpowinnaś\b",
         r"\b(?:ma|mają)\s+" + _PAN + r"\s+obowiązek\b",
@@ -294,9 +304,19 @@ _NEGATIVE: dict[str, list[str]] = {
         r"\b(?:to\s+)?(?:jest\s+)?niemożliwe\b",
         r"\bnie\s+jest\s+(?:to\s+)?możliwe\b",
         r"\bnie\s+da\s+się\b",
+        r"\bnie\s+(?:obsługujemy|oferujemy|zapewniamy|zwracamy|wspieramy|udostępniamy)\b",
         r"\bniestety,?\s+(?:\w+\s+)?nie\b",
         r"\bnie\s+(?:będziemy|będę)\s+(?:w\s+stanie|mogli|mógł|mogła)\b",
     ],
+}
+# "I can't wait to show you", «не могу не поблагодарить», "nie mogę się doczekać": no refusal.
+_NEGATIVE_IDIOM: dict[str, re.Pattern[str]] = {
+    "en": re.compile(
+        r"(?:i|we)\s+(?:can't|cannot|can\s+not)\s+(?:wait|thank\s+you\s+enough|stress\s+"
+        r"enough|believe|recommend\s+\w+\s+enough)"
+    ),
+    "ru": re.compile(r"(?:(?:я|мы)\s+)?не\s+(?:могу|можем)\s+(?:не\b|дождаться)"),
+    "pl": re.compile(r"nie\s+(?:mogę|możemy)\s+(?:się\s+doczekać|nie\b)"),
 }
 _WAY_FORWARD: dict[str, str] = {
     "en": r"\b(but|however|instead|alternatively|meanwhile|in the meantime|what i can|"
@@ -357,6 +377,12 @@ _ATTACHMENT_PROMISE: dict[str, str] = {
     r"\bприлагаю\b|\bприлагаем\b|\bприложил\w*|\bприложенн\w+|\bв\s+приложенном\b)",
     "pl": r"(?:w\s+załącznik\w*|w\s+załączeniu|\bzałącza\w*|\bzałączył\w*|\bzałączon\w+|"
     r"\bdołączam\w*|\bdołączył\w*|\bw\s+załączonym\b)",
+}
+# "The attached file you sent us": the customer's attachment, not a promise.
+_CUSTOMERS_FILE: dict[str, re.Pattern[str]] = {
+    "en": re.compile(r"^\W*(?:\w+\W+){0,2}?(?:you|you've)\s+(?:sent|attached|shared)\b"),
+    "ru": re.compile(r"^\W*(?:\w+\W+){0,3}?вы\s+(?:прислали|приложили|отправили)\b"),
+    "pl": re.compile(r"^\W*(?:\w+\W+){0,3}?(?:przesłał|przysłał|załączył)\w*\s+" + _PAN),
 }
 _GREETING: dict[str, str] = {
     "en": r"^\s*(?:hello|hi|hey|dear|good\s+(?:morning|afternoon|evening|day)|greetings|"
@@ -619,6 +645,7 @@ def check_reply(
             Span(m.start(), m.end())
             for m in re.finditer(_ATTACHMENT_PROMISE[language], unquoted)
             if not _negated(unquoted, m.start(), language)
+            and not _CUSTOMERS_FILE[language].search(unquoted[m.end() : m.end() + 40])
         ]
         add("missing_attachment", spans, MESSAGES["missing_attachment"][language])
     if on("greeting") and policy.require_greeting:
@@ -708,6 +735,8 @@ def _negative_spans(folded: str, language: str) -> list[Span]:
     spans = []
     way_forward = re.compile(_WAY_FORWARD[language])
     for span in _phrase_spans(folded, _NEGATIVE[language], language, conditional=False):
+        if _NEGATIVE_IDIOM[language].match(folded, span.start):
+            continue
         # A way forward may come before ("We will ship it in May, so I can't …") or after, in
         # the same sentence or the next one.
         sentence_start = _sentence_start(folded, span.start)
@@ -836,7 +865,10 @@ def _contact_spans(
         number = match.group().strip(" \t.-")
         start = match.start() + match.group().find(number)
         digits = _digits(number)
-        if not 9 <= len(digits) <= 15 or digits in team_digits or taken(start, start + len(number)):
+        if not 9 <= len(digits) <= 15 or taken(start, start + len(number)):
+            continue
+        # The team's number written without its country code is still the team's.
+        if any(t.endswith(digits) or digits.endswith(t) for t in team_digits):
             continue
         if _DATE.fullmatch(number):
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,38 +25,48 @@ from supportdesk.store.teamsettings import (
     parse_document,
     to_toml,
 )
-from tests.unit.checks_corpus import Case, load, run_case
+from tests.unit.checks_corpus import CORPUS, HOLDOUTS, Case, load, run_case
 
-DATA, CASES = load()
-BAD = [case for case in CASES if case.expect]
-GOOD = [case for case in CASES if not case.expect]
+DATA, MAIN_CASES = load(CORPUS)
+LOADED = [(DATA, case) for case in MAIN_CASES]
+for _path in HOLDOUTS:
+    _data, _cases = load(_path)
+    LOADED.extend((_data, case) for case in _cases)
+BAD = [(data, case) for data, case in LOADED if case.expect]
+GOOD = [(data, case) for data, case in LOADED if not case.expect]
 
 
-def _id(case: Case) -> str:
+def _id(item: tuple[dict[str, Any], Case]) -> str:
+    case = item[1]
     return f"{case.language}-{case.source}-{case.expect or 'good'}"
 
 
 def test_the_corpus_is_big_enough_in_every_language() -> None:
     for language in ("en", "pl", "ru"):
-        assert sum(1 for c in BAD if c.language == language) >= 30
-        assert sum(1 for c in GOOD if c.language == language) >= 30
+        assert sum(1 for c in MAIN_CASES if c.expect and c.language == language) >= 30
+        assert sum(1 for c in MAIN_CASES if not c.expect and c.language == language) >= 30
     # Every rule has bad examples in every language.
     for rule in RULES:
         for language in ("en", "pl", "ru"):
             if rule == "formal_address" and language == "en":
                 continue
-            assert any(c.expect == rule and c.language == language for c in BAD), (rule, language)
+            assert any(c.expect == rule and c.language == language for c in MAIN_CASES), (
+                rule,
+                language,
+            )
 
 
-@pytest.mark.parametrize("case", BAD, ids=_id)
-def test_bad_reply_is_caught_by_its_rule(case: Case) -> None:
-    found = run_case(DATA, case)
+@pytest.mark.parametrize("item", BAD, ids=_id)
+def test_bad_reply_is_caught_by_its_rule(item: tuple[dict[str, Any], Case]) -> None:
+    data, case = item
+    found = run_case(data, case)
     assert case.expect in {f.rule for f in found}, found
 
 
-@pytest.mark.parametrize("case", GOOD, ids=_id)
-def test_good_reply_raises_nothing(case: Case) -> None:
-    assert run_case(DATA, case) == []
+@pytest.mark.parametrize("item", GOOD, ids=_id)
+def test_good_reply_raises_nothing(item: tuple[dict[str, Any], Case]) -> None:
+    data, case = item
+    assert run_case(data, case) == []
 
 
 # -- seed 001, sentence by sentence -----------------------------------------------------------
