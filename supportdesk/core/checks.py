@@ -167,7 +167,6 @@ def _negated(folded: str, start: int, language: str) -> bool:
 
 # -- phrase rules: blame and bossy --------------------------------------------------------------
 
-_W = r"[\w'’-]+"
 # "You must be tired", "you must have received it": a guess, not an order.
 _NOT_GUESS = r"(?!\s+be\b)(?!\s+have\s+(?:\w+ed|seen|got|gotten|been|had|heard|done|made|known)\b)"
 _PAN = r"(?:pan|pani|panowie|państwo)"
