@@ -50,7 +50,12 @@ from supportdesk.store.db import (
     upgrade,
 )
 from supportdesk.store.desk import VIEWS, Desk, DeskError
-from supportdesk.store.teamsettings import TeamSettingsError, load_toml_file, to_toml
+from supportdesk.store.teamsettings import (
+    TeamSettingsError,
+    default_settings,
+    load_toml_file,
+    to_toml,
+)
 
 if TYPE_CHECKING:
     from supportdesk.app import ChannelRunner, SupportDeskApp
@@ -477,6 +482,7 @@ def cmd_ticket(ctx: Context) -> int:
             status_after=ctx.args.status,
             expected_version=version,
             attachments=[Path(name) for name in ctx.args.attach],
+            override_checks=ctx.args.override_checks,
         )
         message = (
             "Reply sent to your mentor for review."
@@ -664,6 +670,61 @@ def cmd_settings(ctx: Context) -> int:
         f"Team settings imported from {ctx.args.file}; SLA recomputed for {count} open tickets."
     )
     return EXIT_OK
+
+
+def cmd_check(ctx: Context) -> int:
+    from supportdesk.core.checks import check_reply, guess_language
+    from supportdesk.store.replychecks import to_dto
+
+    body = _read_reply_file(ctx.args.file)
+    if ctx.args.ticket is not None:
+        if ctx.args.settings:
+            raise UsageError("--settings and --ticket: a ticket is checked under the team's rules")
+        result = ctx.desk().check_reply(ctx.args.ticket, body, attachments=ctx.args.attach)
+        if ctx.args.lang and ctx.args.lang != result.language:
+            ctx.print(f"(#{ctx.args.ticket}'s customer writes {result.language}; checked as that)")
+    else:
+        if ctx.args.settings:
+            policy = load_toml_file(Path(ctx.args.settings)).checks
+        elif ctx.settings.database_url or (ctx.settings.data_dir / "supportdesk.db").exists():
+            policy = ctx.desk().team_settings().checks
+        else:
+            # No database here yet: nothing to read team rules from, so the built-in ones.
+            policy = default_settings().checks
+        language = ctx.args.lang or guess_language(body)
+        found = check_reply(body, language, policy, attachments=ctx.args.attach)
+        result = to_dto(body, language, found)
+    if ctx.args.json:
+        ctx.json(result.to_json())
+    else:
+        name = "<stdin>" if ctx.args.file == "-" else ctx.args.file
+        for finding in result.findings:
+            ctx.print(
+                f"{name}:{finding.line}:{finding.column}: {finding.severity} [{finding.rule}] "
+                f"«{finding.excerpt}» {finding.message}"
+            )
+        errors = len(result.errors)
+        ctx.print(
+            f"{errors} error(s), {len(result.findings) - errors} warning(s) ({result.language})."
+            if result.findings
+            else f"No findings ({result.language})."
+        )
+    return EXIT_REFUSED if result.errors else EXIT_OK
+
+
+def _read_reply_file(name: str) -> str:
+    if name == "-":
+        return _text_argument("-").replace("\r\n", "\n")
+    data = Path(name).read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{name} is not UTF-8 text (byte "
+            f"0x{data[exc.start]:02x} at position {exc.start}); convert it first, e.g. "
+            "iconv -f cp1250 -t utf-8"
+        ) from None
+    return text.replace("\r\n", "\n")
 
 
 def cmd_secrets(ctx: Context) -> int:
@@ -965,6 +1026,43 @@ def build_parser() -> argparse.ArgumentParser:
     reply.add_argument(
         "--attach", action="append", default=[], metavar="FILE", help="attach a file (repeatable)"
     )
+    reply.add_argument(
+        "--override-checks",
+        action="store_true",
+        help="send even when the reply checker finds errors (not for trainees)",
+    )
+
+    check = add(
+        "check",
+        cmd_check,
+        "run the reply checker on a text file; exit code 1 when it finds an error",
+    )
+    check.add_argument("file", help="the reply text (UTF-8), or - for standard input")
+    check.add_argument(
+        "--lang",
+        choices=["en", "pl", "ru"],
+        help="the reply's language (default: the ticket customer's, else guessed from the text)",
+    )
+    check.add_argument(
+        "--ticket",
+        type=_ticket_number,
+        metavar="NUMBER",
+        help="check as a reply on this ticket: also against this customer's earlier replies "
+        "and the internal articles",
+    )
+    check.add_argument(
+        "--settings",
+        metavar="TEAM.toml",
+        help="use the checker rules of this team settings file instead of the database's",
+    )
+    check.add_argument(
+        "--attach",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a file that goes with the reply (repeatable)",
+    )
+    check.add_argument("--json", action="store_true")
 
     poll = add("poll", cmd_poll, "fetch mail from every configured channel until stopped")
     poll.add_argument("--once", action="store_true", help="one pass, then exit (0 when all stored)")

@@ -49,7 +49,7 @@ from supportdesk.core.sla import (
 )
 from supportdesk.core.threading import Candidate, ChatTicket, decide_chat, with_token
 from supportdesk.core.threading import decide as decide_thread
-from supportdesk.store import dto
+from supportdesk.store import dto, replychecks
 from supportdesk.store.attachments import AttachmentStore
 from supportdesk.store.db import Database, StoreError, explain_db_error
 from supportdesk.store.locks import ChannelLock, FileChannelLock, PostgresChannelLock
@@ -120,6 +120,14 @@ class ConversationMoved(StaleTicket):
 
 class Conflict(DeskError):
     """The database refused a write that collided with another (a unique key)."""
+
+
+class ReplyRefused(DeskError):
+    """The reply checker found errors; `check` holds every finding, to show and highlight."""
+
+    def __init__(self, message: str, check: dto.ReplyCheck) -> None:
+        super().__init__(message)
+        self.check = check
 
 
 class AlreadyTaken(DeskError):
@@ -818,6 +826,7 @@ class Desk:
         expected_version: int | None = None,
         conversation_since: int | None = None,
         attachments: Sequence[Path] = (),
+        override_checks: bool = False,
     ) -> dto.MessageInfo:
         """Queue a public reply in the outbox (a trainee's goes to the mentor for review).
 
@@ -825,7 +834,9 @@ class Desk:
         (the version the reply was begun at) refuses the reply only when the conversation
         moved on since — the customer wrote again or a colleague answered — so a stale answer
         is never sent silently, while a colleague's tag change does not get in the way.
-        The reply draft is discarded once the reply is queued.
+        The reply draft is discarded once the reply is queued. The reply checker runs first:
+        an error-level finding refuses the reply (ReplyRefused) unless `override_checks`,
+        which a trainee may not use.
         """
         body = body.strip("\n")
         if not body.strip():
@@ -849,6 +860,9 @@ class Desk:
                 )
             if ticket.assignee_id not in (None, actor.id) and actor.role == Role.TRAINEE:
                 raise NotPermitted("a trainee replies only on their own or unassigned tickets")
+            overridden = self._checked_reply(
+                write, ticket, actor, body, override_checks, [name for name, *_ in files]
+            )
             recipient = self._reply_recipient(write.session, ticket)
             review = actor.role == Role.TRAINEE
             if (
@@ -915,6 +929,7 @@ class Desk:
                 ticket,
                 version=ticket.version + 1,
                 message_id=message.id,
+                **({"checks_overridden": overridden} if overridden else {}),
             )
             # A trainee's reply has not gone out: the ticket must not look answered (pending,
             # solved) while it waits for the mentor.
@@ -946,6 +961,46 @@ class Desk:
         sha256 = self._attachment_store().put(data)
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return safe_filename(path.name), sha256, len(data), content_type
+
+    # -- reply checker ----------------------------------------------------------------------
+
+    def check_reply(
+        self, number: int, body: str, *, attachments: Sequence[str] = ()
+    ) -> dto.ReplyCheck:
+        """What the reply checker finds in `body` as a reply on ticket `number` (attachments:
+        the names of files going with it), under the team's checker settings."""
+        if not 0 < number <= MAX_TICKET_NUMBER:
+            raise NotFound(f"there is no ticket #{number}")
+        with self._reading() as session:
+            ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one_or_none()
+            if ticket is None:
+                raise NotFound(f"there is no ticket #{number}")
+            agent = self._maybe_agent(session)
+            policy = self._settings(session).checks
+            return replychecks.run(session, ticket, agent, body, policy, attachments)
+
+    def _checked_reply(
+        self,
+        write: _Write,
+        ticket: Ticket,
+        actor: Agent,
+        body: str,
+        override: bool,
+        attachments: Sequence[str] = (),
+    ) -> list[str]:
+        """Refuse a reply with errors unless overridden (never for a trainee); the rules
+        overridden, for the event log."""
+        check = replychecks.run(
+            write.session, ticket, actor, body, write.settings.checks, attachments
+        )
+        if not check.errors:
+            return []
+        trainee = actor.role == Role.TRAINEE
+        if trainee or not override:
+            raise ReplyRefused(
+                replychecks.refusal_text(ticket.number, check, trainee=trainee), check
+            )
+        return sorted({f.rule for f in check.errors})
 
     def _check_conversation(
         self, write: _Write, ticket: Ticket, since_version: int, actor: Agent

@@ -504,3 +504,46 @@ class RatingRequest:
     recipient: str | None  # the customer's id on the channel
     chat: str | None  # external id of the customer's last message ("chat:message")
     language: str | None
+
+
+@dataclass(frozen=True)
+class CheckFinding:
+    """One thing the reply checker underlines: `spans` are (start, end) offsets into the
+    reply text, for highlighting; `line`/`column` (1-based) locate the first span."""
+
+    rule: str
+    severity: str
+    message: str
+    spans: tuple[tuple[int, int], ...]
+    line: int
+    column: int
+    excerpt: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message,
+            "spans": [{"start": start, "end": end} for start, end in self.spans],
+            "line": self.line,
+            "column": self.column,
+            "excerpt": self.excerpt,
+        }
+
+
+@dataclass(frozen=True)
+class ReplyCheck:
+    language: str
+    findings: tuple[CheckFinding, ...]
+
+    @property
+    def errors(self) -> tuple[CheckFinding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "language": self.language,
+            "errors": len(self.errors),
+            "warnings": len(self.findings) - len(self.errors),
+            "findings": [f.to_json() for f in self.findings],
+        }

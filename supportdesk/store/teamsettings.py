@@ -1,4 +1,4 @@
-"""Team-wide settings: business calendars, SLA policies, categories.
+"""Team-wide settings: business calendars, SLA policies, categories, reply checker rules.
 
 They live in the database (table `team_setting`, key "team") so every agent of a team sees the
 same rules. A lead exports them to TOML, edits, and imports; an import is validated in full
@@ -15,8 +15,16 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+)
 
+from supportdesk.core.checks import DEFAULT_SEVERITY, RULES, CheckPolicy
 from supportdesk.core.enums import Category, Status
 from supportdesk.core.sla import (
     WEEKDAYS,
@@ -115,6 +123,65 @@ class ClosingDoc(_Strict):
     ask_rating_by_email: bool = True
 
 
+RuleSetting = Literal["error", "warning", "off"]
+CheckLanguage = Literal["en", "pl", "ru"]
+
+
+class ChecksDoc(_Strict):
+    """The reply checker: each rule "error" (refuses the reply unless overridden), "warning"
+    or "off"; house rules (greeting, sign-off, formal address) are off until a lead turns
+    them on."""
+
+    rules: dict[str, RuleSetting] = Field(default_factory=dict)
+    require_greeting: StrictBool = False
+    require_signoff: StrictBool = False
+    formal_address: list[Literal["pl", "ru"]] = Field(default_factory=list)
+    banned_words: dict[CheckLanguage, dict[str, str]] = Field(default_factory=dict)
+    team_contacts: list[str] = Field(default_factory=list)
+
+    @field_validator("rules")
+    @classmethod
+    def _known_rules(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(RULES))
+        if unknown:
+            raise ValueError(
+                f"unknown rule {', '.join(map(repr, unknown))}; the rules are {', '.join(RULES)}"
+            )
+        return {rule: value.get(rule, DEFAULT_SEVERITY[rule]) for rule in RULES}
+
+    @field_validator("banned_words")
+    @classmethod
+    def _words(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for language, words in value.items():
+            for word in words:
+                if not any(ch.isalnum() for ch in word):
+                    raise ValueError(f"{language}: {word!r} has no letters to look for")
+        return {language: words for language, words in value.items() if words}
+
+    @field_validator("team_contacts")
+    @classmethod
+    def _contacts(cls, value: list[str]) -> list[str]:
+        for contact in value:
+            if not contact.strip():
+                raise ValueError("an empty contact; list addresses, phone numbers or @handles")
+        return value
+
+    def policy(self) -> CheckPolicy:
+        rules = self.rules or dict(DEFAULT_SEVERITY)
+        return CheckPolicy(
+            severities={
+                rule: severity
+                for rule, severity in rules.items()
+                if severity in ("error", "warning")
+            },
+            require_greeting=self.require_greeting,
+            require_signoff=self.require_signoff,
+            formal_address=frozenset(self.formal_address),
+            banned_words={lang: dict(words) for lang, words in self.banned_words.items()},
+            team_contacts=tuple(self.team_contacts),
+        )
+
+
 class TeamSettingsDoc(_Strict):
     calendars: dict[str, CalendarDoc] = Field(default_factory=dict)
     sla: SlaDoc = Field(default_factory=SlaDoc)
@@ -122,6 +189,7 @@ class TeamSettingsDoc(_Strict):
     categories: dict[
         Literal["blocking", "question", "onboarding", "feature_request"], CategoryDoc
     ] = Field(default_factory=dict)
+    checks: ChecksDoc = Field(default_factory=ChecksDoc)
 
 
 DEFAULT_CATEGORIES: dict[str, CategoryDoc] = {
@@ -143,6 +211,7 @@ class TeamSettings:
     sla: SlaSettings
     categories: dict[str, CategoryDoc]
     document: dict[str, Any]
+    checks: CheckPolicy = field(default_factory=CheckPolicy)
     closing: ClosingDoc = field(default_factory=ClosingDoc)
 
     @property
@@ -192,6 +261,18 @@ def default_document() -> dict[str, Any]:
         },
         "closing": ClosingDoc().model_dump(),
         "categories": {key: value.model_dump() for key, value in DEFAULT_CATEGORIES.items()},
+        "checks": default_checks_document(),
+    }
+
+
+def default_checks_document() -> dict[str, Any]:
+    return {
+        "rules": dict(DEFAULT_SEVERITY),
+        "require_greeting": False,
+        "require_signoff": False,
+        "formal_address": [],
+        "banned_words": {},
+        "team_contacts": [],
     }
 
 
@@ -262,12 +343,19 @@ def parse_document(data: dict[str, Any], source: str = "team settings") -> TeamS
         raise TeamSettingsError(f"{source}: {exc}") from None
     categories = {**DEFAULT_CATEGORIES, **doc.categories}
     normalized = _normalized(doc)
-    return TeamSettings(sla=sla, categories=categories, document=normalized, closing=doc.closing)
+    return TeamSettings(
+        sla=sla,
+        categories=categories,
+        document=normalized,
+        closing=doc.closing,
+        checks=doc.checks.policy(),
+    )
 
 
 def _normalized(doc: TeamSettingsDoc) -> dict[str, Any]:
     """The JSON we store: durations as text, dates as ISO strings, defaults filled in."""
     data = doc.model_dump(mode="json", exclude_none=True)
+    data["checks"]["rules"] = data["checks"]["rules"] or dict(DEFAULT_SEVERITY)
     for policy in data["sla"]["policy"]:
         for kind in ("first_response", "next_response", "resolution"):
             if kind in policy:
@@ -364,4 +452,39 @@ def to_toml(document: dict[str, Any]) -> str:
         out.append(f"label = {_toml_value(category['label'])}")
         out.append(f"description = {_toml_value(category.get('description', ''))}")
         out.append("")
+    out.extend(_checks_toml(document.get("checks") or default_checks_document()))
     return "\n".join(out).rstrip() + "\n"
+
+
+def _checks_toml(checks: dict[str, Any]) -> list[str]:
+    out = [
+        '# The reply checker. Each rule: "error" (the reply is refused unless the agent sends',
+        '# anyway; trainees cannot), "warning" (shown, does not stop the reply) or "off".',
+        "[checks]",
+        "# Require a greeting at the top and a sign-off at the bottom of every reply.",
+        f"require_greeting = {_toml_value(checks.get('require_greeting', False))}",
+        f"require_signoff = {_toml_value(checks.get('require_signoff', False))}",
+        '# Languages where the customer is addressed formally: "ru" (capitalised Вы, Вас, Ваш;',
+        '# no ты) and "pl" (Pan/Pani, capitalised; no ty).',
+        f"formal_address = {_toml_value(checks.get('formal_address', []))}",
+        "# The team's own phone numbers, addresses and handles: never flagged as personal",
+        '# contacts. "@example.com" allows every address at that domain.',
+        f"team_contacts = {_toml_value(checks.get('team_contacts', []))}",
+        "",
+        "[checks.rules]",
+    ]
+    rules = checks.get("rules") or DEFAULT_SEVERITY
+    out.extend(f"{rule} = {_toml_value(rules.get(rule, 'off'))}" for rule in RULES)
+    out.append("")
+    out.append("# Words the team does not use with customers, per language: word = suggestion.")
+    banned = checks.get("banned_words", {})
+    for language in ("en", "pl", "ru"):
+        out.append(f"[checks.banned_words.{language}]")
+        out.extend(
+            f"{_toml_key(word)} = {_toml_value(suggestion)}"
+            for word, suggestion in banned.get(language, {}).items()
+        )
+        if language == "ru" and not banned.get("ru"):
+            out.append('# "техподдержка" = "поддержка"')
+        out.append("")
+    return out

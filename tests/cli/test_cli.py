@@ -173,18 +173,18 @@ def test_ticket_actions_through_the_cli(team: str, monkeypatch: pytest.MonkeyPat
         "@marta czy możemy wystawić korektę?",
     )
     assert note.code == 0 and "Mentioned: marta" in note.out
+    reply_args = ("--db", team, "--agent", "ann", "ticket", "reply", number, "-")
+    promised = "Dzień dobry,\nfaktura jest w załączniku.\n"
+    # The reply promises an attachment it has not got: the checker refuses it, then the agent
+    # sends it anyway.
+    refused = sd(*reply_args, stdin=promised, monkeypatch=monkeypatch)
+    assert refused.code == 1 and "missing_attachment" in refused.err and "2:1" in refused.err
     reply = sd(
-        "--db",
-        team,
-        "--agent",
-        "ann",
-        "ticket",
-        "reply",
-        number,
-        "-",
+        *reply_args,
         "--status",
         "pending",
-        stdin="Dzień dobry,\nfaktura jest w załączniku.\n",
+        "--override-checks",
+        stdin=promised,
         monkeypatch=monkeypatch,
     )
     assert reply.code == 0 and "queued" in reply.out

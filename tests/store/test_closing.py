@@ -97,7 +97,7 @@ def test_solved_closes_itself_after_three_quiet_business_days(
 ) -> None:
     clock.set(FRIDAY_AFTERNOON)
     number = email_ticket(desk, clock)
-    desk.queue_reply(number, "Faktura jest w załączniku.", status_after="solved")
+    desk.queue_reply(number, "Wysłaliśmy fakturę na Pana adres.", status_after="solved")
     reply = desk.get_ticket(number).messages[-1].text
     assert reply.endswith(rating_request("pl"))  # the solving email asks for a score
     clock.set(datetime(2026, 12, 2, 16, 59, tzinfo=UTC))  # Wednesday 17:59 in Warsaw
