@@ -108,12 +108,25 @@ class CategoryDoc(_Strict):
     description: str = ""
 
 
+class KbDoc(_Strict):
+    # The address customers open an article at; {slug} is replaced. kb("slug") in a template.
+    public_url: str = "https://help.example.com/kb/{slug}"
+
+    @field_validator("public_url")
+    @classmethod
+    def _has_slug(cls, value: str) -> str:
+        if "{slug}" not in value:
+            raise ValueError("must contain {slug}, e.g. https://help.example.com/kb/{slug}")
+        return value
+
+
 class TeamSettingsDoc(_Strict):
     calendars: dict[str, CalendarDoc] = Field(default_factory=dict)
     sla: SlaDoc = Field(default_factory=SlaDoc)
     categories: dict[
         Literal["blocking", "question", "onboarding", "feature_request"], CategoryDoc
     ] = Field(default_factory=dict)
+    kb: KbDoc = Field(default_factory=KbDoc)
 
 
 DEFAULT_CATEGORIES: dict[str, CategoryDoc] = {
@@ -142,6 +155,10 @@ class TeamSettings:
         calendars = self.sla.calendars
         calendar = calendars.get("default") or next(iter(calendars.values()))
         return calendar.zone
+
+    def kb_url(self, slug: str) -> str:
+        pattern = self.document.get("kb", {}).get("public_url") or KbDoc().public_url
+        return str(pattern).replace("{slug}", slug)
 
     def category_label(self, category: str) -> str:
         doc = self.categories.get(category)
@@ -178,6 +195,7 @@ def default_document() -> dict[str, Any]:
             "policy": policies,
         },
         "categories": {key: value.model_dump() for key, value in DEFAULT_CATEGORIES.items()},
+        "kb": KbDoc().model_dump(),
     }
 
 
