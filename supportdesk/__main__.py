@@ -210,6 +210,8 @@ def format_ticket(detail: dto.TicketDetail, zone: ZoneInfo) -> str:
 def make_app(settings: Settings, desk: Desk, runner: ChannelRunner | None = None) -> SupportDeskApp:
     """The one place that wires the console together (tests build theirs the same way)."""
     from supportdesk.app import SupportDeskApp
+    from supportdesk.resources import shipped_templates_dir
+    from supportdesk.store.libraryfiles import TemplateLibrary
 
     return SupportDeskApp(
         desk,
@@ -221,6 +223,7 @@ def make_app(settings: Settings, desk: Desk, runner: ChannelRunner | None = None
         channels=[f"mail {a.name}" for a in settings.email]
         + [f"telegram {b.name}" for b in settings.telegram],
         runner=runner,
+        templates=TemplateLibrary(shipped_templates_dir(), settings.data_dir / "templates", desk),
     )
 
 
@@ -922,6 +925,10 @@ def build_parser() -> argparse.ArgumentParser:
     secrets_sub.add_parser("check", help="say where a secret would be read from").add_argument(
         "name"
     )
+
+    from supportdesk import librarycli
+
+    librarycli.add_commands(add, _ticket_number)
 
     config = add("config", cmd_config, "configuration help")
     config.add_argument(

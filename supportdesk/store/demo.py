@@ -46,12 +46,13 @@ from supportdesk.store.models import (
     NoteMention,
     OutboxItem,
     Rating,
+    TeamSetting,
     Template,
     Ticket,
     TicketTag,
 )
 from supportdesk.store.slastore import build_history, sla_columns
-from supportdesk.store.teamsettings import default_settings
+from supportdesk.store.teamsettings import SETTINGS_KEY, default_document, default_settings
 
 DEFAULT_SCALE = 360
 DEFAULT_SEED = 7
@@ -895,6 +896,14 @@ def build_demo(
         counts = _simulate(generator, write)
         _insert(session, Template, templates)
         _insert(session, KbArticle, articles)
+        # Telvio's help centre: where kb("slug") links in templates point.
+        document = default_document()
+        document["kb"] = {"public_url": "https://help.telvio.example/kb/{slug}"}
+        _insert(
+            session,
+            TeamSetting,
+            [{"key": SETTINGS_KEY, "value": document, "updated_at": now, "updated_by_id": None}],
+        )
         session.execute(
             update(Counter)
             .where(Counter.name == "ticket_number")  # type: ignore[arg-type]

@@ -461,6 +461,18 @@ class ReceiveResult:
 
 
 @dataclass(frozen=True)
+class ArticleDoc:
+    """An article as a file holds it (kb import/export, the console's editor)."""
+
+    slug: str
+    title: str
+    body: str
+    language: str = "en"
+    tags: tuple[str, ...] = ()
+    internal: bool = False
+
+
+@dataclass(frozen=True)
 class KbArticleInfo:
     id: int
     slug: str

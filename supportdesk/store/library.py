@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +20,7 @@ from supportdesk.core.enums import Direction, Role
 from supportdesk.core.plaintext import one_line
 from supportdesk.core.templates import KbLink, TemplateDef, TemplateError, check_body
 from supportdesk.store import dto, search
+from supportdesk.store.dto import ArticleDoc
 from supportdesk.store.models import (
     Agent,
     Customer,
@@ -37,18 +37,6 @@ if TYPE_CHECKING:
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,199}$")
 SOLVED = ("solved", "closed")
 _REPLY_PREFIX = re.compile(r"^(?:\s*(?:re|odp|fw|fwd|ответ)\s*:\s*)+", re.I)
-
-
-@dataclass(frozen=True)
-class ArticleDoc:
-    """An article as a file holds it (kb import/export, the console's editor)."""
-
-    slug: str
-    title: str
-    body: str
-    language: str = "en"
-    tags: tuple[str, ...] = ()
-    internal: bool = False
 
 
 def normalize_body(body: str) -> str:

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import text
 
@@ -12,7 +10,7 @@ from supportdesk.clock import FrozenClock
 from supportdesk.core.templates import TemplateDef, check_body
 from supportdesk.store.db import Database
 from supportdesk.store.desk import Conflict, Desk, InvalidInput, NotPermitted, StaleTicket
-from supportdesk.store.library import ArticleDoc
+from supportdesk.store.dto import ArticleDoc
 
 ARTICLES = [
     ArticleDoc(
@@ -290,8 +288,13 @@ def test_similar_tickets_in_russian(desk: Desk, clock: FrozenClock) -> None:
 def _template(shortcut: str, body: str, language: str = "en") -> TemplateDef:
     return check_body(
         TemplateDef(
-            key="file", source="shipped", name=f"T {shortcut}", body=body, language=language,
-            shortcut=shortcut, where="t.md",
+            key="file",
+            source="shipped",
+            name=f"T {shortcut}",
+            body=body,
+            language=language,
+            shortcut=shortcut,
+            where="t.md",
         )
     )
 

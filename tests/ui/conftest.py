@@ -57,6 +57,8 @@ def console(demo_db: Database, clock: FrozenClock, tmp_path: Path) -> AppFactory
     def build(agent: str = "ann", **overrides: Any) -> SupportDeskApp:
         config = tmp_path / "config.toml"
         config.touch()
+        # Personal templates and the like come from tmp_path, never from the home folder.
+        overrides.setdefault("data_dir", str(tmp_path / "data"))
         settings = load_settings(config, overrides={"agent": agent, **overrides}, environ={})
         attachments = AttachmentStore(tmp_path / "attachments")
         return make_app(settings, Desk(demo_db, clock, agent=agent, attachments=attachments))
