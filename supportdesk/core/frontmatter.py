@@ -34,7 +34,9 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
             if not isinstance(meta, dict):
                 raise FrontMatterError("front matter must be a mapping of keys to values", 2)
             body = "".join(lines[index + 1 :])
-            return meta, body.strip("\n") + "\n", index + 2
+            # Leading blank lines are dropped; the line number is where the text really starts.
+            skipped = len(body) - len(body.lstrip("\n"))
+            return meta, body.strip("\n") + "\n", index + 2 + skipped
     raise FrontMatterError("front matter is not closed: add a '---' line after it", 1)
 
 

@@ -237,6 +237,10 @@ def check_body(template: TemplateDef) -> TemplateDef:
         raise TemplateError(
             where, first + (exc.lineno or 1) - 1, f"syntax: {exc.message}"
         ) from None
+    for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+        raise TemplateError(
+            where, first + node.lineno - 1, "a template cannot include or import other files"
+        )
     for name in sorted(meta.find_undeclared_variables(tree) - set(GLOBALS)):
         line = next((n.lineno for n in tree.find_all(nodes.Name) if n.name == name), 1)
         raise TemplateError(
