@@ -29,40 +29,40 @@ MAX_QUERY_WORDS = 12
 MIN_STEM = 3
 
 
-def _fold_pairs() -> dict[str, str]:
-    """Character -> replacement (one character each, so PostgreSQL's translate() can apply it).
+def _accents() -> dict[str, str]:
+    """Lower-case letter -> the same letter without its accent (one character each, so
+    PostgreSQL's translate() can apply it). Polish first: translate() looks them up in order.
 
-    Upper- and lower-case letters of Latin-1, Latin Extended-A/B and Cyrillic map to the lower-case
-    letter without its accents; ё -> е (й stays a letter of its own); punctuation -> space.
+    Latin-1 and Latin Extended-A letters, ё -> е (й stays a letter of its own). Upper case is
+    lowered first, by str.lower() here and lower() in PostgreSQL.
     """
-    pairs: dict[str, str] = {}
     special = {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "ı": "i", "ŀ": "l", "ð": "d"}
-    ranges = [(0x00C0, 0x0250), (0x0400, 0x0500)]
-    for low, high in ranges:
-        for code in range(low, high):
-            char = chr(code)
-            lower = char.lower()
-            if len(lower) != 1:
-                continue
-            if lower in ("й", "ß", "æ", "œ", "þ"):
-                target = lower
-            elif lower in special:
-                target = special[lower]
-            else:
-                decomposed = unicodedata.normalize("NFD", lower)
-                base = "".join(c for c in decomposed if not unicodedata.combining(c))
-                target = base if len(base) == 1 else lower
-            if target != char:
-                pairs[char] = target
-    for char in string.punctuation + "«»„“”‘’‚‹›–—…·•§¶°№":
-        pairs[char] = " "
+    pairs: dict[str, str] = {c: b for c, b in zip("ąćęłńóśźż", "acelnoszz", strict=True)}
+    pairs["ё"] = "е"
+    pairs.update({"ș": "s", "ț": "t"})  # Romanian, from Latin Extended-B
+    for code in range(0x00C0, 0x0180):
+        char = chr(code)
+        if char != char.lower() or char in ("ß", "æ", "œ", "þ", "×", "÷"):
+            continue  # upper case (lowered first), or no accent to take off
+        if char in special:
+            target = special[char]
+        else:
+            decomposed = unicodedata.normalize("NFD", char)
+            target = "".join(c for c in decomposed if not unicodedata.combining(c))
+        if len(target) == 1 and target != char:
+            pairs.setdefault(char, target)
+    for char in ("ѐ", "ѓ", "ї", "ќ", "ў"):
+        decomposed = unicodedata.normalize("NFD", char)
+        pairs[char] = "".join(c for c in decomposed if not unicodedata.combining(c))
     return pairs
 
 
-FOLD_PAIRS: dict[str, str] = _fold_pairs()
-FOLD_FROM = "".join(FOLD_PAIRS)
-FOLD_TO = "".join(FOLD_PAIRS.values())
-_FOLD_TABLE = str.maketrans(FOLD_PAIRS)
+ACCENTS: dict[str, str] = _accents()
+ACCENT_FROM = "".join(ACCENTS)
+ACCENT_TO = "".join(ACCENTS.values())
+# Punctuation becomes space (ASCII, and what Polish and Russian texts use).
+PUNCTUATION = string.punctuation + "«»„“”‘’‚‹›–—…·•§¶°№"
+_FOLD_TABLE = str.maketrans({**ACCENTS, **dict.fromkeys(PUNCTUATION, " ")})
 _WORD = re.compile(r"[^\W_]+")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
@@ -70,6 +70,11 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 def fold(text: str) -> str:
     """Lower-case, accents off, punctuation to spaces: what the index and queries both see."""
     return text.lower().translate(_FOLD_TABLE)
+
+
+def postgres_punctuation_class() -> str:
+    """PUNCTUATION as a PostgreSQL regular-expression bracket expression."""
+    return "[" + "".join("\\" + c if c in "\\[]^-" else c for c in PUNCTUATION) + "]"
 
 
 def index_text(*parts: str | None) -> str:
@@ -232,16 +237,30 @@ def hit_spans(text: str, query: Query) -> list[tuple[int, int]]:
     """Where in `text` the query's words match (whole words, case- and accent-insensitively)."""
     if query.empty:
         return []
-    return [
-        (m.start(), m.end())
-        for m in _WORD.finditer(text)
-        if any(query.matches(w) for w in words(fold(m.group())))
-    ]
+    folded = fold(text)
+    if len(folded) != len(text):  # a rare letter whose lower case is longer: word by word
+        return [
+            (m.start(), m.end())
+            for m in _WORD.finditer(text)
+            if any(query.matches(w) for w in words(fold(m.group())))
+        ]
+    return [(m.start(), m.end()) for m in _hit_pattern(query).finditer(folded)]
+
+
+@functools.lru_cache(maxsize=256)
+def _hit_pattern(query: Query) -> re.Pattern[str]:
+    prefixes = sorted({p for t in query.terms for p in t.prefixes}, key=len, reverse=True)
+    alternatives = "|".join(re.escape(p) for p in prefixes)
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*")
+
+
+# Snippets look at the start of long documents only: that is where the answer usually is.
+SNIPPET_SCAN = 20_000
 
 
 def snippet(text: str, query: Query, *, width: int = 160) -> Snippet:
     """The part of `text` with the most hits, on one line, the hits marked."""
-    flat = _SPACES.sub(" ", _MARKDOWN_NOISE.sub(" ", text)).strip()
+    flat = _SPACES.sub(" ", _MARKDOWN_NOISE.sub(" ", text[:SNIPPET_SCAN])).strip()
     spans = hit_spans(flat, query)
     if not spans:
         cut = flat[:width]
@@ -249,7 +268,7 @@ def snippet(text: str, query: Query, *, width: int = 160) -> Snippet:
             cut = cut.rsplit(" ", 1)[0] + " …"
         return Snippet(cut, ())
     best_start, best_count = spans[0][0], 0
-    for start, _end in spans:
+    for start, _end in spans[:200]:
         begin = max(0, start - width // 4)
         count = sum(1 for s, e in spans if s >= begin and e <= begin + width)
         if count > best_count:

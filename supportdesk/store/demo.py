@@ -33,6 +33,7 @@ from supportdesk.core.frontmatter import FrontMatterError, split_front_matter
 from supportdesk.core.sla import BusinessCalendar, compute_clocks
 from supportdesk.resources import demo_kb_dir, shipped_templates_dir
 from supportdesk.store import demo_scenarios as content
+from supportdesk.store import search
 from supportdesk.store.db import Database
 from supportdesk.store.models import (
     Agent,
@@ -884,7 +885,11 @@ def build_demo(
     rows = generator.rows
     templates, articles, errors = _library_rows(now)
     say(f"simulating and writing {scale} tickets")
-    with database.write_session() as session, session.begin():
+    with (
+        database.write_session() as session,
+        session.begin(),
+        search.bulk_message_indexing(session),
+    ):
         _insert(session, Agent, _agent_rows(now))
         _insert(session, Customer, rows.customers)
         _insert(session, Identity, rows.identities)

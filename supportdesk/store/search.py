@@ -7,7 +7,8 @@ the engine's MATCH / @@ expression. Queries carry only folded words, never user 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,3 +123,29 @@ def search_messages(
     return [
         MessageHit(int(r[0]), int(r[1]), float(r[2])) for r in session.execute(text(sql), params)
     ]
+
+
+@contextlib.contextmanager
+def bulk_message_indexing(session: Session) -> Iterator[None]:
+    """SQLite: while very many messages are written in one transaction (the demo), index them
+    with one statement at the end instead of a trigger call per row — about three times
+    faster. The trigger is dropped and put back inside the same transaction, so a failure
+    rolls both back. (PostgreSQL computes its generated column either way.)"""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    trigger = session.execute(
+        text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
+        {"name": "message_search_insert"},
+    ).scalar_one()
+    last = session.execute(text("SELECT coalesce(max(id), 0) FROM message")).scalar_one()
+    session.execute(text("DROP TRIGGER message_search_insert"))
+    yield
+    session.execute(
+        text(
+            "INSERT INTO message_search(rowid, body) "
+            "SELECT id, sd_search_text(subject, text) FROM message WHERE id > :last"
+        ),
+        {"last": last},
+    )
+    session.execute(text(trigger))

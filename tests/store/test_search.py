@@ -343,3 +343,18 @@ def test_a_sent_reply_becomes_a_draft_article(desk: Desk, clock: FrozenClock) ->
     assert slugs(desk, "nagrywanie") == [article.slug]
     second = desk.draft_article_from_reply(sent.id)
     assert second.slug == "draft-jak-wlaczyc-nagrywanie-2"
+
+
+def test_demo_messages_are_indexed_and_new_ones_too(database: Database, clock: FrozenClock) -> None:
+    """The demo indexes its messages in bulk; afterwards the trigger is back for new ones."""
+    from supportdesk.store.demo import build_demo
+
+    build_demo(database, now=clock.now(), scale=60)
+    desk = Desk(database, clock, agent="ann")
+    open_ticket = desk.list_queue(view="open").tickets[0].number
+    assert desk.similar_tickets(open_ticket)
+    number = _ticket(desk, clock, "new@x.example", "Quokka", "A quokka ate the SIP trunk")
+    desk.queue_reply(number, "Quokkas are not covered by the warranty.")
+    desk.set_status(number, "solved")
+    later = _ticket(desk, clock, "other@x.example", "Quokka again", "The quokka is back")
+    assert [s.number for s in desk.similar_tickets(later)][:1] == [number]

@@ -35,8 +35,9 @@ def test_postgres_migration_folds_exactly_like_python() -> None:
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module.FOLD_FROM == textsearch.FOLD_FROM
-    assert module.FOLD_TO == textsearch.FOLD_TO
+    assert module.ACCENT_FROM == textsearch.ACCENT_FROM
+    assert module.ACCENT_TO == textsearch.ACCENT_TO
+    assert module.PUNCTUATION == textsearch.PUNCTUATION
     assert module.INDEX_LIMIT == textsearch.INDEX_LIMIT
 
 

@@ -25,10 +25,12 @@ down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Frozen copies of core.textsearch.FOLD_FROM / FOLD_TO / INDEX_LIMIT as of this migration (a
-# test checks they still agree; a change to the folding needs a migration that rebuilds).
-FOLD_FROM = "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞàáâãäåçèéêëìíîïðñòóôõöøùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĐđĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĦħĨĩĪīĬĭĮįıĲĴĵĶķĹĺĻļĽľĿŀŁłŃńŅņŇňŊŌōŎŏŐőŒŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŦŧŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžƁƂƄƆƇƉƊƋƎƏƐƑƓƔƖƗƘƜƝƟƠơƢƤƦƧƩƬƮƯưƱƲƳƵƷƸƼǄǅǇǈǊǋǍǎǏǐǑǒǓǔǕǖǗǘǙǚǛǜǞǟǠǡǢǣǤǦǧǨǩǪǫǬǭǮǯǰǱǲǴǵǶǷǸǹǺǻǼǽǾǿȀȁȂȃȄȅȆȇȈȉȊȋȌȍȎȏȐȑȒȓȔȕȖȗȘșȚțȜȞȟȠȢȤȦȧȨȩȪȫȬȭȮȯȰȱȲȳȺȻȽȾɁɃɄɅɆɈɊɌɎЀЁЂЃЄЅІЇЈЉЊЋЌЍЎЏАБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯѐёѓїќѝўѠѢѤѦѨѪѬѮѰѲѴѶѷѸѺѼѾҀҊҌҎҐҒҔҖҘҚҜҞҠҢҤҦҨҪҬҮҰҲҴҶҸҺҼҾӀӁӂӃӅӇӉӋӍӐӑӒӓӔӖӗӘӚӛӜӝӞӟӠӢӣӤӥӦӧӨӪӫӬӭӮӯӰӱӲӳӴӵӶӸӹӺӼӾ!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~«»„“”‘’‚‹›–—…·•§¶°№"  # noqa: E501
-FOLD_TO = "aaaaaaæceeeeiiiidnoooooouuuuyþaaaaaaceeeeiiiidnoooooouuuuyyaaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiiĳjjkkllllllllllnnnnnnŋooooooœrrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzɓƃƅɔƈɖɗƌǝəɛƒɠɣɩɨƙɯɲɵooƣƥʀƨʃƭʈuuʊʋƴƶʒƹƽǆǆǉǉǌǌaaiioouuuuuuuuuuaaaaææǥggkkooooʒʒjǳǳggƕƿnnaaææøøaaaaeeeeiiiioooorrrruuuussttȝhhƞȣȥaaeeooooooooyyⱥȼƚⱦɂƀʉʌɇɉɋɍɏееђгєѕііјљњћкиуџабвгдежзийклмнопрстуфхцчшщъыьэюяеегікиуѡѣѥѧѩѫѭѯѱѳѵѵѵѹѻѽѿҁҋҍҏґғҕҗҙқҝҟҡңҥҧҩҫҭүұҳҵҷҹһҽҿӏжжӄӆӈӊӌӎааааӕееәәәжжззӡииииооөөөээууууууччӷыыӻӽӿ                                                   "  # noqa: E501
+# Frozen copies of core.textsearch.ACCENT_FROM / ACCENT_TO / PUNCTUATION / INDEX_LIMIT as of this
+# migration (a test checks they still agree; a change to the folding needs a migration that
+# rebuilds the indexes).
+ACCENT_FROM = "ąćęłńóśźżёșțàáâãäåçèéêëìíîïðñòôõöøùúûüýÿāăĉċčďđēĕėěĝğġģĥħĩīĭįıĵķĺļľŀņňōŏőŕŗřŝşšţťŧũūŭůűųŵŷžѐѓїќў"  # noqa: E501
+ACCENT_TO = "acelnoszzеstaaaaaaceeeeiiiidnooooouuuuyyaacccddeeeegggghhiiiiijkllllnnooorrrssstttuuuuuuwyzегіку"  # noqa: E501
+PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~«»„“”‘’‚‹›–—…·•§¶°№"
 INDEX_LIMIT = 100_000
 
 
@@ -85,12 +87,20 @@ SQLITE_DOWN = [
     "DROP TABLE IF EXISTS kb_search",
     "DROP TABLE IF EXISTS message_search",
 ]
+
+
+def _punctuation_class() -> str:
+    return "[" + "".join("\\" + c if c in "\\[]^-" else c for c in PUNCTUATION) + "]"
+
+
 POSTGRES_UP = [
-    # Folding as in core/textsearch.py: translate() maps letters and punctuation one to one,
-    # independent of the server's locale.
+    # Folding as in core/textsearch.py: lower(), punctuation to spaces, then accents off with
+    # translate() — only for text that has an accented letter (translate() is slow).
     "CREATE FUNCTION sd_search_text(value text) RETURNS text LANGUAGE sql IMMUTABLE "
-    "PARALLEL SAFE AS $fold$ SELECT translate(lower(left(coalesce(value, ''), "
-    f"{INDEX_LIMIT})), {_quoted(FOLD_FROM)}, {_quoted(FOLD_TO)}) $fold$",
+    "PARALLEL SAFE AS $fold$ SELECT CASE WHEN t ~ "
+    f"{_quoted('[' + ACCENT_FROM + ']')} THEN translate(t, {_quoted(ACCENT_FROM)}, "
+    f"{_quoted(ACCENT_TO)}) ELSE t END FROM (SELECT regexp_replace(lower(left(coalesce(value, "
+    f"''), {INDEX_LIMIT})), {_quoted(_punctuation_class())}, ' ', 'g') AS t) AS folded $fold$",
     """ALTER TABLE kb_article ADD COLUMN search tsvector GENERATED ALWAYS AS (
         setweight(to_tsvector('simple', sd_search_text(title)), 'A')
         || setweight(to_tsvector('simple', sd_search_text(tags::text)), 'B')
