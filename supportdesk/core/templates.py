@@ -413,10 +413,17 @@ def rank(
     (fuzzily in the name and shortcut); the customer's language first, then the best match,
     then the most used. An empty query lists everything, most used first."""
     query_words = fold(query.lstrip(";")).split()
+    whole = " ".join(query_words)
     out: list[Match] = []
     for template in templates:
         score = _score(template, query_words)
         if score is not None:
+            # The whole query against the shortcut (';outage-fi' is 'outage-fixed').
+            shortcut = " ".join(fold(template.shortcut or "").split())
+            if whole and shortcut == whole:
+                score += 200
+            elif whole and shortcut.startswith(whole):
+                score += 150
             out.append(Match(template, score))
 
     def order(match: Match) -> tuple[Any, ...]:

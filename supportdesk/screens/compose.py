@@ -13,7 +13,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Label, Select, Static, TextArea
+from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
 from supportdesk.core.plaintext import one_line
 from supportdesk.core.templates import TemplateDef, unfilled
@@ -40,8 +40,8 @@ AFTER_SEND = [
 ]
 MENTION_PREFIX = re.compile(r"(?:^|[^\w@.])@([\w.-]*)$")
 # ';' at the start of a word opens the template picker (';details' finds the shortcut).
-SHORTCUT_TRIGGER = re.compile(r"(?:^|\s);$")
-SHORTCUT_TYPED = re.compile(r";([\w.-]*)$")
+SHORTCUT_TRIGGER = re.compile(r"(?:^|\s)(;[\w.-]*)$")
+SHORTCUT_TYPED = re.compile(r";[\w.-]*")
 TITLES = {"reply": "Reply", "note": "Internal note", "handover": "Where I stopped"}
 
 
@@ -124,6 +124,8 @@ class ComposeScreen(Screen[None]):
         self._templates: LoadedTemplates | None = None
         self._kb_links: dict = {}
         self._picker_open = False
+        # Where the ';' was that opened a picker the agent closed: not opened again for it.
+        self._declined: tuple[int, int] | None = None
         # The text a new reply started with: a template replaces it while it is untouched.
         self._starting_text: str | None = None
         # The category the last inserted template sets when the reply is sent.
@@ -433,8 +435,14 @@ class ComposeScreen(Screen[None]):
         area = self.query_one(ReplyArea)
         row, column = area.cursor_location
         before = area.document.get_line(row)[:column]
-        if SHORTCUT_TRIGGER.search(before):
-            self.action_template(trigger=(row, column - 1))
+        match = SHORTCUT_TRIGGER.search(before)
+        if match is None:
+            return
+        # Keys typed fast may already be in the text: they become the picker's query.
+        typed = match.group(1)
+        trigger = (row, column - len(typed))
+        if trigger != self._declined:
+            self.action_template(trigger=trigger, query=typed[1:])
 
     def show_placeholders(self) -> None:
         left = unfilled(self.query_one(ReplyArea).text)
@@ -446,7 +454,7 @@ class ComposeScreen(Screen[None]):
         if not self.query_one(ReplyArea).select_next_placeholder():
             self.set_info("No placeholder left to fill in.")
 
-    def action_template(self, trigger: tuple[int, int] | None = None) -> None:
+    def action_template(self, trigger: tuple[int, int] | None = None, query: str = "") -> None:
         if self.kind != "reply":
             self.set_info("Templates are for replies to the customer.")
             return
@@ -459,31 +467,37 @@ class ComposeScreen(Screen[None]):
 
         def chosen(choice: TemplateChoice | None) -> None:
             self._picker_open = False
+            if choice is None and trigger is not None:
+                self._declined = trigger
+                # What was typed into the picker stays typed (';-)' is not a template).
+                typed = picker.query_one("#template-query", Input).value
+                area = self.query_one(ReplyArea)
+                row, column = area.cursor_location
+                before = area.document.get_line(row)[:column]
+                if typed and not before.endswith(typed):
+                    area.insert(typed)
             self.insert_template(choice, trigger)
 
-        self.app.push_screen(
-            TemplatePicker(
-                self._templates.templates,
-                context,
-                language=self.ticket.customer.language,
-                problems=[str(e) for e in self._templates.errors],
-            ),
-            chosen,
+        picker = TemplatePicker(
+            self._templates.templates,
+            context,
+            language=self.ticket.customer.language,
+            query=query,
+            problems=[str(e) for e in self._templates.errors],
         )
+        self.app.push_screen(picker, chosen)
 
     def insert_template(
         self, choice: TemplateChoice | None, trigger: tuple[int, int] | None
     ) -> None:
         area = self.query_one(ReplyArea)
-        typed_query = ""
-        if trigger is not None:
-            # Take back the ';shortcut' typed into the reply (if it is still there).
+        if trigger is not None and choice is not None:
+            # Take back the ';shortcut' typed into the reply: from the ';' to the cursor.
             row, column = trigger
-            line = area.document.get_line(row)
-            match = SHORTCUT_TYPED.match(line[column:]) if column < len(line) else None
-            if match is not None and choice is not None:
-                typed_query = match.group(0)
-                area.delete((row, column), (row, column + len(typed_query)))
+            cursor_row, cursor_column = area.cursor_location
+            typed = area.document.get_line(row)[column:cursor_column]
+            if cursor_row == row and SHORTCUT_TYPED.fullmatch(typed):
+                area.delete((row, column), (row, cursor_column))
                 area.cursor_location = (row, column)
         if choice is None:
             area.focus()

@@ -251,3 +251,38 @@ async def test_similar_tickets_from_the_ticket_view(console: AppFactory, demo_db
         await settle(pilot)
         assert isinstance(app.screen, TicketScreen)
         assert app.screen.number == modal.similar[0].number
+
+
+async def test_shortcut_typed_fast_still_finds_its_template(
+    console: AppFactory, demo_db: Database
+) -> None:
+    """';outage-fi' typed faster than the picker opens: the typed word becomes its query, and
+    the ';outage-fi' typed into the reply is taken back when the template goes in."""
+    number = open_ticket_of_language(demo_db, "en")
+    app = console()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        compose = await open_reply(pilot, number)
+        area = compose.query_one(ReplyArea)
+        await pilot.press("down", "down", *";outage-fi")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, TemplatePicker)
+        assert picker.matches[0].template.shortcut == "outage-fixed"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is compose
+        assert ";" not in area.text
+        assert area.text.startswith("Hello ")
+        assert "resolved" in area.text or "fixed" in area.text or "back" in area.text
+        assert str(compose.query_one("#after", Select).value) == "solved"
+        # Closing the picker leaves what was typed, and does not reopen for it.
+        await pilot.press("enter", *";zzz")
+        await settle(pilot)
+        assert isinstance(app.screen, TemplatePicker)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("q")
+        await settle(pilot)
+        assert app.screen is compose
+        assert ";zzzq" in area.text
