@@ -140,6 +140,15 @@ class Query:
     def matches(self, folded_word: str) -> bool:
         return any(term.matches(folded_word) for term in self.terms)
 
+    def selective(self) -> Query:
+        """The query the index is asked: a one-letter word being typed ("google a") matches
+        nearly every document and filters nothing, so it is left out when other words are
+        there (it still marks hits in snippets)."""
+        longer = tuple(t for t in self.terms if len(t.word) > 1)
+        if not longer or len(longer) == len(self.terms):
+            return self
+        return Query(longer, self.mode)
+
 
 def _term(word: str) -> Term | None:
     folded_words = words(fold(word))
@@ -196,7 +205,7 @@ dziękuję bardzo proszę witam oraz już и в во не что он на я с
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 
-def about(text: str, *, limit: int = 20) -> Query:
+def about(text: str, *, limit: int = 12) -> Query:
     """An any-word query made of what a text is about (for "similar tickets"): its distinct,
     longer, non-trivial words, longest first."""
     seen: dict[str, str] = {}

@@ -36,6 +36,13 @@ def include_in_autogenerate(
     return not (type_ == "index" and name in SEARCH_INDEXES)
 
 
+def _prefer_gin(session: Session) -> None:
+    """PostgreSQL estimates a prefix match on a third of the rows as cheaper by a sequential
+    scan, which then detoasts and tests every row's tsvector: two to three times slower than
+    the GIN index here. For this transaction only, the index is used whenever it can be."""
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+
+
 @dataclass(frozen=True)
 class Ranked:
     id: int
@@ -58,6 +65,7 @@ def search_kb(
     limit: int = 20,
 ) -> list[Ranked]:
     """Articles matching `query`, best first (title counts most, then tags, then the body)."""
+    query = query.selective()
     if query.empty:
         return []
     params: dict[str, Any] = {"limit": limit}
@@ -75,6 +83,7 @@ def search_kb(
             f"WHERE kb_search MATCH :q{filters} ORDER BY score DESC, a.id LIMIT :limit"
         )
     else:
+        _prefer_gin(session)
         params["q"] = query.tsquery()
         sql = (
             "SELECT a.id, ts_rank(a.search, q, 1) AS score "
@@ -93,6 +102,7 @@ def search_messages(
     limit: int = 200,
 ) -> list[MessageHit]:
     """Messages matching `query` (of tickets in `statuses`, if given), best first."""
+    query = query.selective()
     if query.empty:
         return []
     params: dict[str, Any] = {"limit": limit}
@@ -114,6 +124,7 @@ def search_messages(
             f"WHERE message_search MATCH :q{filters} ORDER BY score DESC, m.id LIMIT :limit"
         )
     else:
+        _prefer_gin(session)
         params["q"] = query.tsquery()
         sql = (
             "SELECT m.id, m.ticket_id, ts_rank(m.search, q, 1) AS score "
