@@ -13,10 +13,10 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import TemplateSyntaxError, Undefined, meta, nodes
-from jinja2.sandbox import SandboxedEnvironment
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
 
 from supportdesk.core.frontmatter import FrontMatterError, render_front_matter, split_front_matter
 from supportdesk.core.textsearch import fold
@@ -108,21 +108,6 @@ class TemplateDef:
 # -- the sandbox ----------------------------------------------------------------------------
 
 
-class _Missing(Undefined):
-    """A placeholder without a value: renders as itself, so it is seen and refused, never
-    sent as an empty space. False in `{% if %}`, empty in loops."""
-
-    __slots__ = ()
-
-    def __str__(self) -> str:
-        return "{{ " + (self._undefined_name or "?") + " }}"
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return _Missing(name=f"{self._undefined_name}.{name}")
-
-
 class _Record:
     """customer / agent / ticket as the template sees them: a missing or empty field is a
     `_Missing` named after the placeholder."""
@@ -136,7 +121,7 @@ class _Record:
             raise AttributeError(name)
         value = self._values.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
-            return _Missing(name=f"{self._prefix}.{name}")
+            return _missing(f"{self._prefix}.{name}")
         return value
 
     def __str__(self) -> str:
@@ -144,9 +129,37 @@ class _Record:
 
 
 @functools.cache
+def _missing_class() -> type:
+    """The Undefined of our sandbox (Jinja2 is imported on first use: startup stays fast)."""
+    from jinja2 import Undefined
+
+    class _Missing(Undefined):
+        """A placeholder without a value: renders as itself, so it is seen and refused, never
+        sent as an empty space. False in `{% if %}`, empty in loops."""
+
+        __slots__ = ()
+
+        def __str__(self) -> str:
+            return "{{ " + (self._undefined_name or "?") + " }}"
+
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("__"):
+                raise AttributeError(name)
+            return _Missing(name=f"{self._undefined_name}.{name}")
+
+    return _Missing
+
+
+def _missing(name: str) -> Any:
+    return _missing_class()(name=name)
+
+
+@functools.cache
 def _environment() -> SandboxedEnvironment:
+    from jinja2.sandbox import SandboxedEnvironment
+
     return SandboxedEnvironment(
-        undefined=_Missing,
+        undefined=_missing_class(),
         autoescape=False,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -228,6 +241,8 @@ def parse_template(text: str, *, where: str, key: str, source: str) -> TemplateD
 def check_body(template: TemplateDef) -> TemplateDef:
     """Compile the body in the sandbox and look at every placeholder; TemplateError on the first
     problem (its line in the file), else the template with its kb() slugs filled in."""
+    from jinja2 import TemplateSyntaxError, meta, nodes
+
     where, first = template.where, template.body_line
     if not template.body.strip():
         raise TemplateError(where, first, "the template has no text")
@@ -279,7 +294,9 @@ def check_body(template: TemplateDef) -> TemplateDef:
     return _replace(template, kb_slugs=tuple(dict.fromkeys(slugs)))
 
 
-def _const(node: nodes.Node) -> str | None:
+def _const(node: Any) -> str | None:
+    from jinja2 import nodes
+
     return node.value if isinstance(node, nodes.Const) and isinstance(node.value, str) else None
 
 
@@ -320,16 +337,18 @@ class Rendered:
 
 def render(template: TemplateDef | str, context: RenderContext) -> Rendered:
     """Fill a template in. Never raises for a template that passed check_body()."""
+    from jinja2 import TemplateSyntaxError
+
     body = template.body if isinstance(template, TemplateDef) else template
     warnings: list[str] = []
 
     def kb(slug: object = None) -> Any:
         if not isinstance(slug, str):
-            return _Missing(name="kb()")
+            return _missing("kb()")
         link = context.kb(slug)
         if link is None:
             warnings.append(f'no knowledge-base article "{slug}"')
-            return _Missing(name=f'kb("{slug}")')
+            return _missing(f'kb("{slug}")')
         if link.internal:
             warnings.append(f'"{link.title}" is an internal article: not for customers')
         return link.url

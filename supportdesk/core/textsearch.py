@@ -21,8 +21,6 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import snowballstemmer  # type: ignore[import-untyped]
-
 # Longest text indexed per document (characters): a monster e-mail does not bloat the index.
 INDEX_LIMIT = 100_000
 MAX_QUERY_WORDS = 12
@@ -89,6 +87,8 @@ def words(text: str) -> list[str]:
 
 @functools.cache
 def _stemmer(language: str) -> object:
+    import snowballstemmer  # type: ignore[import-untyped]  # (on first use: startup stays fast)
+
     return snowballstemmer.stemmer(language)
 
 

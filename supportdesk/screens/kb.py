@@ -102,6 +102,14 @@ class KbSearchScreen(ModalScreen[KbInsert | None]):
     def desk(self):  # noqa: ANN201
         return self.app.desk  # type: ignore[attr-defined]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Inserting text is for a reply; writing a new article is not done from one.
+        if action == "insert_text":
+            return self.for_reply
+        if action == "new":
+            return not self.for_reply
+        return True
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog kb"):
             yield Label(self._title(), id="kb-title", classes="dialog-title")
@@ -116,6 +124,8 @@ class KbSearchScreen(ModalScreen[KbInsert | None]):
                     yield Static(id="kb-preview-head")
                     yield Markdown(id="kb-preview")
             yield Static(Text(self._hint(), style="dim"), id="kb-hint")
+        # Its own footer: this dialog's keys, not those of the screen underneath.
+        yield Footer()
 
     def _title(self) -> Text:
         lang = self.language or "all languages"
