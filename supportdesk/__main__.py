@@ -230,6 +230,8 @@ def make_app(settings: Settings, desk: Desk, runner: ChannelRunner | None = None
     """The one place that wires the console together (tests build theirs the same way)."""
     from supportdesk.app import SupportDeskApp
     from supportdesk.localdrafts import LocalDrafts
+    from supportdesk.resources import shipped_templates_dir
+    from supportdesk.store.libraryfiles import TemplateLibrary
 
     return SupportDeskApp(
         desk,
@@ -242,6 +244,7 @@ def make_app(settings: Settings, desk: Desk, runner: ChannelRunner | None = None
         + [f"telegram {b.name}" for b in settings.telegram],
         runner=runner,
         local_drafts=LocalDrafts(settings.data_dir, desk.database.description),
+        templates=TemplateLibrary(shipped_templates_dir(), settings.data_dir / "templates", desk),
     )
 
 
@@ -1111,6 +1114,10 @@ def build_parser() -> argparse.ArgumentParser:
     secrets_sub.add_parser("check", help="say where a secret would be read from").add_argument(
         "name"
     )
+
+    from supportdesk import librarycli
+
+    librarycli.add_commands(add, _ticket_number)
 
     config = add("config", cmd_config, "configuration help")
     config.add_argument(

@@ -22,12 +22,14 @@ from textual.timer import Timer
 from supportdesk.localdrafts import LocalDrafts
 from supportdesk.screens.compose import ComposeScreen
 from supportdesk.screens.help import HelpScreen
+from supportdesk.screens.kb import ArticleEditor, ArticleScreen, KbInsert, KbSearchScreen
 from supportdesk.screens.queue import QueueScreen
 from supportdesk.screens.ticket import TicketScreen
 from supportdesk.store.changes import ChangeFeed, ChangeListener
 from supportdesk.store.db import StoreError
 from supportdesk.store.desk import Desk, DeskError
 from supportdesk.store.dto import AgentInfo, Changes, ChannelHealth
+from supportdesk.store.libraryfiles import TemplateLibrary
 from supportdesk.store.teamsettings import TeamSettings
 
 
@@ -65,6 +67,14 @@ class SupportDeskApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit supportdesk"),
         Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="Every key, per screen"),
+        Binding(
+            "ctrl+k",
+            "knowledge_base",
+            "Knowledge base",
+            id="app.kb",
+            priority=True,
+            tooltip="Search the knowledge base (in a reply: insert a link or the text)",
+        ),
     ]
 
     def __init__(
@@ -80,8 +90,10 @@ class SupportDeskApp(App[None]):
         channels: Sequence[str] = (),
         runner: ChannelRunner | None = None,
         local_drafts: LocalDrafts | None = None,
+        templates: TemplateLibrary | None = None,
     ) -> None:
         super().__init__()
+        self.templates = templates
         self.desk = desk
         # Where drafts go while the database cannot be reached (a temporary folder in tests
         # and one-off consoles that were given none).
@@ -248,6 +260,26 @@ class SupportDeskApp(App[None]):
             return f"{', '.join(self.channels)} · checked {when}"
         return "channels: " + ", ".join(self.channels)
 
+    # -- the knowledge base ----------------------------------------------------------------
+
+    def action_knowledge_base(self, query: str = "") -> None:
+        screen = self.screen
+        if isinstance(screen, KbSearchScreen):
+            return
+        compose = screen if isinstance(screen, ComposeScreen) else None
+        language = None
+        if compose is not None and compose.kind == "reply":
+            language = compose.ticket.customer.language
+
+        def chosen(insert: KbInsert | None) -> None:
+            if insert is not None and compose is not None:
+                compose.insert_kb(insert)
+
+        self.push_screen(
+            KbSearchScreen(for_reply=compose is not None, language=language, query=query),
+            chosen,
+        )
+
     # -- commands ---------------------------------------------------------------------------
 
     def action_help(self) -> None:
@@ -265,6 +297,9 @@ class SupportDeskApp(App[None]):
                 ("Queue", QueueScreen),
                 ("Ticket", TicketScreen),
                 ("Compose", ComposeScreen),
+                ("Knowledge base", KbSearchScreen),
+                ("Article", ArticleScreen),
+                ("Article editor", ArticleEditor),
             )
         ]
         everywhere = [b for b in self.BINDINGS if isinstance(b, Binding)]
@@ -293,4 +328,26 @@ class SupportDeskApp(App[None]):
                 ("take", "Assign the ticket to yourself"),
             ):
                 yield SystemCommand(name.capitalize(), help_text, getattr(screen, f"action_{name}"))
+        yield SystemCommand(
+            "Knowledge base", "Search the knowledge base (ctrl+k)", self.action_knowledge_base
+        )
+        if not isinstance(screen, ArticleEditor):
+            yield SystemCommand(
+                "New article",
+                "Write a knowledge-base article",
+                lambda: self.push_screen(ArticleEditor(None)),
+            )
+        if isinstance(screen, ComposeScreen) and screen.kind == "reply":
+            yield SystemCommand("Template", "Insert a template (ctrl+t)", screen.action_template)
+        if isinstance(screen, TicketScreen):
+            yield SystemCommand(
+                "Similar tickets",
+                "Solved tickets like this one and how they were answered",
+                screen.action_similar,
+            )
+            yield SystemCommand(
+                "Article from reply",
+                "Make a sent reply a draft knowledge-base article",
+                screen.action_article_from_reply,
+            )
         yield SystemCommand("Keys", "Every key, per screen", self.action_help)

@@ -13,13 +13,18 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Label, Select, Static, TextArea
+from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
 from supportdesk.core.plaintext import one_line
+from supportdesk.core.templates import TemplateDef, unfilled
 from supportdesk.localdrafts import LocalDrafts
+from supportdesk.screens.kb import KbInsert
 from supportdesk.screens.modals import ConfirmModal
+from supportdesk.screens.templates import TemplateChoice, TemplatePicker
 from supportdesk.store.desk import ConversationMoved, DeskError, StoreError
 from supportdesk.store.dto import DraftInfo, TicketSummary
+from supportdesk.store.libraryfiles import LoadedTemplates, ticket_context
+from supportdesk.widgets.replyarea import ReplyArea
 
 SAVE_AFTER_SECONDS = 0.4
 GREETINGS = {
@@ -35,6 +40,9 @@ AFTER_SEND = [
     ("on hold — waiting for a third party", "on_hold"),
 ]
 MENTION_PREFIX = re.compile(r"(?:^|[^\w@.])@([\w.-]*)$")
+# ';' at the start of a word opens the template picker (';details' finds the shortcut).
+SHORTCUT_TRIGGER = re.compile(r"(?:^|\s)(;[\w.-]*)$")
+SHORTCUT_TYPED = re.compile(r";[\w.-]*")
 TITLES = {"reply": "Reply", "note": "Internal note", "handover": "Where I stopped"}
 
 
@@ -47,6 +55,14 @@ class SendFinished(Message):
         super().__init__()
         self.error = error
         self.moved = moved
+
+
+class TemplatesLoaded(Message):
+    def __init__(self, loaded: LoadedTemplates | None, links: dict, error: str | None) -> None:
+        super().__init__()
+        self.loaded = loaded
+        self.links = links
+        self.error = error
 
 
 class ComposeScreen(Screen[None]):
@@ -65,6 +81,20 @@ class ComposeScreen(Screen[None]):
             "Discard draft",
             id="compose.discard",
             tooltip="Throw the draft away",
+        ),
+        Binding(
+            "ctrl+t",
+            "template",
+            "Template",
+            id="compose.template",
+            tooltip="Insert a template (or type ;shortcut)",
+        ),
+        Binding(
+            "f3",
+            "next_placeholder",
+            "Next {{ }}",
+            id="compose.next_placeholder",
+            tooltip="Select the next placeholder still to fill in",
         ),
         Binding(
             "tab",
@@ -95,6 +125,16 @@ class ComposeScreen(Screen[None]):
         self._sent = False
         # (what is still to type, the agent) while the cursor is after '@' + a known prefix.
         self._completion: tuple[str, str] | None = None
+        # Templates, loaded in the background when the screen opens, and kb("slug") links.
+        self._templates: LoadedTemplates | None = None
+        self._kb_links: dict = {}
+        self._picker_open = False
+        # Where the ';' was that opened a picker the agent closed: not opened again for it.
+        self._declined: tuple[int, int] | None = None
+        # The text a new reply started with: a template replaces it while it is untouched.
+        self._starting_text: str | None = None
+        # The category the last inserted template sets when the reply is sent.
+        self._category_after: str | None = None
 
     @property
     def desk_app(self):  # noqa: ANN201 - the SupportDeskApp; typed loosely to avoid a cycle
@@ -117,7 +157,7 @@ class ComposeScreen(Screen[None]):
             else Text("only colleagues see this · @name mentions a colleague", style="dim"),
         )
         yield Static(head, id="compose-head")
-        yield TextArea(id="body", soft_wrap=True, show_line_numbers=False)
+        yield ReplyArea(id="body", soft_wrap=True, show_line_numbers=False)
         with Horizontal(id="compose-bar"):
             if self.kind == "reply":
                 yield Label("after sending: ")
@@ -144,9 +184,13 @@ class ComposeScreen(Screen[None]):
             text, row = self.starting_text()
             area.load_text(text)
             self._saved_text = text
+            self._starting_text = text
             area.cursor_location = (row, 0)
         self._loaded = True
         area.focus()
+        if self.kind == "reply":
+            self.load_templates()
+            self.show_placeholders()
 
     def starting_text(self) -> tuple[str, int]:
         """The text a new reply starts with (greeting and signature) and where to type."""
@@ -209,6 +253,9 @@ class ComposeScreen(Screen[None]):
             return
         if self.kind != "reply":
             self.offer_completion()
+        else:
+            self.offer_templates()
+            self.show_placeholders()
         if self._save_timer is not None:
             self._save_timer.stop()
         self._save_timer = self.set_timer(SAVE_AFTER_SECONDS, self.save_in_background)
@@ -303,6 +350,15 @@ class ComposeScreen(Screen[None]):
         if not text.strip():
             self.set_info("Nothing to send yet.", "bold yellow")
             return
+        if self.kind == "reply" and unfilled(text):
+            # The Desk refuses it too; saying so here also shows where.
+            self.show_placeholders()
+            self.query_one(ReplyArea).select_next_placeholder()
+            self.set_info(
+                "Not sent: fill in the highlighted placeholders first (F3 jumps to the next).",
+                "bold red",
+            )
+            return
         if self._save_timer is not None:
             self._save_timer.stop()
         after = None
@@ -318,7 +374,11 @@ class ComposeScreen(Screen[None]):
             with self._desk_lock:
                 if self.kind == "reply":
                     desk.queue_reply(
-                        self.ticket.number, text, status_after=after, conversation_since=since
+                        self.ticket.number,
+                        text,
+                        status_after=after,
+                        conversation_since=since,
+                        category_after=self._category_after,
                     )
                 else:
                     desk.add_note(
@@ -380,3 +440,157 @@ class ComposeScreen(Screen[None]):
             ),
             answered,
         )
+
+    # -- templates and the knowledge base ---------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="compose-templates")
+    def load_templates(self) -> None:
+        library = getattr(self.desk_app, "templates", None)
+        if library is None:
+            self.post_message(TemplatesLoaded(None, {}, "no templates are set up"))
+            return
+        try:
+            loaded = library.load()
+            links = self.desk_app.desk.kb_links()
+        except (DeskError, StoreError) as exc:
+            self.post_message(TemplatesLoaded(None, {}, str(exc)))
+            return
+        self.post_message(TemplatesLoaded(loaded, links, None))
+
+    def on_templates_loaded(self, message: TemplatesLoaded) -> None:
+        if message.error:
+            self.set_info(f"Templates not available: {message.error}", "yellow")
+            return
+        self._templates = message.loaded
+        self._kb_links = message.links
+
+    def offer_templates(self) -> None:
+        """Typing ';' at the start of a word opens the picker; what follows searches it."""
+        if self._picker_open:
+            return
+        area = self.query_one(ReplyArea)
+        row, column = area.cursor_location
+        before = area.document.get_line(row)[:column]
+        match = SHORTCUT_TRIGGER.search(before)
+        if match is None:
+            return
+        # Keys typed fast may already be in the text: they become the picker's query.
+        typed = match.group(1)
+        trigger = (row, column - len(typed))
+        if trigger != self._declined:
+            self.action_template(trigger=trigger, query=typed[1:])
+
+    def show_placeholders(self) -> None:
+        left = unfilled(self.query_one(ReplyArea).text)
+        if left:
+            names = ", ".join("{{ " + n + " }}" for n in list(dict.fromkeys(left))[:3])
+            self.set_info(f"{len(left)} to fill in before sending: {names} — F3 jumps", "yellow")
+
+    def action_next_placeholder(self) -> None:
+        if not self.query_one(ReplyArea).select_next_placeholder():
+            self.set_info("No placeholder left to fill in.")
+
+    def action_template(self, trigger: tuple[int, int] | None = None, query: str = "") -> None:
+        if self.kind != "reply":
+            self.set_info("Templates are for replies to the customer.")
+            return
+        if self._templates is None:
+            self.set_info("Templates are still loading…", "yellow")
+            self.load_templates()
+            return
+        context = ticket_context(self.ticket, self.desk_app.me, self._kb_links)
+        self._picker_open = True
+
+        def chosen(choice: TemplateChoice | None) -> None:
+            self._picker_open = False
+            if choice is None and trigger is not None:
+                self._declined = trigger
+                # What was typed into the picker stays typed (';-)' is not a template).
+                typed = picker.query_one("#template-query", Input).value
+                area = self.query_one(ReplyArea)
+                row, column = area.cursor_location
+                before = area.document.get_line(row)[:column]
+                if typed and not before.endswith(typed):
+                    area.insert(typed)
+            self.insert_template(choice, trigger)
+
+        picker = TemplatePicker(
+            self._templates.templates,
+            context,
+            language=self.ticket.customer.language,
+            query=query,
+            problems=[str(e) for e in self._templates.errors],
+        )
+        self.app.push_screen(picker, chosen)
+
+    def insert_template(
+        self, choice: TemplateChoice | None, trigger: tuple[int, int] | None
+    ) -> None:
+        area = self.query_one(ReplyArea)
+        if trigger is not None and choice is not None:
+            # Take back the ';shortcut' typed into the reply: from the ';' to the cursor.
+            row, column = trigger
+            cursor_row, cursor_column = area.cursor_location
+            typed = area.document.get_line(row)[column:cursor_column]
+            if cursor_row == row and SHORTCUT_TYPED.fullmatch(typed):
+                area.delete((row, column), (row, cursor_column))
+                area.cursor_location = (row, column)
+        if choice is None:
+            area.focus()
+            return
+        text = choice.rendered.text.strip("\n")
+        if self._starting_text is not None and area.text == self._starting_text:
+            # Nothing typed yet: the template brings its own greeting and sign-off.
+            area.load_text(text + "\n")
+            area.cursor_location = (min(2, area.document.line_count - 1), 0)
+        else:
+            area.insert(text)
+        self._starting_text = None
+        template = choice.template
+        if template.set_status:
+            self.query_one("#after", Select).value = template.set_status
+        self._category_after = template.category
+        for warning in choice.rendered.warnings:
+            self.notify(warning, severity="warning", timeout=8, markup=False)
+        area.focus()
+        if choice.rendered.unfilled:
+            area.select_next_placeholder()
+            self.show_placeholders()
+        else:
+            self.set_info(f"Template “{one_line(template.name, 50)}” inserted.")
+        self._record_use(template)
+
+    @work(thread=True, group="compose-templates-use")
+    def _record_use(self, template: TemplateDef) -> None:
+        try:
+            self.desk_app.desk.record_template_use(template.key)
+        except (DeskError, StoreError):
+            return  # a lost count is no reason to bother the agent
+        self.load_templates()
+
+    def insert_kb(self, insert: KbInsert) -> None:
+        """Put a knowledge-base link or text at the cursor; an internal article needs a yes."""
+        if self.kind == "reply" and insert.article.internal:
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._insert_kb_text(insert)
+
+            self.app.push_screen(
+                ConfirmModal(
+                    "Internal article",
+                    f"“{insert.article.title}” is for the team only (pricing rules, processes). "
+                    "Put it into a reply the customer will read?",
+                    yes="Insert anyway",
+                    no="Don't insert",
+                ),
+                answered,
+            )
+            return
+        self._insert_kb_text(insert)
+
+    def _insert_kb_text(self, insert: KbInsert) -> None:
+        area = self.query_one(ReplyArea)
+        area.insert(insert.text())
+        area.focus()
+        self.set_info(f"Inserted {insert.what} of “{one_line(insert.article.title, 50)}”.")

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Static
 
 from supportdesk.core.plaintext import one_line
 from supportdesk.screens.actions import ActionFinished, TicketActions
+from supportdesk.screens.kb import ArticleEditor, SimilarTicketsModal
 from supportdesk.screens.modals import ChoiceModal, PromptModal
 from supportdesk.store.desk import DeskError, StoreError
 from supportdesk.store.dto import TicketDetail, TicketSummary
@@ -97,6 +98,20 @@ class TicketScreen(TicketActions):
             "Save attachment",
             id="ticket.save_attachment",
             tooltip="Save an attachment to a folder",
+        ),
+        Binding(
+            "equals_sign",
+            "similar",
+            "Similar",
+            id="ticket.similar",
+            tooltip="Solved tickets like this one, and how a colleague answered",
+        ),
+        Binding(
+            "K",
+            "article_from_reply",
+            "Reply → KB",
+            id="ticket.article_from_reply",
+            tooltip="Make a sent reply a draft knowledge-base article",
         ),
         Binding(
             "j", "scroll_down", "Scroll down", show=False, id="ticket.down", tooltip="Scroll down"
@@ -287,6 +302,49 @@ class TicketScreen(TicketActions):
                 )
 
         self.app.push_screen(ChoiceModal("Replies that did not go out", options), chosen)
+
+    def action_similar(self) -> None:
+        number = self.number
+
+        def show(similar: object) -> None:
+            def chosen(other: int | None) -> None:
+                if other:
+                    self.app.push_screen(TicketScreen(other))
+
+            self.app.push_screen(SimilarTicketsModal(number, similar), chosen)  # type: ignore[arg-type]
+
+        self.perform("", lambda desk: desk.similar_tickets(number), None, then=show)
+
+    def action_article_from_reply(self) -> None:
+        detail = self.detail
+        replies = [
+            m
+            for m in (detail.messages if detail else ())
+            if m.direction == "out" and m.agent and not m.automatic
+        ]
+        if not replies:
+            self.notify("No reply here yet to turn into an article.")
+            return
+
+        def make(message_id: int) -> None:
+            self.perform(
+                "Draft article made (internal until you publish it).",
+                lambda desk: desk.draft_article_from_reply(message_id),
+                None,
+                then=lambda article: self.app.push_screen(ArticleEditor(article)),
+            )
+
+        if len(replies) == 1:
+            make(replies[0].id)
+            return
+        options = [
+            (str(m.id), f"{m.created_at:%d %b %H:%M} {m.agent}: {one_line(m.text, 60)}")
+            for m in reversed(replies)
+        ]
+        self.app.push_screen(
+            ChoiceModal("Which reply becomes an article?", options),
+            lambda value: value and make(int(value)),
+        )
 
     def action_save_attachment(self) -> None:
         detail = self.detail

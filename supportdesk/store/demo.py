@@ -33,6 +33,7 @@ from supportdesk.core.frontmatter import FrontMatterError, split_front_matter
 from supportdesk.core.sla import BusinessCalendar, compute_clocks
 from supportdesk.resources import demo_kb_dir, shipped_templates_dir
 from supportdesk.store import demo_scenarios as content
+from supportdesk.store import search
 from supportdesk.store.db import Database
 from supportdesk.store.models import (
     Agent,
@@ -46,12 +47,13 @@ from supportdesk.store.models import (
     NoteMention,
     OutboxItem,
     Rating,
+    TeamSetting,
     Template,
     Ticket,
     TicketTag,
 )
 from supportdesk.store.slastore import build_history, sla_columns
-from supportdesk.store.teamsettings import default_settings
+from supportdesk.store.teamsettings import SETTINGS_KEY, default_document, default_settings
 
 DEFAULT_SCALE = 360
 DEFAULT_SEED = 7
@@ -883,7 +885,11 @@ def build_demo(
     rows = generator.rows
     templates, articles, errors = _library_rows(now)
     say(f"simulating and writing {scale} tickets")
-    with database.write_session() as session, session.begin():
+    with (
+        database.write_session() as session,
+        session.begin(),
+        search.bulk_message_indexing(session),
+    ):
         _insert(session, Agent, _agent_rows(now))
         _insert(session, Customer, rows.customers)
         _insert(session, Identity, rows.identities)
@@ -895,6 +901,14 @@ def build_demo(
         counts = _simulate(generator, write)
         _insert(session, Template, templates)
         _insert(session, KbArticle, articles)
+        # Telvio's help centre: where kb("slug") links in templates point.
+        document = default_document()
+        document["kb"] = {"public_url": "https://help.telvio.example/kb/{slug}"}
+        _insert(
+            session,
+            TeamSetting,
+            [{"key": SETTINGS_KEY, "value": document, "updated_at": now, "updated_by_id": None}],
+        )
         session.execute(
             update(Counter)
             .where(Counter.name == "ticket_number")  # type: ignore[arg-type]

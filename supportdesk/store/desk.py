@@ -47,11 +47,13 @@ from supportdesk.core.sla import (
     business_seconds_left,
     explain,
 )
+from supportdesk.core.templates import unfilled
 from supportdesk.core.threading import Candidate, ChatTicket, decide_chat, with_token
 from supportdesk.core.threading import decide as decide_thread
 from supportdesk.store import dto, replychecks
 from supportdesk.store.attachments import AttachmentStore
 from supportdesk.store.db import Database, StoreError, explain_db_error
+from supportdesk.store.library import LibraryDesk
 from supportdesk.store.locks import ChannelLock, FileChannelLock, PostgresChannelLock
 from supportdesk.store.models import (
     Agent,
@@ -223,7 +225,7 @@ class _Write:
     notify: bool = False
 
 
-class Desk:
+class Desk(LibraryDesk):
     def __init__(
         self,
         database: Database,
@@ -827,6 +829,7 @@ class Desk:
         conversation_since: int | None = None,
         attachments: Sequence[Path] = (),
         override_checks: bool = False,
+        category_after: str | None = None,
     ) -> dto.MessageInfo:
         """Queue a public reply in the outbox (a trainee's goes to the mentor for review).
 
@@ -836,11 +839,20 @@ class Desk:
         is never sent silently, while a colleague's tag change does not get in the way.
         The reply draft is discarded once the reply is queued. The reply checker runs first:
         an error-level finding refuses the reply (ReplyRefused) unless `override_checks`,
-        which a trainee may not use.
+        which a trainee may not use. A reply that still holds a template placeholder
+        (`{{ customer.first_name }}`) is refused outright: it would go out unfilled.
+        `category_after` sets the category with the reply (a template may say which).
         """
         body = body.strip("\n")
         if not body.strip():
             raise InvalidInput("the reply is empty")
+        left = unfilled(body)
+        if left:
+            raise InvalidInput(
+                "the reply still has placeholders to fill in: "
+                + ", ".join("{{ " + name + " }}" for name in dict.fromkeys(left))
+            )
+        category = _parse(Category, category_after, "category") if category_after else None
         after = _parse(Status, status_after, "status") if status_after else None
         if after in (Status.NEW, Status.CLOSED):
             raise InvalidInput("after a reply a ticket can be open, pending, on_hold or solved")
@@ -938,6 +950,15 @@ class Desk:
                 target = Status.OPEN
             if target is not None and target != ticket.status:
                 self._set_status(write, ticket, target)
+            if category is not None and category != ticket.category:
+                self._event(
+                    write,
+                    "category",
+                    ticket,
+                    version=ticket.version + 1,
+                    **{"from": ticket.category, "to": category.value},
+                )
+                ticket.category = category
             self._delete_draft(write, ticket, actor, "reply")
             self._touch(write, ticket)
             return _message_info(message, {actor.id: actor.name}, ())

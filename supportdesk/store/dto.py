@@ -547,3 +547,125 @@ class ReplyCheck:
             "warnings": len(self.findings) - len(self.errors),
             "findings": [f.to_json() for f in self.findings],
         }
+
+
+# -- knowledge base, templates, similar tickets ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArticleDoc:
+    """An article as a file holds it (kb import/export, the console's editor)."""
+
+    slug: str
+    title: str
+    body: str
+    language: str = "en"
+    tags: tuple[str, ...] = ()
+    internal: bool = False
+
+
+@dataclass(frozen=True)
+class KbArticleInfo:
+    id: int
+    slug: str
+    title: str
+    body: str
+    language: str
+    tags: tuple[str, ...]
+    internal: bool
+    author: str | None
+    created_at: datetime
+    updated_at: datetime
+    # The public address of the article (team setting kb.public_url).
+    url: str = ""
+
+    @property
+    def draft(self) -> bool:
+        return "draft" in self.tags
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "title": self.title,
+            "language": self.language,
+            "tags": list(self.tags),
+            "internal": self.internal,
+            "author": self.author,
+            "url": self.url,
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.updated_at),
+            "body": self.body,
+        }
+
+
+@dataclass(frozen=True)
+class KbHit:
+    article: KbArticleInfo
+    score: float
+    # A piece of the article around the hits; `hits` are (start, end) spans in `snippet`.
+    snippet: str
+    hits: tuple[tuple[int, int], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        data = self.article.to_json()
+        data.pop("body")
+        return {
+            **data,
+            "score": round(self.score, 6),
+            "snippet": self.snippet,
+            "highlights": [list(h) for h in self.hits],
+        }
+
+
+@dataclass(frozen=True)
+class KbResults:
+    query: str
+    hits: tuple[KbHit, ...]
+    # "all": every word matched; "any": nothing matched every word, these match some.
+    mode: str = "all"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"query": self.query, "mode": self.mode, "results": [h.to_json() for h in self.hits]}
+
+
+@dataclass(frozen=True)
+class KbImportResult:
+    created: tuple[str, ...]
+    updated: tuple[str, ...]
+    unchanged: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "created": list(self.created),
+            "updated": list(self.updated),
+            "unchanged": list(self.unchanged),
+        }
+
+
+@dataclass(frozen=True)
+class SimilarTicket:
+    number: int
+    subject: str
+    status: str
+    customer: str
+    score: float
+    snippet: str
+    hits: tuple[tuple[int, int], ...]
+    # How it was answered: the first agent reply, and who wrote it.
+    answer: str | None
+    answered_by: str | None
+    solved_at: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "subject": self.subject,
+            "status": self.status,
+            "customer": self.customer,
+            "score": round(self.score, 6),
+            "snippet": self.snippet,
+            "highlights": [list(h) for h in self.hits],
+            "answer": self.answer,
+            "answered_by": self.answered_by,
+            "solved_at": iso(self.solved_at),
+        }

@@ -265,7 +265,26 @@ class Template(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UtcDateTime)
 
 
+class TemplateUsage(SQLModel, table=True):
+    """How often each agent used each template: the picker lists one's most used first.
+
+    `template_key` names shipped and personal templates too (they live in files, not here):
+    'shipped:en-ask-details', 'personal:my-intro', 'team:12'.
+    """
+
+    __tablename__ = "template_usage"
+
+    agent_id: int = Field(foreign_key="agent.id", primary_key=True)
+    template_key: str = Field(max_length=300, primary_key=True)
+    uses: int = Field(default=0)
+    last_used_at: datetime = Field(sa_type=UtcDateTime)
+
+
 class KbArticle(SQLModel, table=True):
+    """A knowledge-base article. Its full-text index is kept by the database itself (migration
+    0003): an FTS5 table filled by triggers on SQLite, a generated tsvector column with a GIN
+    index on PostgreSQL — so every way of writing an article keeps search current."""
+
     __tablename__ = "kb_article"
 
     id: int | None = Field(default=None, primary_key=True)

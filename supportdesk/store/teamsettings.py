@@ -182,6 +182,18 @@ class ChecksDoc(_Strict):
         )
 
 
+class KbDoc(_Strict):
+    # The address customers open an article at; {slug} is replaced. kb("slug") in a template.
+    public_url: str = "https://help.example.com/kb/{slug}"
+
+    @field_validator("public_url")
+    @classmethod
+    def _has_slug(cls, value: str) -> str:
+        if "{slug}" not in value:
+            raise ValueError("must contain {slug}, e.g. https://help.example.com/kb/{slug}")
+        return value
+
+
 class TeamSettingsDoc(_Strict):
     calendars: dict[str, CalendarDoc] = Field(default_factory=dict)
     sla: SlaDoc = Field(default_factory=SlaDoc)
@@ -190,6 +202,7 @@ class TeamSettingsDoc(_Strict):
         Literal["blocking", "question", "onboarding", "feature_request"], CategoryDoc
     ] = Field(default_factory=dict)
     checks: ChecksDoc = Field(default_factory=ChecksDoc)
+    kb: KbDoc = Field(default_factory=KbDoc)
 
 
 DEFAULT_CATEGORIES: dict[str, CategoryDoc] = {
@@ -224,6 +237,10 @@ class TeamSettings:
     def zone(self) -> ZoneInfo:
         """The team's time zone: that of the team's calendar."""
         return self.calendar.zone
+
+    def kb_url(self, slug: str) -> str:
+        pattern = self.document.get("kb", {}).get("public_url") or KbDoc().public_url
+        return str(pattern).replace("{slug}", slug)
 
     def category_label(self, category: str) -> str:
         doc = self.categories.get(category)
@@ -262,6 +279,7 @@ def default_document() -> dict[str, Any]:
         "closing": ClosingDoc().model_dump(),
         "categories": {key: value.model_dump() for key, value in DEFAULT_CATEGORIES.items()},
         "checks": default_checks_document(),
+        "kb": KbDoc().model_dump(),
     }
 
 

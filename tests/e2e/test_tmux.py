@@ -133,6 +133,9 @@ def test_a_shift_in_a_real_terminal(tmux: Callable[..., str], tmp_path: Path) ->
     start(tmux, database)
     wait_for(tmux, "All open")
     keys(tmux, "/")
+    # Type only once the filter is there: keys sent while it opens could go elsewhere.
+    wait_for(tmux, "filter: subject")
+    time.sleep(0.2)
     tmux("send-keys", "-t", "desk", "-l", f"#{draft_number}")
     wait_for(tmux, "1 ticket · filter '#")
     keys(tmux, "Enter")  # leave the filter box, the one row stays

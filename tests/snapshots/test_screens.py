@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from tests.ui.conftest import AppFactory, settle
 
@@ -45,3 +46,32 @@ def test_compose(snap_compare, console: AppFactory, size: tuple[int, int]) -> No
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_help(snap_compare, console: AppFactory, size: tuple[int, int]) -> None:
     assert snap_compare(console(), terminal_size=size, run_before=keys("question_mark"))
+
+
+def typed(*pressed: str, text: str = ""):
+    """Keys, then text typed into a search field that searches after a short pause."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await keys(*pressed)(pilot)
+        if text:
+            await pilot.press(*text)
+            await pilot.pause(0.4)
+            await settle(pilot)
+        # A blinking cursor would make the picture differ from run to run.
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
+        await pilot.pause(0.2)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_template_picker(snap_compare, console: AppFactory, size: tuple[int, int]) -> None:
+    assert snap_compare(
+        console(), terminal_size=size, run_before=typed("enter", "r", "ctrl+t", text="details")
+    )
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_kb_search(snap_compare, console: AppFactory, size: tuple[int, int]) -> None:
+    assert snap_compare(console(), terminal_size=size, run_before=typed("ctrl+k", text="faktury"))

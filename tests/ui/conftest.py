@@ -58,6 +58,7 @@ def console(demo_db: Database, clock: FrozenClock, tmp_path: Path) -> AppFactory
     def build(agent: str = "ann", **overrides: Any) -> SupportDeskApp:
         config = tmp_path / "config.toml"
         config.touch()
+        # Personal templates, drafts and the like go under tmp_path, never the home folder.
         overrides = {"agent": agent, "data_dir": str(tmp_path / "data"), **overrides}
         settings = load_settings(config, overrides=overrides, environ={})
         attachments = AttachmentStore(tmp_path / "attachments")

@@ -6,6 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import supportdesk.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from supportdesk.store.search import include_in_autogenerate
 
 target_metadata = SQLModel.metadata
 
@@ -20,6 +21,7 @@ def run_migrations() -> None:
         # SQLite cannot ALTER most things; batch mode copies the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_in_autogenerate,
     )
     with context.begin_transaction():
         context.run_migrations()
