@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Select, Static, TextArea
+from textual.widgets.text_area import Selection
 
 from supportdesk.core.plaintext import one_line
 from supportdesk.core.templates import TemplateDef, unfilled
@@ -21,7 +22,7 @@ from supportdesk.localdrafts import LocalDrafts
 from supportdesk.screens.kb import KbInsert
 from supportdesk.screens.modals import ConfirmModal
 from supportdesk.screens.templates import TemplateChoice, TemplatePicker
-from supportdesk.store.desk import ConversationMoved, DeskError, StoreError
+from supportdesk.store.desk import ConversationMoved, DeskError, ReplyRefused, StoreError
 from supportdesk.store.dto import DraftInfo, TicketSummary
 from supportdesk.store.libraryfiles import LoadedTemplates, ticket_context
 from supportdesk.widgets.replyarea import ReplyArea
@@ -51,10 +52,16 @@ class DraftNotSaved(Exception):
 
 
 class SendFinished(Message):
-    def __init__(self, error: str | None, moved: ConversationMoved | None = None) -> None:
+    def __init__(
+        self,
+        error: str | None,
+        moved: ConversationMoved | None = None,
+        refused: ReplyRefused | None = None,
+    ) -> None:
         super().__init__()
         self.error = error
         self.moved = moved
+        self.refused = refused
 
 
 class TemplatesLoaded(Message):
@@ -345,7 +352,7 @@ class ComposeScreen(Screen[None]):
             answered,
         )
 
-    def action_send(self, force: bool = False) -> None:
+    def action_send(self, force: bool = False, override_checks: bool = False) -> None:
         text = self.query_one(TextArea).text
         if not text.strip():
             self.set_info("Nothing to send yet.", "bold yellow")
@@ -365,10 +372,12 @@ class ComposeScreen(Screen[None]):
         if self.kind == "reply":
             after = str(self.query_one("#after", Select).value)
         self.set_info("Sending…")
-        self._send(text, after, None if force else self.base_version)
+        self._send(text, after, None if force else self.base_version, override_checks)
 
     @work(thread=True, exclusive=True, group="compose-send")
-    def _send(self, text: str, after: str | None, since: int | None) -> None:
+    def _send(
+        self, text: str, after: str | None, since: int | None, override_checks: bool = False
+    ) -> None:
         desk = self.desk_app.desk
         try:
             with self._desk_lock:
@@ -379,6 +388,7 @@ class ComposeScreen(Screen[None]):
                         status_after=after,
                         conversation_since=since,
                         category_after=self._category_after,
+                        override_checks=override_checks,
                     )
                 else:
                     desk.add_note(
@@ -390,6 +400,9 @@ class ComposeScreen(Screen[None]):
         except ConversationMoved as moved:
             self.post_message(SendFinished(str(moved), moved))
             return
+        except ReplyRefused as refused:
+            self.post_message(SendFinished(str(refused), refused=refused))
+            return
         except (DeskError, StoreError) as exc:
             self.post_message(SendFinished(str(exc)))
             return
@@ -398,6 +411,9 @@ class ComposeScreen(Screen[None]):
     def on_send_finished(self, message: SendFinished) -> None:
         if message.moved is not None:
             self.ask_after_conversation_moved(message.moved)
+            return
+        if message.refused is not None:
+            self.show_check_findings(message.refused)
             return
         if message.error:
             self.set_info(message.error, "bold red")
@@ -419,6 +435,44 @@ class ComposeScreen(Screen[None]):
         else:
             self.notify("Note added.")
             self.app.pop_screen()
+
+    def show_check_findings(self, refused: ReplyRefused) -> None:
+        """The reply checker stopped the reply: select what it found, say why, and let an
+        agent (not a trainee) send anyway."""
+        findings = refused.check.findings
+        errors = refused.check.errors
+        first = (errors or findings)[0] if findings else None
+        area = self.query_one(TextArea)
+        if first is not None and first.spans:
+            start, end = first.spans[0]
+            area.selection = Selection(_location(area.text, start), _location(area.text, end))
+            area.focus()
+        lines = [
+            f"{f.line}:{f.column} {'error' if f.severity == 'error' else 'warning'}: "
+            f"«{one_line(f.excerpt, 60)}» — {one_line(f.message, 200)}"
+            for f in findings
+        ]
+        summary = "\n".join(lines[:6]) + (
+            f"\n… and {len(lines) - 6} more" if len(lines) > 6 else ""
+        )
+        self.set_info(f"Not sent — the reply checker found:\n{summary}", "bold red")
+        me = self.desk_app.me
+        if me is not None and me.role == "trainee":
+            return  # a trainee fixes the reply; there is no sending past an error
+
+        def answered(send_anyway: bool | None) -> None:
+            if send_anyway:
+                self.action_send(force=False, override_checks=True)
+
+        self.app.push_screen(
+            ConfirmModal(
+                "The reply checker found problems",
+                summary,
+                yes="Send anyway",
+                no="Fix it",
+            ),
+            answered,
+        )
 
     def ask_after_conversation_moved(self, moved: ConversationMoved) -> None:
         def answered(send_anyway: bool | None) -> None:
@@ -594,3 +648,10 @@ class ComposeScreen(Screen[None]):
         area.insert(insert.text())
         area.focus()
         self.set_info(f"Inserted {insert.what} of “{one_line(insert.article.title, 50)}”.")
+
+
+def _location(text: str, offset: int) -> tuple[int, int]:
+    """A character offset as the TextArea's (row, column)."""
+    before = text[:offset]
+    row = before.count("\n")
+    return row, offset - (before.rfind("\n") + 1)

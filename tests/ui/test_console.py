@@ -498,3 +498,68 @@ async def test_quoted_history_is_folded_and_unfolds(
         await pilot.press("f")
         await pilot.pause()
         assert "Proszę sprawdzić" in shown()
+
+
+async def test_the_reply_checker_stops_a_bad_reply_and_an_agent_may_send_anyway(
+    console: AppFactory, demo_db: Database
+) -> None:
+    app = console()
+    bad = "You made a mistake in the settings. You must restart the router."
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        number = int(queue(pilot).order[0])
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        compose = app.screen
+        assert isinstance(compose, ComposeScreen)
+        area = compose.query_one(TextArea)
+        area.text = bad
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)  # stopped, with "send anyway" offered
+        await pilot.press("escape")  # fix it instead
+        await settle(pilot)
+        assert app.screen is compose
+        info = str(compose.query_one("#compose-info", Static).render())
+        assert "blame" in info.lower() or "mistake" in info
+        assert area.selected_text.lower().startswith("you made a mistake")
+        assert (
+            ticket_row(demo_db, number).message_count == ticket_row(demo_db, number).message_count
+        )
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")  # send anyway
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+    with demo_db.read_session() as session:
+        reply = session.scalars(
+            select(Message)
+            .join(Ticket, Ticket.id == Message.ticket_id)
+            .where(Ticket.number == number, Message.direction == "out")
+            .order_by(Message.id.desc())
+        ).first()
+        assert reply is not None and reply.text.startswith(bad)
+
+
+async def test_a_trainee_cannot_send_past_the_checker(
+    console: AppFactory, demo_db: Database
+) -> None:
+    trainees = [a for a in Desk(demo_db, FrozenClock(NOW)).list_agents() if a.role == "trainee"]
+    app = console(trainees[0].name)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        compose = app.screen
+        assert isinstance(compose, ComposeScreen)
+        compose.query_one(TextArea).text = "You made a mistake in the settings, you must redo it."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is compose  # no "send anyway" for a trainee
+        info = str(compose.query_one("#compose-info", Static).render())
+        assert "Not sent" in info
