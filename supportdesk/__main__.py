@@ -14,7 +14,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
@@ -226,12 +226,31 @@ def format_ticket(detail: dto.TicketDetail, zone: ZoneInfo) -> str:
 # -- commands -------------------------------------------------------------------------------
 
 
-def make_app(settings: Settings, desk: Desk, runner: ChannelRunner | None = None) -> SupportDeskApp:
-    """The one place that wires the console together (tests build theirs the same way)."""
+def make_app(
+    settings: Settings,
+    desk: Desk,
+    runner: ChannelRunner | None = None,
+    *,
+    supervisor: bool = False,
+    period: str = "7d",
+) -> SupportDeskApp:
+    """The one place that wires the console together (tests build theirs the same way).
+
+    `supervisor`: the read-only dashboard alone, on a read-only `desk`. Otherwise a lead can
+    switch to it, on a read-only session of the same database opened when first needed."""
     from supportdesk.app import SupportDeskApp
     from supportdesk.localdrafts import LocalDrafts
     from supportdesk.resources import shipped_templates_dir
     from supportdesk.store.libraryfiles import TemplateLibrary
+
+    def open_readonly() -> Desk:
+        return Desk(
+            open_database(desk.database.url, readonly=True),
+            desk.clock,
+            agent=desk.agent_name,
+            mail_domain=desk.mail_domain,
+            attachments=desk.attachments,
+        )
 
     return SupportDeskApp(
         desk,
@@ -243,6 +262,9 @@ def make_app(settings: Settings, desk: Desk, runner: ChannelRunner | None = None
         channels=[f"mail {a.name}" for a in settings.email]
         + [f"telegram {b.name}" for b in settings.telegram],
         runner=runner,
+        supervisor=supervisor,
+        open_readonly=None if desk.readonly else open_readonly,
+        period=period,
         local_drafts=LocalDrafts(settings.data_dir, desk.database.description),
         templates=TemplateLibrary(shipped_templates_dir(), settings.data_dir / "templates", desk),
     )
@@ -261,6 +283,20 @@ def cmd_console(ctx: Context) -> int:
 
         runner = Runner(desk, ctx.settings)
     app = make_app(ctx.settings, desk, runner)
+    app.run()
+    return EXIT_OK
+
+
+def cmd_supervisor(ctx: Context) -> int:
+    # Read-only for real: the database session itself refuses writes, so this works on a
+    # database file you may only read, and nothing in it can change a thing.
+    desk = ctx.desk(readonly=True)
+    if desk.agent_name and desk.whoami() is None:
+        raise UsageError(
+            f"there is no agent {desk.agent_name!r} in {desk.database.description}; "
+            "leave --agent out, or give a name from `supportdesk agents list`"
+        )
+    app = make_app(ctx.settings, desk, supervisor=True, period=ctx.args.period)
     app.run()
     return EXIT_OK
 
@@ -498,6 +534,38 @@ def cmd_ticket(ctx: Context) -> int:
         ctx.json(result.to_json())
     else:
         ctx.print(message)
+    return EXIT_OK
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a day like 2026-11-23") from None
+
+
+def cmd_report(ctx: Context) -> int:
+    from supportdesk.reporttext import format_csv, format_report
+
+    if ctx.args.to_day and not ctx.args.from_day:
+        raise UsageError("--to needs --from (the first day of the report)")
+    if ctx.args.from_day and ctx.args.period:
+        raise UsageError("give either --period or --from/--to, not both")
+    # Reports only read: a read-only session works on a database file you may only read.
+    desk = ctx.desk(readonly=True)
+    if ctx.args.from_day:
+        period = desk.report_period("custom", first_day=ctx.args.from_day, last_day=ctx.args.to_day)
+    else:
+        period = desk.report_period(ctx.args.period or "7d")
+    report = desk.team_report(period, ctx.args.by)
+    if ctx.args.csv:
+        ctx.out.write(format_csv(report))
+        return EXIT_OK
+    health = desk.queue_health()
+    if ctx.args.json:
+        ctx.json({**report.to_json(), "queue": health.to_json()})
+    else:
+        ctx.print(format_report(report, desk.team_settings().zone, health))
     return EXIT_OK
 
 
@@ -1066,6 +1134,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="a file that goes with the reply (repeatable)",
     )
     check.add_argument("--json", action="store_true")
+
+    supervisor = add("supervisor", cmd_supervisor, "the supervisor dashboard, live and read-only")
+    supervisor.add_argument(
+        "--period", choices=["today", "7d", "30d"], default="7d", help="figures of (default 7d)"
+    )
+
+    report = add(
+        "report",
+        cmd_report,
+        "the supervisor's figures for a period: per agent, channel, day or hour (read-only)",
+    )
+    report.add_argument(
+        "--period", choices=["today", "7d", "30d"], help="a period up to now (default 7d)"
+    )
+    report.add_argument(
+        "--from", dest="from_day", type=_day, metavar="DAY", help="first day, e.g. 2026-11-02"
+    )
+    report.add_argument(
+        "--to", dest="to_day", type=_day, metavar="DAY", help="last day, included (default today)"
+    )
+    report.add_argument(
+        "--by", choices=["agent", "channel", "day", "hour"], default="agent", help="one row per…"
+    )
+    output = report.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true")
+    output.add_argument("--csv", action="store_true")
 
     poll = add("poll", cmd_poll, "fetch mail from every configured channel until stopped")
     poll.add_argument("--once", action="store_true", help="one pass, then exit (0 when all stored)")

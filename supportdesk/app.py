@@ -7,7 +7,7 @@ import contextlib
 import os
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -20,10 +20,12 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from supportdesk.localdrafts import LocalDrafts
+from supportdesk.screens.actions import WRITE_ACTIONS, TicketActions
 from supportdesk.screens.compose import ComposeScreen
 from supportdesk.screens.help import HelpScreen
 from supportdesk.screens.kb import ArticleEditor, ArticleScreen, KbInsert, KbSearchScreen
 from supportdesk.screens.queue import QueueScreen
+from supportdesk.screens.supervisor import DrillScreen, SupervisorScreen
 from supportdesk.screens.ticket import TicketScreen
 from supportdesk.store.changes import ChangeFeed, ChangeListener
 from supportdesk.store.db import StoreError
@@ -62,6 +64,9 @@ class _FeedResult(Message):
 
 
 class SupportDeskApp(App[None]):
+    """Two modes: `queue` (the agent's console) and `supervisor` (the read-only dashboard). A
+    lead switches between them with F2; `supportdesk supervisor` runs the dashboard alone."""
+
     CSS_PATH = "app.tcss"
     TITLE = "supportdesk"
     BINDINGS = [
@@ -74,6 +79,13 @@ class SupportDeskApp(App[None]):
             id="app.kb",
             priority=True,
             tooltip="Search the knowledge base (in a reply: insert a link or the text)",
+        ),
+        Binding(
+            "f2",
+            "supervisor",
+            "Supervisor",
+            id="app.supervisor",
+            tooltip="Leads: the read-only supervisor dashboard, and back to the queue",
         ),
     ]
 
@@ -89,12 +101,24 @@ class SupportDeskApp(App[None]):
         feed_seconds: float = 1.0,
         channels: Sequence[str] = (),
         runner: ChannelRunner | None = None,
+        supervisor: bool = False,
+        open_readonly: Callable[[], Desk] | None = None,
+        period: str = "7d",
         local_drafts: LocalDrafts | None = None,
         templates: TemplateLibrary | None = None,
     ) -> None:
+        """`supervisor`: the dashboard alone (the Desk must be read-only). `open_readonly`
+        opens a read-only Desk on the same database, for a lead's supervisor mode."""
         super().__init__()
         self.templates = templates
+        if supervisor and not desk.readonly:
+            raise ValueError("the supervisor console needs a read-only Desk")
         self.desk = desk
+        self.supervisor_only = supervisor
+        self._open_readonly = open_readonly
+        self._readonly_desk: Desk | None = desk if desk.readonly else None
+        self._readonly_lock = threading.Lock()
+        self.period = period
         # Where drafts go while the database cannot be reached (a temporary folder in tests
         # and one-off consoles that were given none).
         self.local_drafts = local_drafts or LocalDrafts(
@@ -133,7 +157,17 @@ class SupportDeskApp(App[None]):
                     severity="warning",
                     markup=False,
                 )
-        self.push_screen(QueueScreen())
+        self.add_mode(
+            "supervisor",
+            lambda: SupervisorScreen(
+                self.supervisor_desk, period=self.period, alone=self.supervisor_only
+            ),
+        )
+        if self.supervisor_only:
+            self.switch_mode("supervisor")
+        else:
+            self.add_mode("queue", QueueScreen)
+            self.switch_mode("queue")
         self._feed_in_flight = True
         self.start_feed()
         if self.listener.available:
@@ -146,6 +180,40 @@ class SupportDeskApp(App[None]):
         self._listen_stop.set()
         if self.runner is not None:
             self.runner.stop()
+        readonly = self._readonly_desk
+        if readonly is not None and readonly is not self.desk:
+            readonly.database.dispose()
+
+    # -- supervisor mode --------------------------------------------------------------------
+
+    def supervisor_desk(self) -> Desk:
+        """A Desk whose database session is read-only (opened on first use; called from
+        worker threads)."""
+        with self._readonly_lock:
+            if self._readonly_desk is None:
+                if self._open_readonly is None:
+                    raise StoreError("no read-only session can be opened for this console")
+                self._readonly_desk = self._open_readonly()
+            return self._readonly_desk
+
+    def may_supervise(self) -> bool:
+        return self.supervisor_only or (
+            self.me is not None and self.me.role == "lead" and self._open_readonly is not None
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "supervisor":
+            # Alone, the dashboard is all there is; in the console only a lead has it.
+            return not self.supervisor_only and self.may_supervise()
+        if action == "knowledge_base":
+            # The dashboard only looks: no articles to insert, write or edit from there.
+            return self.current_mode != "supervisor"
+        return True
+
+    def action_supervisor(self) -> None:
+        if self.supervisor_only or not self.may_supervise():
+            return
+        self.switch_mode("queue" if self.current_mode == "supervisor" else "supervisor")
 
     def now(self) -> datetime:
         return self.desk.clock.now()
@@ -291,24 +359,75 @@ class SupportDeskApp(App[None]):
             id="app.palette",
             tooltip="Command palette: every action by name",
         )
-        sections: list[tuple[str, Sequence[Binding]]] = [
-            (title, [b for b in cls.BINDINGS if isinstance(b, Binding)])
-            for title, cls in (
-                ("Queue", QueueScreen),
-                ("Ticket", TicketScreen),
-                ("Compose", ComposeScreen),
+        screens: tuple[tuple[str, type[Screen]], ...] = (
+            ("Queue", QueueScreen),
+            ("Ticket", TicketScreen),
+            ("Compose", ComposeScreen),
+            ("Knowledge base", KbSearchScreen),
+            ("Article", ArticleScreen),
+            ("Article editor", ArticleEditor),
+        )
+        if self.current_mode == "supervisor":
+            screens = (
+                ("Supervisor", SupervisorScreen),
+                ("Tickets behind a number", DrillScreen),
+                ("Ticket (read-only)", TicketScreen),
                 ("Knowledge base", KbSearchScreen),
                 ("Article", ArticleScreen),
-                ("Article editor", ArticleEditor),
             )
+        elif self.may_supervise():
+            screens = (*screens, ("Supervisor (F2)", SupervisorScreen))
+        sections: list[tuple[str, Sequence[Binding]]] = [
+            (
+                title,
+                [
+                    b
+                    for b in cls.BINDINGS
+                    if isinstance(b, Binding)
+                    and not (
+                        self.current_mode == "supervisor"
+                        and cls is TicketScreen
+                        and b.action in WRITE_ACTIONS
+                    )
+                ],
+            )
+            for title, cls in screens
         ]
-        everywhere = [b for b in self.BINDINGS if isinstance(b, Binding)]
+        everywhere = [
+            b
+            for b in self.BINDINGS
+            if isinstance(b, Binding) and self.check_action(b.action, ()) is not False
+        ]
         sections.append(("Everywhere", [*everywhere, palette]))
         if not isinstance(screen, HelpScreen):
             self.push_screen(HelpScreen(sections, self.user_keymap))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        if isinstance(screen, SupervisorScreen):
+            for kind, title in (
+                ("today", "today"),
+                ("7d", "the last 7 days"),
+                ("30d", "the last 30 days"),
+            ):
+                yield SystemCommand(
+                    f"Period: {title}",
+                    f"The figures of {title}",
+                    lambda kind=kind: screen.action_period(kind),
+                )
+            yield SystemCommand(
+                "Period: custom", "The figures of chosen days", screen.action_custom_period
+            )
+            yield SystemCommand("Refresh", "Load the dashboard again", screen.action_refresh)
+        if self.may_supervise() and not self.supervisor_only:
+            yield SystemCommand(
+                "Supervisor" if self.current_mode != "supervisor" else "Queue",
+                "Switch between the queue and the read-only supervisor dashboard",
+                self.action_supervisor,
+            )
+        if isinstance(screen, TicketActions) and screen.readonly:
+            yield SystemCommand("Keys", "Every key, per screen", self.action_help)
+            return
         if isinstance(screen, QueueScreen):
             yield SystemCommand(
                 "Take next",
@@ -328,6 +447,9 @@ class SupportDeskApp(App[None]):
                 ("take", "Assign the ticket to yourself"),
             ):
                 yield SystemCommand(name.capitalize(), help_text, getattr(screen, f"action_{name}"))
+        if self.current_mode == "supervisor":
+            yield SystemCommand("Keys", "Every key, per screen", self.action_help)
+            return
         yield SystemCommand(
             "Knowledge base", "Search the knowledge base (ctrl+k)", self.action_knowledge_base
         )

@@ -669,23 +669,43 @@ def _compute_clock(
     )
 
 
-def _next_response_window(history: TicketHistory) -> tuple[datetime, datetime | None] | None:
-    """(start, stop) of the latest next-response cycle, or None when there is none.
+def next_response_windows(history: TicketHistory) -> list[tuple[datetime, datetime | None]]:
+    """(start, stop) of every next-response cycle, oldest first.
 
     A cycle starts at the first customer message after an agent reply and stops at the next
     agent reply; customer messages in between do not move its start.
     """
     replies = sorted(history.agent_replies)
-    if not replies:
-        return None
-    window: tuple[datetime, datetime | None] | None = None
+    windows: list[tuple[datetime, datetime | None]] = []
     customer = sorted(history.customer_messages)
     for index, reply in enumerate(replies):
         following = replies[index + 1] if index + 1 < len(replies) else None
         waiting = [m for m in customer if m > reply and (following is None or m <= following)]
         if waiting:
-            window = (waiting[0], following)
-    return window
+            windows.append((waiting[0], following))
+    return windows
+
+
+def _next_response_window(history: TicketHistory) -> tuple[datetime, datetime | None] | None:
+    """(start, stop) of the latest next-response cycle, or None when there is none."""
+    windows = next_response_windows(history)
+    return windows[-1] if windows else None
+
+
+def _solved_at(history: TicketHistory) -> datetime | None:
+    """When a finished ticket last became finished (solved -> closed keeps the solved time);
+    None while it is not finished."""
+    timeline = [
+        (history.created_at, history.initial_status),
+        *sorted(history.status_changes, key=_at),
+    ]
+    solved_at: datetime | None = None
+    if timeline[-1][1] in FINISHED_STATUSES:
+        for at, status in reversed(timeline):
+            if status not in FINISHED_STATUSES:
+                break
+            solved_at = at
+    return solved_at
 
 
 def compute_clocks(history: TicketHistory, settings: SlaSettings, now: datetime) -> SlaClocks:
@@ -714,23 +734,123 @@ def compute_clocks(history: TicketHistory, settings: SlaSettings, now: datetime)
         )
         if clock:
             clocks.append(clock)
-    solved_at: datetime | None = None
-    timeline = [
-        (history.created_at, history.initial_status),
-        *sorted(history.status_changes, key=_at),
-    ]
-    if timeline[-1][1] in FINISHED_STATUSES:
-        # The moment it last became finished (solved -> closed keeps the solved time).
-        for at, status in reversed(timeline):
-            if status not in FINISHED_STATUSES:
-                break
-            solved_at = at
     clock = _compute_clock(
-        ClockKind.RESOLUTION, history, settings, policy, history.created_at, solved_at, now
+        ClockKind.RESOLUTION,
+        history,
+        settings,
+        policy,
+        history.created_at,
+        _solved_at(history),
+        now,
     )
     if clock:
         clocks.append(clock)
     return SlaClocks(tuple(clocks), policy.rule.label)
+
+
+# -- every run of every clock, for reports -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClockRun:
+    """One run of an SLA clock as reports count it: the first response, each next-response
+    cycle, the resolution. The same windows, business time and pauses as `compute_clocks`
+    (which keeps only the latest next-response cycle); `tests/unit/test_sla.py` checks that
+    the runs it shares with `compute_clocks` agree with it."""
+
+    kind: ClockKind
+    policy: str
+    calendar: str
+    target_seconds: int
+    started_at: datetime
+    # The reply that answered, or the moment the ticket was solved; None while it runs.
+    stopped_at: datetime | None
+    # Business seconds counted, time in paused statuses left out.
+    used_seconds: float
+    paused: bool
+    breached: bool
+    # When the target was passed (None while within it).
+    breached_at: datetime | None
+
+
+def clock_runs(
+    history: TicketHistory, settings: SlaSettings, now: datetime
+) -> tuple[ClockRun, ...]:
+    """Every clock run of one ticket's history, oldest start first (resolution last).
+
+    Leaner than `compute_clocks` for a report over thousands of tickets: the status
+    segments are found once per ticket, and deadlines are walked to only for runs that
+    passed their target.
+    """
+    now = ensure_utc(now)
+    policy = settings.policy_for(history.channel, history.priority)
+    if policy is None:
+        return ()
+    windows: list[tuple[ClockKind, datetime, datetime | None]] = []
+    if not history.created_by_agent:
+        first_reply = min(history.agent_replies, default=None)
+        windows.append((ClockKind.FIRST_RESPONSE, history.created_at, first_reply))
+    windows.extend(
+        (ClockKind.NEXT_RESPONSE, start, stop) for start, stop in next_response_windows(history)
+    )
+    windows.append((ClockKind.RESOLUTION, history.created_at, _solved_at(history)))
+    everything = _status_segments(history, settings, history.created_at, None)
+    calendar = policy.calendar
+    runs: list[ClockRun] = []
+    for kind, start, stop in windows:
+        target = policy.targets.for_kind(kind)
+        if target is None:
+            continue
+        segments = _clip_segments(everything, start, stop)
+        limit = stop if stop is not None else max(now, start)
+        used = 0.0
+        for a, b in segments:
+            if a >= limit:
+                continue
+            used += calendar.business_seconds(a, limit if b is None or b > limit else b)
+        paused = stop is None and not (segments and segments[-1][1] is None)
+        breached_at: datetime | None = None
+        if used >= target:
+            lengths: list[float | None] = [
+                calendar.business_seconds(a, b) if b is not None else None for a, b in segments
+            ]
+            breached_at = _walk_to(calendar, segments, lengths, target)
+        if stop is not None:
+            breached = breached_at is not None and breached_at < stop
+        else:
+            breached = used >= target
+        runs.append(
+            ClockRun(
+                kind=kind,
+                policy=policy.rule.label,
+                calendar=calendar.name,
+                target_seconds=target,
+                started_at=start,
+                stopped_at=stop,
+                used_seconds=used,
+                paused=paused,
+                breached=breached,
+                breached_at=breached_at if breached else None,
+            )
+        )
+    return tuple(runs)
+
+
+def _clip_segments(
+    segments: list[tuple[datetime, datetime | None]], start: datetime, stop: datetime | None
+) -> list[tuple[datetime, datetime | None]]:
+    """The counting segments of a whole ticket cut to one clock's window (as
+    `_status_segments` would have found them for that window)."""
+    clipped: list[tuple[datetime, datetime | None]] = []
+    for at, end in segments:
+        a = max(at, start)
+        b = end
+        if stop is not None:
+            b = stop if b is None else min(b, stop)
+        if b is not None and b <= a:
+            continue
+        clipped.append((a, b))
+    return clipped
 
 
 # -- words for people -----------------------------------------------------------------------

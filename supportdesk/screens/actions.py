@@ -56,12 +56,49 @@ class ActionFinished(Message):
         self.then = then
 
 
+# Actions that change data: on a read-only desk (the supervisor's) they are neither shown
+# nor run — and were one to run, the read-only database session would refuse it.
+WRITE_ACTIONS = frozenset(
+    {
+        "take",
+        "take_next",
+        "reply",
+        "note",
+        "handover",
+        "status",
+        "priority",
+        "category",
+        "tags",
+        "assign",
+        "merge",
+        "split",
+        "delivery",
+    }
+)
+
+
 class TicketActions(Screen[None]):
-    """A screen that acts on "the current ticket" (the highlighted row, or the open one)."""
+    """A screen that acts on "the current ticket" (the highlighted row, or the open one).
+
+    It works with the App's Desk unless given one of its own (`_desk`): the supervisor opens
+    tickets with its read-only Desk."""
+
+    _desk: Desk | None = None
 
     @property
     def desk_app(self) -> SupportDeskApp:
         return self.app  # type: ignore[return-value]
+
+    @property
+    def desk(self) -> Desk:
+        return self._desk or self.desk_app.desk
+
+    @property
+    def readonly(self) -> bool:
+        return self.desk.readonly
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in WRITE_ACTIONS and self.readonly)
 
     def current_ticket(self) -> TicketSummary | None:
         raise NotImplementedError
@@ -79,7 +116,7 @@ class TicketActions(Screen[None]):
 
         def work() -> None:
             try:
-                result = call(self.desk_app.desk)
+                result = call(self.desk)
             except (DeskError, StoreError) as exc:
                 self.post_message(ActionFinished(done, None, str(exc), number))
                 return

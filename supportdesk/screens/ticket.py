@@ -16,7 +16,7 @@ from supportdesk.core.plaintext import one_line
 from supportdesk.screens.actions import ActionFinished, TicketActions
 from supportdesk.screens.kb import ArticleEditor, SimilarTicketsModal
 from supportdesk.screens.modals import ChoiceModal, PromptModal
-from supportdesk.store.desk import DeskError, StoreError
+from supportdesk.store.desk import Desk, DeskError, StoreError
 from supportdesk.store.dto import TicketDetail, TicketSummary
 from supportdesk.widgets.conversation import Conversation, clock_lines
 
@@ -119,8 +119,9 @@ class TicketScreen(TicketActions):
         Binding("k", "scroll_up", "Scroll up", show=False, id="ticket.up", tooltip="Scroll up"),
     ]
 
-    def __init__(self, number: int) -> None:
+    def __init__(self, number: int, *, desk: Desk | None = None) -> None:
         super().__init__(classes="ticket-screen")
+        self._desk = desk
         self.number = number
         self.detail: TicketDetail | None = None
         self.unfold = False
@@ -143,7 +144,7 @@ class TicketScreen(TicketActions):
     @work(thread=True, exclusive=True, group="ticket-load")
     def _load(self, number: int) -> None:
         try:
-            detail = self.desk_app.desk.get_ticket(number)
+            detail = self.desk.get_ticket(number)
         except (DeskError, StoreError) as exc:
             self.post_message(TicketFailed(str(exc)))
             return
@@ -206,7 +207,7 @@ class TicketScreen(TicketActions):
 
         def chosen(value: str | None) -> None:
             if value:
-                self.app.push_screen(TicketScreen(int(value)))
+                self.app.push_screen(TicketScreen(int(value), desk=self._desk))
 
         self.app.push_screen(ChoiceModal("Other tickets of this customer", options), chosen)
 
@@ -224,7 +225,7 @@ class TicketScreen(TicketActions):
             into = int(digits)
 
             def opened(_summary: object) -> None:
-                self.app.switch_screen(TicketScreen(into))
+                self.app.switch_screen(TicketScreen(into, desk=self._desk))
 
             self.perform(
                 f"#{t.number} merged into #{into}.",
@@ -389,6 +390,7 @@ class TicketScreen(TicketActions):
             Text(f" · {t.category.replace('_', ' ')} · {t.channel}"),
             Text(f" · {t.assignee_display or 'unassigned'}"),
             Text(f" · ✎ {t.claimed_by} is replying" if t.claimed_by else "", style="italic cyan"),
+            Text(" · read-only" if self.readonly else "", style="bold magenta"),
         )
         self.query_one("#ticket-head", Static).update(head)
 

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from supportdesk.core.textsearch import index_text
 
@@ -122,7 +123,15 @@ def _sqlite_engine(url: str, begin: str, readonly: bool) -> Engine:
         sa_url = sa_url.set(
             database=f"file:{urllib.parse.quote(path)}", query={"uri": "true", "mode": "ro"}
         )
-    engine = create_engine(sa_url, connect_args=connect_args)
+        # A fresh connection for every session: each one decides anew whether a writer is
+        # about (see _readonly_connect), and each sees the newest committed state.
+        engine = create_engine(
+            sa_url,
+            creator=lambda: _readonly_connect(path, connect_args),
+            poolclass=NullPool,
+        )
+    else:
+        engine = create_engine(sa_url, connect_args=connect_args)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
@@ -153,6 +162,31 @@ def _sqlite_engine(url: str, begin: str, readonly: bool) -> Engine:
 
 def _search_text(*values: object) -> str:
     return index_text(*(v for v in values if isinstance(v, str)))
+
+
+def _readonly_connect(path: str, connect_args: dict[str, Any]) -> sqlite3.Connection:
+    """Open a SQLite file read-only (`mode=ro`), even from a folder one may not write to.
+
+    A database in WAL mode is read through its shared-memory index, the `-shm` file next to
+    it. While a writer has the database open, that file exists and a reader only needs to
+    read it. When no writer is about it may be missing, and a reader who may not create it
+    (a folder only readable to them) cannot read at all. Then nobody is writing, and there
+    is no write-ahead log to read either: the file alone is the database, and it is opened
+    `immutable` — for this session only; the next one looks again.
+    """
+    base = f"file:{urllib.parse.quote(path)}?mode=ro"
+    connection = sqlite3.connect(base, uri=True, **connect_args)
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return connection
+    except sqlite3.OperationalError as exc:
+        wal = Path(f"{path}-wal")
+        cannot_index = "readonly" in str(exc).lower() or "unable to open" in str(exc).lower()
+        if not cannot_index or (wal.exists() and wal.stat().st_size > 0):
+            connection.close()
+            raise
+    connection.close()
+    return sqlite3.connect(f"{base}&immutable=1", uri=True, **connect_args)
 
 
 def _fold(value: object) -> str | None:

@@ -15,7 +15,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from supportdesk.clock import Clock
+from supportdesk.core import metrics
 from supportdesk.core.csat import rating_request, score_only
 from supportdesk.core.enums import (
     ACTIVE_STATUSES,
@@ -50,7 +51,7 @@ from supportdesk.core.sla import (
 from supportdesk.core.templates import unfilled
 from supportdesk.core.threading import Candidate, ChatTicket, decide_chat, with_token
 from supportdesk.core.threading import decide as decide_thread
-from supportdesk.store import dto, replychecks
+from supportdesk.store import dto, replychecks, reports
 from supportdesk.store.attachments import AttachmentStore
 from supportdesk.store.db import Database, StoreError, explain_db_error
 from supportdesk.store.library import LibraryDesk
@@ -241,6 +242,7 @@ class Desk(LibraryDesk):
         self.mail_domain = mail_domain
         self.attachments = attachments
         self._settings_cache = _SettingsCache()
+        self._report_cache = reports.LogCache()
 
     def acting_as(self, agent: str | None) -> Desk:
         desk = Desk(
@@ -251,6 +253,7 @@ class Desk(LibraryDesk):
             attachments=self.attachments,
         )
         desk._settings_cache = self._settings_cache
+        desk._report_cache = self._report_cache
         return desk
 
     @property
@@ -267,10 +270,15 @@ class Desk(LibraryDesk):
         except SQLAlchemyError as exc:
             raise StoreError(explain_db_error(self.database, exc)) from None
 
-    @contextlib.contextmanager
-    def _writing(self, *, needs_agent: bool = True) -> Iterator[_Write]:
+    def _refuse_if_readonly(self) -> None:
         if self.database.readonly:
             raise NotPermitted("read-only session (supervisor mode): nothing can be changed here")
+
+    @contextlib.contextmanager
+    def _writing(self, *, needs_agent: bool = True) -> Iterator[_Write]:
+        # Refused here already; and were this check gone, the database session itself would
+        # refuse (SQLite mode=ro and query_only, PostgreSQL default_transaction_read_only).
+        self._refuse_if_readonly()
         try:
             with self.database.write_session() as session, session.begin():
                 actor = self._load_actor(session) if needs_agent else None
@@ -1213,6 +1221,7 @@ class Desk(LibraryDesk):
         Threading clues (`item.thread`) are judged inside the transaction, so a message that
         answers another of the same batch finds it.
         """
+        self._refuse_if_readonly()
         prepared = [(item, self._validated_sender(item)) for item in items]
         # Files first, outside the transaction: a crash leaves an unused file, never a row
         # that points at nothing.
@@ -2150,6 +2159,7 @@ class Desk(LibraryDesk):
     ) -> dto.AttachmentInfo:
         """Keep a file that came with a message. `data` None records one that was not kept
         (too large, say), with `note` saying why. The name is made safe to show and save."""
+        self._refuse_if_readonly()
         store = self._attachment_store()
         # The file first: a crash after it leaves an unreferenced file, never a row
         # pointing at nothing.
@@ -2671,6 +2681,97 @@ class Desk(LibraryDesk):
                 )
             )
         return result
+
+    # -- the supervisor's figures (read-only) ----------------------------------------------
+
+    def queue_health(self) -> dto.QueueHealth:
+        """Active tickets now, per channel and priority; the breach forecast."""
+        now = self.clock.now()
+        with self._reading() as session:
+            return reports.queue_health(session, self._settings(session), now)
+
+    def report_period(
+        self,
+        kind: str = metrics.PeriodKind.WEEK,
+        *,
+        first_day: date | None = None,
+        last_day: date | None = None,
+    ) -> metrics.Period:
+        """Today, the last 7 or 30 days, or whole days from `first_day` to `last_day`, in the
+        team's time zone."""
+        period_kind = _parse(metrics.PeriodKind, kind, "period")
+        try:
+            return metrics.make_period(
+                period_kind,
+                self.clock.now(),
+                self.team_settings().zone,
+                first_day=first_day,
+                last_day=last_day,
+            )
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+
+    def team_report(
+        self, period: metrics.Period, by: str = metrics.GroupBy.AGENT, *, extras: bool = False
+    ) -> dto.TeamReport:
+        """The figures of `period` per agent, channel, day or hour of the day; with `extras`
+        also the daily trend and the weekday x hour load (what the dashboard shows)."""
+        group = _parse(metrics.GroupBy, by, "grouping")
+        now = self.clock.now()
+        with self._reading() as session:
+            return reports.team_report(
+                session,
+                self._settings(session),
+                period,
+                now,
+                group,
+                extras=extras,
+                cache=self._report_cache,
+            )
+
+    def health_tickets(
+        self,
+        measure: str,
+        *,
+        channel: str | None = None,
+        priority: str | None = None,
+        limit: int = 200,
+    ) -> dto.QueuePage:
+        """The tickets behind a figure of the queue health: `measure` is open, unassigned,
+        pending, at_risk, breached, waiting or forecast_15 / forecast_60."""
+        if measure not in reports.HEALTH_MEASURES and measure not in (
+            f"forecast_{m}" for m in reports.FORECAST_MINUTES
+        ):
+            raise InvalidInput(f"unknown queue figure {measure!r}")
+        now = self.clock.now()
+        with self._reading() as session:
+            settings = self._settings(session)
+            condition = reports.health_condition(
+                measure, settings, now, channel=channel, priority=priority
+            )
+            rows = session.scalars(
+                select(Ticket).where(condition).order_by(*_queue_order()).limit(limit)
+            ).all()
+            total = session.scalar(select(func.count()).select_from(Ticket).where(condition)) or 0
+            return dto.QueuePage(
+                tuple(self._summaries(session, rows, settings, now)), total, 0, "open"
+            )
+
+    def tickets_by_number(
+        self, numbers: Iterable[int], *, limit: int = 500
+    ) -> list[dto.TicketSummary]:
+        """Tickets by their numbers, newest first (the tickets behind a report figure)."""
+        wanted = sorted({n for n in numbers if 0 < n <= MAX_TICKET_NUMBER}, reverse=True)[:limit]
+        if not wanted:
+            return []
+        now = self.clock.now()
+        with self._reading() as session:
+            rows = session.scalars(
+                select(Ticket)
+                .where(Ticket.number.in_(wanted))  # type: ignore[attr-defined]
+                .order_by(Ticket.number.desc())  # type: ignore[attr-defined]
+            ).all()
+            return self._summaries(session, rows, self._settings(session), now)
 
     # -- change feed ------------------------------------------------------------------------
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from supportdesk.core.metrics import Figures, Heatmap, Period, Trend
+
 
 def iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
@@ -669,3 +671,132 @@ class SimilarTicket:
             "answered_by": self.answered_by,
             "solved_at": iso(self.solved_at),
         }
+
+
+# -- the supervisor's figures -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HealthRow:
+    """Active tickets of one channel and priority (or "all" of either), as of now."""
+
+    channel: str
+    priority: str
+    open: int
+    unassigned: int
+    pending: int
+    at_risk: int
+    breached: int
+    # The oldest customer message still waiting for our answer (paused tickets left out).
+    oldest_waiting_since: datetime | None
+    oldest_waiting_ticket: int | None
+    # Running clocks that run out within 15 / 60 minutes of business time.
+    due_15: int = 0
+    due_60: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "priority": self.priority,
+            "open": self.open,
+            "unassigned": self.unassigned,
+            "pending": self.pending,
+            "at_risk": self.at_risk,
+            "breached": self.breached,
+            "oldest_waiting_since": iso(self.oldest_waiting_since),
+            "oldest_waiting_ticket": self.oldest_waiting_ticket,
+            "due_in_15_minutes": self.due_15,
+            "due_in_60_minutes": self.due_60,
+        }
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Tickets whose running SLA clock runs out within `minutes` of business time from now."""
+
+    minutes: int
+    tickets: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"minutes": self.minutes, "tickets": self.tickets}
+
+
+@dataclass(frozen=True)
+class QueueHealth:
+    at: datetime
+    total: HealthRow
+    by_channel: tuple[HealthRow, ...]
+    by_priority: tuple[HealthRow, ...]
+    # Every channel x priority pair that has active tickets.
+    cells: tuple[HealthRow, ...]
+    forecasts: tuple[Forecast, ...]
+    # Trainee replies waiting for their mentor.
+    awaiting_review: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at": iso(self.at),
+            "total": self.total.to_json(),
+            "by_channel": [r.to_json() for r in self.by_channel],
+            "by_priority": [r.to_json() for r in self.by_priority],
+            "cells": [r.to_json() for r in self.cells],
+            "forecast": [f.to_json() for f in self.forecasts],
+            "awaiting_review": self.awaiting_review,
+        }
+
+
+@dataclass(frozen=True)
+class AgentBrief:
+    """Who a row of the per-agent table is."""
+
+    name: str
+    display_name: str
+    role: str
+    active: bool
+    # Trainee replies waiting for the mentor's review, now.
+    awaiting_review: int = 0
+
+
+@dataclass(frozen=True)
+class TeamReport:
+    """The figures of a period, grouped by agent, channel, local day or local hour.
+
+    `trend` and `heatmap` come with the report the dashboard asks for."""
+
+    period: Period
+    by: str
+    generated_at: datetime
+    rows: tuple[Figures, ...]
+    total: Figures
+    agents: tuple[AgentBrief, ...] = ()
+    trend: Trend | None = None
+    heatmap: Heatmap | None = None
+
+    def row(self, key: str) -> Figures | None:
+        return next((r for r in self.rows if r.key == key), None)
+
+    def agent(self, name: str) -> AgentBrief | None:
+        return next((a for a in self.agents if a.name == name), None)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "period": self.period.to_json(),
+            "by": self.by,
+            "generated_at": iso(self.generated_at),
+            "rows": [],
+            "total": self.total.to_json(),
+        }
+        for row in self.rows:
+            entry = row.to_json()
+            brief = self.agent(row.key) if self.by == "agent" else None
+            if brief is not None:
+                entry["display_name"] = brief.display_name
+                entry["role"] = brief.role
+                if brief.role == "trainee":
+                    entry["awaiting_review"] = brief.awaiting_review
+            data["rows"].append(entry)
+        if self.trend is not None:
+            data["trend"] = self.trend.to_json()
+        if self.heatmap is not None:
+            data["heatmap"] = self.heatmap.to_json()
+        return data

@@ -324,3 +324,60 @@ def test_merge_through_the_cli(team: str) -> None:
     assert merged.code == 0, merged.err
     shown = sd("--db", team, "ticket", "show", str(first), "--json").json()
     assert [m["text"] for m in shown["messages"]] == ["Proszę o fakturę.", "Czy jest już faktura?"]  # type: ignore[index]
+
+
+def test_report_for_scripts_json_csv_and_text(team: str) -> None:
+    number = str(sd("--db", team, "--agent", "ann", "tickets", "--json").json()[0]["number"])  # type: ignore[index]
+    assert sd("--db", team, "--agent", "ann", "ticket", "reply", number, "On it.").code == 0
+    report = sd("--db", team, "report", "--period", "today", "--json")
+    assert report.code == 0, report.err
+    data = report.json()
+    assert isinstance(data, dict)
+    assert data["by"] == "agent" and data["period"]["kind"] == "today"
+    assert data["total"]["new"] == 1 and data["total"]["replies"] == 1
+    rows = {row["key"]: row for row in data["rows"]}
+    assert rows["ann"]["answered"] == 1 and rows["ann"]["first_response"]["count"] == 1
+    assert rows["ann"]["backlog"] == 1 and rows["marta"]["answered"] == 0
+    assert data["queue"]["total"]["open"] == 1
+    by_channel = sd("--db", team, "report", "--period", "today", "--by", "channel", "--csv")
+    lines = by_channel.out.splitlines()
+    assert lines[0].startswith("key,display_name,role,new,answered,replies,solved,")
+    assert lines[1].startswith("email,,,1,1,1,0,1,") and lines[-1].startswith("total,")
+    text = sd("--db", team, "report", "--by", "hour")
+    assert text.code == 0 and "by hour" in text.out and "Times are business time" in text.out
+    assert len([line for line in text.out.splitlines() if line[:2].isdigit()]) == 24
+    week = sd("--db", team, "report")
+    assert "Ann Novak (ann)" in week.out and "Now: 1 open" in week.out
+
+
+def test_report_refuses_what_makes_no_sense(team: str) -> None:
+    alone = sd("--db", team, "report", "--to", "2026-11-30")
+    assert alone.code == 2 and "--to needs --from" in alone.err
+    backwards = sd("--db", team, "report", "--from", "2026-11-30", "--to", "2026-11-01")
+    assert backwards.code == 1 and "before it starts" in backwards.err
+    both = sd("--db", team, "report", "--period", "7d", "--from", "2026-11-01")
+    assert both.code == 2 and "either --period or --from" in both.err
+    with pytest.raises(SystemExit) as info:
+        sd("--db", team, "report", "--from", "yesterday")
+    assert info.value.code == 2
+    with pytest.raises(SystemExit):
+        sd("--db", team, "report", "--json", "--csv")
+
+
+def test_supervisor_refuses_an_unknown_agent(team: str) -> None:
+    ghost = sd("--db", team, "--agent", "ghost", "supervisor")
+    assert ghost.code == 2 and "there is no agent 'ghost'" in ghost.err
+
+
+def test_report_needs_no_write_access_to_the_file(tmp_path: Path) -> None:
+    missing = sd("--db", str(tmp_path / "nothing.db"), "report")
+    assert missing.code == 1 and "does not exist" in missing.err
+    path = tmp_path / "team.db"
+    assert sd("--db", str(path), "db", "upgrade").code == 0
+    path.chmod(0o444)
+    try:
+        result = sd("--db", str(path), "report", "--json")
+        assert result.code == 0, result.err
+        assert result.json()["total"]["new"] == 0  # type: ignore[index]
+    finally:
+        path.chmod(0o644)

@@ -153,3 +153,51 @@ def test_a_shift_in_a_real_terminal(tmux: Callable[..., str], tmp_path: Path) ->
     while tmux("list-sessions") and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not tmux("list-sessions"), "q did not quit the console"
+
+
+def test_a_lead_watches_a_file_they_may_only_read(tmux: Callable[..., str], tmp_path: Path) -> None:
+    import hashlib
+
+    database = tmp_path / "team.db"
+    made = subprocess.run(
+        [SUPPORTDESK, "demo", "--db", str(database), "--no-ui"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")},
+    )
+    assert made.returncode == 0, made.stderr
+    database.chmod(0o444)
+    before = hashlib.sha256(database.read_bytes()).hexdigest()
+    tmux(
+        "new-session",
+        "-d",
+        "-x",
+        "120",
+        "-y",
+        "36",
+        "-s",
+        "desk",
+        f"{SUPPORTDESK} --db {database} --agent marta supervisor",
+    )
+    wait_for(tmux, "Queue now")
+    shown = wait_for(tmux, "Kasia")  # the trainees, shown apart
+    assert "read-only" in shown and "Trainees" in shown
+    keys(tmux, "Enter")  # the tickets behind the first number
+    wait_for(tmux, "enter opens one, read-only")
+    keys(tmux, "Enter")
+    wait_for(tmux, "· read-only")
+    keys(tmux, "r", "s", "a", "N")  # an agent's keys: nothing happens here
+    shown = screen(tmux)
+    assert "after sending" not in shown and "Status of" not in shown
+    keys(tmux, "Escape")
+    wait_for(tmux, "enter opens one, read-only")
+    keys(tmux, "Escape")
+    wait_for(tmux, "Queue now")
+    time.sleep(0.3)  # an escape followed at once by q would read as alt+q
+    keys(tmux, "q")
+    deadline = time.monotonic() + 10
+    while tmux("list-sessions") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not tmux("list-sessions"), "q did not quit the supervisor"
+    assert hashlib.sha256(database.read_bytes()).hexdigest() == before

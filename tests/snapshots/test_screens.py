@@ -75,3 +75,14 @@ def test_template_picker(snap_compare, console: AppFactory, size: tuple[int, int
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_kb_search(snap_compare, console: AppFactory, size: tuple[int, int]) -> None:
     assert snap_compare(console(), terminal_size=size, run_before=typed("ctrl+k", text="faktury"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_supervisor(snap_compare, supervisor: AppFactory, size: tuple[int, int]) -> None:
+    assert snap_compare(supervisor(), terminal_size=size, run_before=keys())
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_supervisor_tickets(snap_compare, supervisor: AppFactory, size: tuple[int, int]) -> None:
+    # enter on the first number: the open email tickets, read-only.
+    assert snap_compare(supervisor(), terminal_size=size, run_before=keys("right", "enter"))

@@ -163,3 +163,32 @@ def test_desk_keeps_working_on_demo_data(demo: Database) -> None:
     taken = desk.take_next()
     assert taken is not None and taken.assignee == "ann"
     desk.add_note(taken.number, "sprawdzam @pavel")
+
+
+def test_report_clock_runs_agree_with_the_stored_clocks(demo: Database) -> None:
+    """Every ticket of the demo: the runs the reports count are the clocks the queue shows."""
+    from supportdesk.core.sla import ClockKind, SlaClock, clock_runs
+    from supportdesk.store.slastore import load_histories
+    from supportdesk.store.teamsettings import default_settings
+
+    settings = default_settings().sla
+    with demo.read_session() as session:
+        tickets = session.scalars(select(Ticket)).all()
+        histories = load_histories(session, tickets)
+    compared = 0
+    for ticket in tickets:
+        stored = {c["kind"]: SlaClock.from_json(c) for c in ticket.sla_clocks}
+        runs = clock_runs(histories[ticket.id], settings, NOW)  # type: ignore[index]
+        latest = {run.kind.value: run for run in runs}  # the last run of each kind
+        assert set(latest) == set(stored), ticket.number
+        for kind, clock in stored.items():
+            run = latest[kind]
+            assert (run.started_at, run.stopped_at, run.breached) == (
+                clock.started_at,
+                clock.stopped_at,
+                clock.breached,
+            ), (ticket.number, kind)
+            assert run.used_seconds == pytest.approx(clock.used_seconds, abs=0.01)
+            compared += 1
+        assert [r.kind for r in runs].count(ClockKind.RESOLUTION) == 1
+    assert compared > 700

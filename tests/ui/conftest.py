@@ -72,3 +72,23 @@ async def settle(pilot: Pilot[Any]) -> None:
     for _ in range(3):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+
+
+@pytest.fixture
+def supervisor(demo_db: Database, clock: FrozenClock, tmp_path: Path) -> Iterator[AppFactory]:
+    """`supportdesk supervisor` on the demo: the dashboard alone, on a read-only session of
+    the same file the `demo_db` fixture writes to."""
+    opened: list[Database] = []
+
+    def build(agent: str | None = "marta", **overrides: Any) -> SupportDeskApp:
+        config = tmp_path / "config.toml"
+        config.touch()
+        wanted = {"agent": agent, **overrides} if agent else overrides
+        settings = load_settings(config, overrides=wanted, environ={})
+        readonly = open_database(demo_db.url, readonly=True)
+        opened.append(readonly)
+        return make_app(settings, Desk(readonly, clock, agent=agent), supervisor=True)
+
+    yield build
+    for database in opened:
+        database.dispose()

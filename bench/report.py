@@ -1,0 +1,229 @@
+"""Supervisor benchmark: a 30-day report and the dashboard's first paint on a big database.
+
+    python bench/report.py --scale 100000 [--pg-url postgresql://postgres@127.0.0.1/test]
+
+For SQLite and PostgreSQL it builds a demo database of --scale tickets (a year of history)
+and times, on a read-only session as the supervisor uses it:
+
+- report 30 days: `Desk.team_report()` per agent for the last 30 days, from nothing (a new
+  Desk each time), against two baselines measured alongside — a bare COUNT of the period's
+  tickets (what a figure "computed in SQL" costs at the least), and the bare read of the rows
+  the report needs (the tickets of the period with their messages and status changes: the
+  floor for figures that follow every SLA clock exactly). Goal: under 1 second.
+- report again: the same report once more on the same Desk (what a live refresh costs: the
+  finished tickets' clock runs are kept).
+- queue now: `Desk.queue_health()` against a bare COUNT of the active tickets.
+- first paint: headless, from creating the app to the dashboard showing the queue now, and
+  to showing the period's figures too (7 days, the default; and 30 days). Goal: under 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import func, or_, select, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from supportdesk.__main__ import make_app  # noqa: E402
+from supportdesk.clock import FrozenClock  # noqa: E402
+from supportdesk.config import load_settings  # noqa: E402
+from supportdesk.core.enums import ACTIVE_STATUSES  # noqa: E402
+from supportdesk.screens.supervisor import SupervisorScreen  # noqa: E402
+from supportdesk.store.db import Database, open_database, upgrade  # noqa: E402
+from supportdesk.store.demo import build_demo  # noqa: E402
+from supportdesk.store.desk import Desk  # noqa: E402
+from supportdesk.store.models import Event, Message, Ticket  # noqa: E402
+
+NOW = datetime(2026, 11, 23, 14, 30, tzinfo=UTC)  # a Monday afternoon in Warsaw
+
+
+def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def line(name: str, ours: list[float], *floors: tuple[str, list[float]]) -> None:
+    median = statistics.median(ours)
+    text_ = f"  {name:<18} median {median:8.1f} ms  max {max(ours):8.1f} ms"
+    for label, floor in floors:
+        m_floor = statistics.median(floor)
+        text_ += f"   {label} {m_floor:7.1f} ms ({median / m_floor:5.1f}x)"
+    print(text_)
+
+
+def first_paint(database: Database, period: str, config: Path) -> tuple[float, float]:
+    """Seconds from creating the app to the queue shown, and to the period's figures shown."""
+    settings = load_settings(config, overrides={"agent": "marta"}, environ={})
+
+    async def run() -> tuple[float, float]:
+        start = time.perf_counter()
+        app = make_app(
+            settings,
+            Desk(database, FrozenClock(NOW), agent="marta"),
+            supervisor=True,
+            period=period,
+        )
+        health_at = report_at = 0.0
+        async with app.run_test(size=(160, 48)) as pilot:
+            while not report_at:
+                await pilot.pause(0.005)
+                screen = app.screen
+                if isinstance(screen, SupervisorScreen):
+                    if screen.health is not None and not health_at:
+                        health_at = time.perf_counter() - start
+                    if screen.report is not None:
+                        report_at = time.perf_counter() - start
+        return health_at, report_at
+
+    return asyncio.run(run())
+
+
+def bench(database: Database, label: str, scale: int, repeat: int, config: Path) -> None:
+    print(f"\n{label}: {database.description}")
+    start = time.perf_counter()
+    stats = build_demo(database, now=NOW, scale=scale)
+    print(
+        f"  demo build         {time.perf_counter() - start:8.1f} s for {stats.tickets} tickets, "
+        f"{stats.messages} messages"
+    )
+    with database.write_engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
+    readonly = open_database(database.url, readonly=True)
+    try:
+        clock = FrozenClock(NOW)
+        desk = Desk(readonly, clock)
+        period = desk.report_period("30d")
+        active = [s.value for s in ACTIVE_STATUSES]
+        selection = (
+            (Ticket.created_at < period.end)
+            & or_(Ticket.updated_at >= period.start, Ticket.status.in_(active))  # type: ignore[attr-defined]
+        )
+
+        def count_period() -> None:
+            with readonly.read_session() as session:
+                session.scalar(
+                    select(func.count())
+                    .select_from(Ticket)
+                    .where(Ticket.created_at >= period.start, Ticket.created_at < period.end)  # type: ignore[operator]
+                )
+
+        def read_rows() -> None:
+            with readonly.read_session() as session:
+                connection = session.connection()
+                ids = select(Ticket.id).where(selection)
+                connection.execute(select(Ticket.id, Ticket.created_at).where(selection)).all()
+                connection.execute(
+                    select(Message.ticket_id, Message.stored_at, Message.direction).where(
+                        Message.ticket_id.in_(ids)  # type: ignore[attr-defined]
+                    )
+                ).all()
+                connection.execute(
+                    select(Event.ticket_id, Event.at, Event.data).where(
+                        Event.ticket_id.in_(ids),
+                        Event.kind == "status",  # type: ignore[union-attr]
+                    )
+                ).all()
+
+        def fresh_report() -> None:
+            Desk(readonly, clock).team_report(period, "agent")
+
+        fresh_report()  # warm the page cache and the statement caches
+        ours = timed(fresh_report, repeat)
+        line(
+            "report 30 days",
+            ours,
+            ("bare COUNT", timed(count_period, repeat)),
+            ("bare rows", timed(read_rows, repeat)),
+        )
+        kept = Desk(readonly, clock)
+        kept.team_report(period, "agent")
+        line(
+            "report again",
+            timed(lambda: kept.team_report(period, "agent"), repeat),
+            ("bare COUNT", timed(count_period, repeat)),
+        )
+
+        def count_active() -> None:
+            with readonly.read_session() as session:
+                session.scalar(
+                    select(func.count()).select_from(Ticket).where(Ticket.status.in_(active))  # type: ignore[attr-defined]
+                )
+
+        line(
+            "queue now",
+            timed(desk.queue_health, repeat * 4),
+            ("bare COUNT", timed(count_active, repeat * 4)),
+        )
+        for kind in ("7d", "30d"):
+            paints = [first_paint(readonly, kind, config) for _ in range(max(2, repeat // 2))]
+            health = statistics.median(p[0] for p in paints) * 1000
+            figures = statistics.median(p[1] for p in paints) * 1000
+            print(
+                f"  first paint {kind:<4}   queue now {health:7.0f} ms   period figures "
+                f"{figures:7.0f} ms (median of {len(paints)})"
+            )
+    finally:
+        readonly.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scale", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--skip-pg", action="store_true")
+    args = parser.parse_args()
+    print(f"supportdesk supervisor benchmark, scale {args.scale}, {args.repeat} repetitions")
+    with tempfile.TemporaryDirectory() as folder:
+        config = Path(folder) / "config.toml"
+        config.touch()
+        database = open_database(Path(folder) / "bench.db")
+        upgrade(database)
+        try:
+            bench(database, "SQLite", args.scale, args.repeat, config)
+        finally:
+            database.dispose()
+        if args.skip_pg:
+            return
+        admin_url = make_url(args.pg_url).set(drivername="postgresql")
+        name = "supportdesk_bench_report"
+        admin = admin_url.render_as_string(hide_password=False)
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            database = open_database(
+                admin_url.set(drivername="postgresql+psycopg", database=name).render_as_string(
+                    hide_password=False
+                )
+            )
+            upgrade(database)
+            try:
+                bench(database, "PostgreSQL", args.scale, args.repeat, config)
+            finally:
+                database.dispose()
+        finally:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Load by weekday and hour: a grid of shaded numbers, one row per weekday, one column per
+hour of the team's time zone. Three views of the same cells: new tickets per hour, agents
+answering, and tickets per answering agent (where staffing was thin)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from supportdesk.core.metrics import HeatCell, Heatmap
+
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+VIEWS = ("tickets", "agents", "per_agent")
+VIEW_TITLES = {
+    "tickets": "new tickets per hour",
+    "agents": "agents answering",
+    "per_agent": "new tickets per answering agent",
+}
+# From nothing to the busiest cell of the grid.
+SHADES = (
+    "grey50",
+    "black on #2e4a3a",
+    "black on #4f7b4f",
+    "black on #9fae4a",
+    "black on #d9a441",
+    "black on #e06c3c",
+    "bold white on #c0392b",
+)
+
+
+def cell_value(cell: HeatCell, view: str) -> float | None:
+    """The number a view shows for a cell; None where the period had no such hour."""
+    if cell.hours == 0:
+        return None
+    if view == "agents":
+        return cell.agents
+    if view == "per_agent":
+        if cell.tickets == 0:
+            return 0.0
+        # Tickets with nobody answering in that hour at all: as bad as it gets.
+        return cell.per_agent if cell.per_agent is not None else float(cell.tickets)
+    return cell.tickets_per_hour
+
+
+def cell_text(value: float | None) -> str:
+    """Two characters at most, so a column of three keeps a space: '·' for nothing, '.4'
+    below one, then whole numbers up to 99."""
+    if value is None:
+        return ""
+    if value == 0:
+        return "·"
+    if value < 0.95:
+        return f"{value:.1f}".removeprefix("0")
+    return f"{min(99, round(value))}"
+
+
+def shade(value: float | None, top: float) -> str:
+    if value is None:
+        return ""
+    if value <= 0 or top <= 0:
+        return SHADES[0]
+    step = min(len(SHADES) - 1, 1 + int((value / top) * (len(SHADES) - 1.0001)))
+    return SHADES[step]
+
+
+class HeatmapTable(DataTable[Text]):
+    """The grid itself; each cell can be selected to see the tickets behind it."""
+
+    DEFAULT_CSS = """
+    HeatmapTable {
+        height: auto;
+        max-height: 9;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(
+            id=id, cursor_type="cell", cell_padding=0, zebra_stripes=False, show_cursor=True
+        )
+        self.heat: Heatmap | None = None
+        self.view = "tickets"
+
+    def on_mount(self) -> None:
+        self.add_column(Text(""), key="day", width=4)
+        for hour in range(24):
+            self.add_column(Text(f"{hour:>3}"), key=f"h{hour}", width=3)
+        for day, name in enumerate(WEEKDAY_NAMES):
+            self.add_row(Text(name, style="bold"), *(Text("") for _ in range(24)), key=f"d{day}")
+
+    def show(self, heat: Heatmap, view: str | None = None) -> None:
+        self.heat = heat
+        if view is not None:
+            self.view = view
+        values = [[cell_value(cell, self.view) for cell in row] for row in heat.cells]
+        top = max((v for row in values for v in row if v is not None), default=0.0)
+        for day, row in enumerate(values):
+            for hour, value in enumerate(row):
+                text = Text(cell_text(value).rjust(3), style=shade(value, top))
+                key = (f"d{day}", f"h{hour}")
+                if self.get_cell(*key) != text:
+                    self.update_cell(*key, text)
+
+    def cell_at_cursor(self) -> tuple[int, int] | None:
+        """(weekday, hour) under the cursor, or None on the weekday names."""
+        row, column = self.cursor_coordinate
+        if column == 0:
+            return None
+        return row, column - 1
