@@ -43,6 +43,17 @@ async def move_to(pilot: Pilot[Any], number: int) -> None:
     await pilot.pause()
 
 
+async def open_reply(pilot: Pilot[Any]) -> ComposeScreen:
+    """Open the ticket under the cursor and start a reply."""
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press("r")
+    await settle(pilot)
+    compose = pilot.app.screen
+    assert isinstance(compose, ComposeScreen)
+    return compose
+
+
 async def until(pilot: Pilot[Any], condition: Any, seconds: float = 4.0) -> None:
     for _ in range(int(seconds / 0.05)):
         if condition():
@@ -129,12 +140,7 @@ async def test_reply_is_queued_and_returns_to_the_queue(
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         number = int(queue(pilot).order[0])
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("r")
-        await settle(pilot)
-        compose = app.screen
-        assert isinstance(compose, ComposeScreen)
+        compose = await open_reply(pilot)
         area = compose.query_one(TextArea)
         assert area.text.strip() != ""  # greeting and signature are pre-filled
         await pilot.press(*"We found the cause and are fixing it now.")
@@ -508,12 +514,8 @@ async def test_the_reply_checker_stops_a_bad_reply_and_an_agent_may_send_anyway(
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         number = int(queue(pilot).order[0])
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("r")
-        await settle(pilot)
-        compose = app.screen
-        assert isinstance(compose, ComposeScreen)
+        messages_before = ticket_row(demo_db, number).message_count
+        compose = await open_reply(pilot)
         area = compose.query_one(TextArea)
         area.text = bad
         await pilot.press("ctrl+s")
@@ -525,9 +527,7 @@ async def test_the_reply_checker_stops_a_bad_reply_and_an_agent_may_send_anyway(
         info = str(compose.query_one("#compose-info", Static).render())
         assert "blame" in info.lower() or "mistake" in info
         assert area.selected_text.lower().startswith("you made a mistake")
-        assert (
-            ticket_row(demo_db, number).message_count == ticket_row(demo_db, number).message_count
-        )
+        assert ticket_row(demo_db, number).message_count == messages_before  # none sent
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
@@ -551,12 +551,7 @@ async def test_a_trainee_cannot_send_past_the_checker(
     app = console(trainees[0].name)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("r")
-        await settle(pilot)
-        compose = app.screen
-        assert isinstance(compose, ComposeScreen)
+        compose = await open_reply(pilot)
         compose.query_one(TextArea).text = "You made a mistake in the settings, you must redo it."
         await pilot.press("ctrl+s")
         await settle(pilot)
