@@ -73,6 +73,8 @@ CSAT_KEY = "csat"
 CSAT_DATA = "csat"
 # Backoff after a failure, with jitter; a refused token waits long and says so once.
 BACKOFF = (2, 5, 15, 30, 60, 120, 300)
+# How often a standby asks for the bot's lock.
+STANDBY_SECONDS = 5.0
 AUTH_BACKOFF = 600
 # A RetryAfter up to this long is waited out while sending; longer ones go back to the queue.
 MAX_INLINE_WAIT = 120
@@ -268,11 +270,14 @@ class TelegramTrouble(Exception):
         auth: bool = False,
         conflict: bool = False,
         retry_after: float | None = None,
+        standby: bool = False,
     ) -> None:
         super().__init__(message)
         self.auth = auth
         self.conflict = conflict
         self.retry_after = retry_after
+        # Another supportdesk of the team holds this bot's lock: wait for it, it is no fault.
+        self.standby = standby
 
 
 def _said(exc: BaseException, token: str) -> str:
@@ -829,6 +834,7 @@ class TelegramChannel:
                     f"telegram {self.name}: another supportdesk polls this bot (it holds the "
                     "team database's lock for it); this one leaves it alone",
                     conflict=True,
+                    standby=True,
                 )
             yield
 
@@ -900,6 +906,11 @@ class TelegramChannel:
                         await self._serve(bot, stop)
                         failures = 0
             except TelegramTrouble as trouble:
+                if trouble.standby:
+                    # A hot standby: ask again soon, so it takes over within seconds of the
+                    # holder's death; no backoff, no error on the status bar.
+                    await _wait(stop, STANDBY_SECONDS)
+                    continue
                 failures += 1
                 if trouble.auth:
                     delay: float = AUTH_BACKOFF

@@ -472,3 +472,57 @@ def test_one_poller_per_bot_in_a_team(
         assert channel(desk, telegram_server).poll_once().stored == 1
     finally:
         database.dispose()
+
+
+def test_the_standby_poller_takes_the_bot_over_when_the_active_one_dies(
+    telegram_server: TelegramServer, database_url: str, tmp_path: Path
+) -> None:
+    """Two `supportdesk poll` services for one bot: one polls, the other waits; SIGKILL the
+    first and the second carries on within seconds, storing every message once."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "[[telegram]]\n"
+        f'name = "bot"\ntoken_secret = "support-bot"\napi_url = "{telegram_server.api_url}"\n'
+        "long_poll_seconds = 1\n",
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORTDESK_")}
+    env |= {
+        "SUPPORTDESK_SECRET_SUPPORT_BOT": telegram_server.token,
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    }
+    command = [SUPPORTDESK, "--config", str(config), "--db", database_url, "poll"]
+    database = open_database(database_url)
+
+    def stored() -> int:
+        return count(database, Message)
+
+    def wait_until(condition: Any, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition():
+            assert time.monotonic() < deadline, "not within the time the issue allows"
+            time.sleep(0.2)
+
+    active = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    standby = None
+    try:
+        telegram_server.push(private_message(42, "Pierwsza"))
+        wait_until(lambda: stored() == 1, 30)
+        standby = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(3)  # the standby is up, asking for the lock
+        telegram_server.push(private_message(43, "Druga"))
+        wait_until(lambda: stored() == 2, 30)
+        active.send_signal(signal.SIGKILL)
+        active.wait(10)
+        telegram_server.push(private_message(44, "Trzecia"))
+        wait_until(lambda: stored() == 3, 30)  # the issue: a standby takes over within 30 s
+        assert standby.poll() is None
+    finally:
+        for process in (active, standby):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(10)
+        with database.read_session() as session:
+            texts = sorted(session.scalars(select(Message.text)).all())
+        database.dispose()
+    assert texts == ["Druga", "Pierwsza", "Trzecia"]
