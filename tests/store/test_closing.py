@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ from supportdesk.store.teamsettings import parse_document
 FRIDAY_AFTERNOON = datetime(2026, 11, 27, 13, 0, tzinfo=UTC)
 
 
-def email_ticket(desk: Desk, clock: FrozenClock, language: str = "pl") -> int:
+def from_jan(desk: Desk, clock: FrozenClock, subject: str, text: str, **extra: Any) -> int:
     return (
         desk.acting_as(None)
         .receive(
@@ -29,32 +30,21 @@ def email_ticket(desk: Desk, clock: FrozenClock, language: str = "pl") -> int:
             identity_kind="email",
             identity_value="jan@firma.pl",
             sender_name="Jan Kowalski",
-            subject="Faktura",
-            text="Proszę o fakturę za listopad.",
+            subject=subject,
+            text=text,
             at=clock.now(),
-            language=language,
+            **extra,
         )
         .ticket_number
     )
+
+
+def email_ticket(desk: Desk, clock: FrozenClock, language: str = "pl") -> int:
+    return from_jan(desk, clock, "Faktura", "Proszę o fakturę za listopad.", language=language)
 
 
 def customer_writes(desk: Desk, clock: FrozenClock, number: int, text: str) -> int:
-    return (
-        desk.acting_as(None)
-        .receive(
-            channel="email",
-            account="support",
-            identity_kind="email",
-            identity_value="jan@firma.pl",
-            sender_name="Jan Kowalski",
-            subject="Re: Faktura",
-            text=text,
-            at=clock.now(),
-            thread_rule=None,
-            ticket_number=number,
-        )
-        .ticket_number
-    )
+    return from_jan(desk, clock, "Re: Faktura", text, ticket_number=number)
 
 
 def test_business_days_skip_the_weekend() -> None:

@@ -32,6 +32,16 @@ def row_numbers(pilot: Pilot[Any]) -> list[int]:
     return [int(key) for key in queue(pilot).order]
 
 
+def latest_reply(database: Database, number: int) -> Message | None:
+    with database.read_session() as session:
+        return session.scalars(
+            select(Message)
+            .join(Ticket, Ticket.id == Message.ticket_id)
+            .where(Ticket.number == number, Message.direction == "out")
+            .order_by(Message.id.desc())
+        ).first()
+
+
 def ticket_row(database: Database, number: int) -> Ticket:
     with database.read_session() as session:
         return session.scalars(select(Ticket).where(Ticket.number == number)).one()
@@ -147,14 +157,9 @@ async def test_reply_is_queued_and_returns_to_the_queue(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
+    reply = latest_reply(demo_db, number)
+    assert reply is not None and "We found the cause and are fixing it now." in reply.text
     with demo_db.read_session() as session:
-        reply = session.scalars(
-            select(Message)
-            .join(Ticket, Ticket.id == Message.ticket_id)
-            .where(Ticket.number == number, Message.direction == "out")
-            .order_by(Message.id.desc())
-        ).first()
-        assert reply is not None and "We found the cause and are fixing it now." in reply.text
         assert (
             session.scalar(
                 select(func.count())
@@ -534,14 +539,8 @@ async def test_the_reply_checker_stops_a_bad_reply_and_an_agent_may_send_anyway(
         await pilot.press("y")  # send anyway
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
-    with demo_db.read_session() as session:
-        reply = session.scalars(
-            select(Message)
-            .join(Ticket, Ticket.id == Message.ticket_id)
-            .where(Ticket.number == number, Message.direction == "out")
-            .order_by(Message.id.desc())
-        ).first()
-        assert reply is not None and reply.text.startswith(bad)
+    reply = latest_reply(demo_db, number)
+    assert reply is not None and reply.text.startswith(bad)
 
 
 async def test_a_trainee_cannot_send_past_the_checker(
