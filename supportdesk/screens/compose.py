@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
@@ -20,7 +21,7 @@ from supportdesk.core.plaintext import one_line
 from supportdesk.core.templates import TemplateDef, unfilled
 from supportdesk.localdrafts import LocalDrafts
 from supportdesk.screens.kb import KbInsert
-from supportdesk.screens.modals import ConfirmModal
+from supportdesk.screens.modals import ConfirmModal, PromptModal
 from supportdesk.screens.templates import TemplateChoice, TemplatePicker
 from supportdesk.store.desk import ConversationMoved, DeskError, ReplyRefused, StoreError
 from supportdesk.store.dto import DraftInfo, TicketSummary
@@ -97,6 +98,14 @@ class ComposeScreen(Screen[None]):
             tooltip="Insert a template (or type ;shortcut)",
         ),
         Binding(
+            "ctrl+o",
+            "attach",
+            "Attach file",
+            id="compose.attach",
+            show=False,
+            tooltip="Attach a file to the reply (up to 20 MB)",
+        ),
+        Binding(
             "f3",
             "next_placeholder",
             "Next {{ }}",
@@ -123,6 +132,8 @@ class ComposeScreen(Screen[None]):
         self.draft_kind = "reply" if kind == "reply" else "note"
         self.draft = draft
         self.base_version = version
+        # Files going with the reply (kept until it is sent; not part of the draft).
+        self.attachments: list[Path] = []
         self._save_timer: Timer | None = None
         self._loaded = False
         self._saved_text: str | None = ""
@@ -389,6 +400,7 @@ class ComposeScreen(Screen[None]):
                         conversation_since=since,
                         category_after=self._category_after,
                         override_checks=override_checks,
+                        attachments=list(self.attachments),
                     )
                 else:
                     desk.add_note(
@@ -435,6 +447,32 @@ class ComposeScreen(Screen[None]):
         else:
             self.notify("Note added.")
             self.app.pop_screen()
+
+    def action_attach(self) -> None:
+        if self.kind != "reply":
+            self.set_info("Notes carry no files; attach them to a reply.", "yellow")
+            return
+
+        def chosen(value: str | None) -> None:
+            if not value:
+                return
+            path = Path(value).expanduser()
+            if not path.is_file():
+                self.set_info(f"Not attached: there is no file {one_line(str(path), 120)}", "red")
+                return
+            self.attachments.append(path)
+            names = ", ".join(one_line(p.name, 60) for p in self.attachments)
+            self.set_info(f"Attached: {names}")
+
+        self.app.push_screen(
+            PromptModal(
+                "Attach which file?",
+                value=str(Path.home()) + "/",
+                required=True,
+                explanation="The path of a file on this computer, up to 20 MB.",
+            ),
+            chosen,
+        )
 
     def show_check_findings(self, refused: ReplyRefused) -> None:
         """The reply checker stopped the reply: select what it found, say why, and let an

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
 from sqlalchemy import func, select
 from textual.pilot import Pilot
-from textual.widgets import Static, TextArea
+from textual.widgets import Input, Static, TextArea
 
 from supportdesk.clock import FrozenClock
 from supportdesk.screens.compose import ComposeScreen
@@ -557,3 +558,35 @@ async def test_a_trainee_cannot_send_past_the_checker(
         assert app.screen is compose  # no "send anyway" for a trainee
         info = str(compose.query_one("#compose-info", Static).render())
         assert "Not sent" in info
+
+
+async def test_a_reply_with_a_file_attached(
+    console: AppFactory, demo_db: Database, tmp_path: Path
+) -> None:
+    invoice = tmp_path / "faktura-11.pdf"
+    invoice.write_bytes(b"%PDF-1.4 " + b"x" * 2000)
+    app = console()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        number = int(queue(pilot).order[0])
+        compose = await open_reply(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        prompt = app.screen.query_one(Input)
+        prompt.value = str(tmp_path / "missing.pdf")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "no file" in str(compose.query_one("#compose-info", Static).render())
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        app.screen.query_one(Input).value = str(invoice)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "faktura-11.pdf" in str(compose.query_one("#compose-info", Static).render())
+        compose.query_one(TextArea).text = "Hello, the invoice is attached."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+    detail = Desk(demo_db, FrozenClock(NOW)).get_ticket(number)
+    [attached] = detail.messages[-1].attachments
+    assert attached.filename == "faktura-11.pdf" and attached.size == invoice.stat().st_size
