@@ -1562,7 +1562,9 @@ class Desk(LibraryDesk):
                 updated_at=write.now,
             )
             write.session.add(row)
-        row.data = dict(update_.data)
+        # The channel's position is replaced; warnings recorded beside it stay until read.
+        kept = {"warnings": row.data["warnings"]} if row.data and "warnings" in row.data else {}
+        row.data = {**dict(update_.data), **kept}
         row.updated_at = write.now
 
     def save_channel_state(self, update_: dto.ChannelStateUpdate) -> None:

@@ -113,6 +113,11 @@ def test_uidvalidity_reset_adds_nothing_and_warns(
     assert count(database, Ticket) == 5
     health = desk.channel_health()
     assert any("UIDVALIDITY changed" in w for h in health for w in h.warnings)
+    # New mail moves the folder's position on; the warning stays until someone reads it.
+    imap_server.append("INBOX", mail(sender="later@firma.pl"))
+    assert poller.poll_once()[0].stored == 1
+    health = desk.channel_health()
+    assert any("UIDVALIDITY changed" in w for h in health for w in h.warnings)
     poller.close()
 
 
