@@ -222,17 +222,7 @@ class LibraryDesk:
             if original_slug is None:
                 if existing is not None:
                     raise Conflict(f"an article with slug {doc.slug!r} exists already")
-                row = KbArticle(
-                    slug=doc.slug,
-                    title=doc.title,
-                    body=doc.body,
-                    language=doc.language,
-                    tags=list(doc.tags),
-                    internal=doc.internal,
-                    author_id=actor.id,
-                    created_at=write.now,
-                    updated_at=write.now,
-                )
+                row = _new_article_row(doc, actor.id, write.now)
                 session.add(row)
                 kind = "kb_created"
             else:
@@ -249,9 +239,7 @@ class LibraryDesk:
                         "reopen it to see their version",
                         (),
                     )
-                row.slug, row.title, row.body = doc.slug, doc.title, doc.body
-                row.language, row.tags, row.internal = doc.language, list(doc.tags), doc.internal
-                row.updated_at = write.now
+                _apply_article(row, doc, write.now)
                 kind = "kb_updated"
             session.flush()
             self._event(write, kind, None, slug=doc.slug)
@@ -289,25 +277,12 @@ class LibraryDesk:
             for doc in checked:
                 row = rows.get(doc.slug)
                 if row is None:
-                    session.add(
-                        KbArticle(
-                            slug=doc.slug,
-                            title=doc.title,
-                            body=doc.body,
-                            language=doc.language,
-                            tags=list(doc.tags),
-                            internal=doc.internal,
-                            author_id=actor.id,
-                            created_at=write.now,
-                            updated_at=write.now,
-                        )
-                    )
+                    session.add(_new_article_row(doc, actor.id, write.now))
                     created.append(doc.slug)
                 elif _article_doc(row) == doc:
                     unchanged.append(doc.slug)
                 else:
-                    row.title, row.body, row.language = doc.title, doc.body, doc.language
-                    row.tags, row.internal, row.updated_at = list(doc.tags), doc.internal, write.now
+                    _apply_article(row, doc, write.now)
                     updated.append(doc.slug)
             session.flush()
             if created or updated:
@@ -570,6 +545,19 @@ class LibraryDesk:
                 answered_by=by,
                 solved_at=t.solved_at,
             )
+
+
+def _new_article_row(doc: ArticleDoc, author_id: int | None, now: datetime) -> KbArticle:
+    row = KbArticle(author_id=author_id, created_at=now)
+    _apply_article(row, doc, now)
+    return row
+
+
+def _apply_article(row: KbArticle, doc: ArticleDoc, now: datetime) -> None:
+    """An article file's fields onto its row (creating it, saving it, importing it)."""
+    row.slug, row.title, row.body = doc.slug, doc.title, doc.body
+    row.language, row.tags, row.internal = doc.language, list(doc.tags), doc.internal
+    row.updated_at = now
 
 
 def _article_doc(row: KbArticle) -> ArticleDoc:
