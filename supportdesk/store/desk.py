@@ -174,6 +174,9 @@ VIEWS: dict[str, str] = {
 
 
 _INSERTS: dict[type, Any] = {}
+# A single action writes a few events; they go out with the wake-up in one statement. A bulk
+# write's many go by executemany.
+NOTIFY_WITH_EVENTS_MAX = 50
 
 
 def _insert_returning_id(session: Session, model: type, **values: Any) -> int:
@@ -281,8 +284,11 @@ class Desk(LibraryDesk):
         self._refuse_if_readonly()
         try:
             with self.database.write_session() as session, session.begin():
-                actor = self._load_actor(session) if needs_agent else None
-                write = _Write(session, actor, self.clock.now(), self._settings(session))
+                if needs_agent:
+                    actor, settings = self._load_actor_and_settings(session)
+                else:
+                    actor, settings = None, self._settings(session)
+                write = _Write(session, actor, self.clock.now(), settings)
                 yield write
                 self._finish(write)
         except IntegrityError as exc:
@@ -293,12 +299,23 @@ class Desk(LibraryDesk):
             raise StoreError(explain_db_error(self.database, exc)) from None
 
     def _load_actor(self, session: Session) -> Agent:
+        return self._load_actor_and_settings(session)[0]
+
+    def _load_actor_and_settings(self, session: Session) -> tuple[Agent, TeamSettings]:
+        """The acting agent, checked, and the team settings: one round trip, as every write
+        starts with both."""
         if not self.agent_name:
             raise NotPermitted(
                 "who are you? Set your agent name with --agent NAME, SUPPORTDESK_AGENT or "
                 '`agent = "NAME"` in the config file'
             )
-        agent = session.scalars(select(Agent).where(Agent.name == self.agent_name)).one_or_none()
+        stored_settings = (
+            select(TeamSetting.value).where(TeamSetting.key == SETTINGS_KEY).scalar_subquery()
+        )
+        row = session.execute(
+            select(Agent, stored_settings).where(Agent.name == self.agent_name)
+        ).one_or_none()
+        agent = row[0] if row else None
         if agent is None:
             raise NotPermitted(
                 f"no agent named {self.agent_name!r} in {self.database.description}; a lead adds "
@@ -306,7 +323,8 @@ class Desk(LibraryDesk):
             )
         if not agent.active:
             raise NotPermitted(f"agent {agent.name!r} is deactivated")
-        return agent
+        assert row is not None
+        return agent, self._parsed_settings(row[1])
 
     @staticmethod
     def _require(write: _Write, permission: str) -> Agent:
@@ -321,6 +339,9 @@ class Desk(LibraryDesk):
 
     def _settings(self, session: Session) -> TeamSettings:
         stored = session.scalar(select(TeamSetting.value).where(TeamSetting.key == SETTINGS_KEY))
+        return self._parsed_settings(stored)
+
+    def _parsed_settings(self, stored: Any) -> TeamSettings:
         cache = self._settings_cache
         if cache.settings is not None and cache.stored == stored:
             return cache.settings
@@ -361,18 +382,30 @@ class Desk(LibraryDesk):
             write.events = []
 
     def _finish(self, write: _Write) -> None:
-        """The end of every write: events out, clocks of batched tickets recomputed once, and
-        on PostgreSQL one wake-up for other consoles (delivered at commit; they then read the
-        event log, which stays the truth)."""
-        self._write_events(write)
+        """The end of every write: clocks of batched tickets recomputed once, then the events
+        out, and on PostgreSQL one wake-up for other consoles in the same statement (delivered
+        at commit; they then read the event log, which stays the truth)."""
         if write.touched:
             write.session.flush()
             recompute_tickets(
-                write.session, list(write.touched.values()), write.settings.sla, write.now
+                write.session,
+                list(write.touched.values()),
+                write.settings.sla,
+                write.now,
+                write.events,
             )
             write.touched = {}
         write.session.flush()
-        if write.notify and self.database.dialect == "postgresql":
+        wake = write.notify and self.database.dialect == "postgresql"
+        if write.events and wake and len(write.events) <= NOTIFY_WITH_EVENTS_MAX:
+            new_events = insert(Event).values(write.events).returning(Event.id).cte("new_events")
+            write.session.execute(
+                select(func.pg_notify(NOTIFY_CHANNEL, "changed")).select_from(new_events).limit(1)
+            )
+            write.events = []
+            return
+        self._write_events(write)
+        if wake:
             write.session.execute(
                 text("SELECT pg_notify(:channel, :payload)"),
                 {"channel": NOTIFY_CHANNEL, "payload": "changed"},
@@ -407,9 +440,12 @@ class Desk(LibraryDesk):
         if write.batch:
             write.touched[ticket.id] = ticket  # type: ignore[index]
             return
-        self._write_events(write)
-        write.session.flush()
-        recompute_tickets(write.session, [ticket], write.settings.sla, write.now)
+        # The ticket's own changes need no flush (its history is read from the other tables);
+        # a message added or changed in this transaction must be in the rows read back.
+        session = write.session
+        if any(isinstance(obj, Message) for obj in (*session.new, *session.dirty)):
+            session.flush()
+        recompute_tickets(session, [ticket], write.settings.sla, write.now, write.events)
 
     def _set_status(
         self,
@@ -2615,17 +2651,17 @@ class Desk(LibraryDesk):
         if not tickets:
             return []
         customer_ids = {t.customer_id for t in tickets}
-        customers = {
-            c.id: c
-            for c in session.scalars(select(Customer).where(Customer.id.in_(customer_ids)))  # type: ignore[union-attr]
-        }
+        customers: dict[int, Customer] = {}
         identities: dict[int, list[Identity]] = defaultdict(list)
-        for identity in session.scalars(
-            select(Identity)
-            .where(Identity.customer_id.in_(customer_ids))  # type: ignore[attr-defined]
+        for customer, identity in session.execute(
+            select(Customer, Identity)
+            .outerjoin(Identity, Identity.customer_id == Customer.id)  # type: ignore[arg-type]
+            .where(Customer.id.in_(customer_ids))  # type: ignore[union-attr]
             .order_by(Identity.id)
         ):
-            identities[identity.customer_id].append(identity)
+            customers[customer.id] = customer  # type: ignore[index]
+            if identity is not None:
+                identities[identity.customer_id].append(identity)
         tags: dict[int, list[str]] = defaultdict(list)
         for ticket_id, tag in session.execute(
             select(TicketTag.ticket_id, TicketTag.tag)
@@ -2635,11 +2671,15 @@ class Desk(LibraryDesk):
             tags[ticket_id].append(tag)
         agent_ids = {t.assignee_id for t in tickets} | {t.claimed_by_id for t in tickets}
         agent_ids.discard(None)
-        agents = (
-            {a.id: a for a in session.scalars(select(Agent).where(Agent.id.in_(agent_ids)))}  # type: ignore[union-attr]
-            if agent_ids
-            else {}
-        )
+        # Agents this session holds already (the one acting, mostly) need no query.
+        agents: dict[int, Agent] = {}
+        for agent_id in agent_ids:
+            held = session.identity_map.get(session.identity_key(Agent, agent_id))
+            if held is not None:
+                agents[agent_id] = held  # type: ignore[index]
+        if missing := agent_ids - agents.keys():
+            for agent in session.scalars(select(Agent).where(Agent.id.in_(missing))):  # type: ignore[union-attr]
+                agents[agent.id] = agent  # type: ignore[index]
         calendars = settings.sla.calendars
         result = []
         for ticket in tickets:

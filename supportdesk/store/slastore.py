@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import JSON, Boolean, String, cast, literal, literal_column, null, select, union_all
 from sqlalchemy.orm import Session
 
 from supportdesk.core.enums import DeliveryState, Direction, Status
@@ -88,27 +88,54 @@ def sla_columns(
     }
 
 
-def load_histories(session: Session, tickets: Sequence[Ticket]) -> dict[int, TicketHistory]:
-    """The SLA history of each ticket, read with two queries for the whole batch."""
+def load_histories(
+    session: Session,
+    tickets: Sequence[Ticket],
+    pending_events: Sequence[dict[str, Any]] = (),
+) -> dict[int, TicketHistory]:
+    """The SLA history of each ticket, read with one query for the whole batch.
+
+    `pending_events` are event rows of this transaction not written yet (they go out with the
+    transaction's last statement); their status changes count, after every stored one.
+    """
     ids = [t.id for t in tickets]
+    # One round trip: the status events (in log order) and the messages, as one result.
+    stored_events = select(
+        literal(0).label("source"),
+        Event.id.label("position"),  # type: ignore[union-attr]
+        Event.ticket_id,
+        Event.at,
+        Event.data,
+        cast(null(), String).label("direction"),
+        cast(null(), Boolean).label("automatic"),
+        cast(null(), String).label("delivery_state"),
+    ).where(Event.ticket_id.in_(ids), Event.kind == "status")  # type: ignore[union-attr]
+    stored_messages = select(
+        literal(1),
+        literal(0),
+        Message.ticket_id,
+        Message.stored_at,
+        cast(null(), JSON),
+        Message.direction,
+        Message.automatic,
+        Message.delivery_state,
+    ).where(Message.ticket_id.in_(ids))  # type: ignore[attr-defined]
+    history = union_all(stored_events, stored_messages).order_by(
+        literal_column("source"), literal_column("position")
+    )
     messages: dict[int, list[tuple[str, datetime, bool, str]]] = defaultdict(list)
-    for ticket_id, direction, created_at, automatic, state in session.execute(
-        select(
-            Message.ticket_id,
-            Message.direction,
-            Message.stored_at,
-            Message.automatic,
-            Message.delivery_state,
-        ).where(Message.ticket_id.in_(ids))  # type: ignore[attr-defined]
-    ):
-        messages[ticket_id].append((direction, created_at, automatic, state))
     statuses: dict[int, list[tuple[datetime, dict[str, object]]]] = defaultdict(list)
-    for ticket_id, at, data in session.execute(
-        select(Event.ticket_id, Event.at, Event.data)
-        .where(Event.ticket_id.in_(ids), Event.kind == "status")  # type: ignore[union-attr]
-        .order_by(Event.id)
+    for source, _position, ticket_id, at, data, direction, automatic, state in session.execute(
+        history
     ):
-        statuses[ticket_id].append((at, data))
+        if source == 0:
+            statuses[ticket_id].append((at, data))
+        else:
+            messages[ticket_id].append((direction, at, bool(automatic), state))
+    wanted = set(ids)
+    for event in pending_events:
+        if event["kind"] == "status" and event["ticket_id"] in wanted:
+            statuses[event["ticket_id"]].append((event["at"], event["data"]))
     return {
         ticket.id: build_history(  # type: ignore[misc]
             created_at=ticket.created_at,
@@ -123,12 +150,16 @@ def load_histories(session: Session, tickets: Sequence[Ticket]) -> dict[int, Tic
 
 
 def recompute_tickets(
-    session: Session, tickets: Sequence[Ticket], settings: SlaSettings, now: datetime
+    session: Session,
+    tickets: Sequence[Ticket],
+    settings: SlaSettings,
+    now: datetime,
+    pending_events: Sequence[dict[str, Any]] = (),
 ) -> None:
     """Recompute and store the clocks of `tickets`, loading their histories in batches."""
     for start in range(0, len(tickets), BATCH):
         batch = tickets[start : start + BATCH]
-        histories = load_histories(session, batch)
+        histories = load_histories(session, batch, pending_events)
         for ticket in batch:
             columns = sla_columns(
                 status=ticket.status,
