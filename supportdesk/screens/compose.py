@@ -173,6 +173,13 @@ class ComposeScreen(Screen[None]):
             )
             if self.kind == "reply"
             else Text("only colleagues see this · @name mentions a colleague", style="dim"),
+            *(
+                Text(
+                    f"\n⚠ {one_line(where, 60)} cannot be reached now: {one_line(reason, 80)}",
+                    style="bold red",
+                )
+                for where, reason in (who.unreachable if self.kind == "reply" else ())
+            ),
         )
         yield Static(head, id="compose-head")
         yield ReplyArea(id="body", soft_wrap=True, show_line_numbers=False)

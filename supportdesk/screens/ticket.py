@@ -408,6 +408,11 @@ class TicketScreen(TicketActions):
             out.append(f"tg {tg_id}\n")
         for username in c.telegram_usernames:
             out.append(f"@{one_line(username, 40)}\n")
+        for address, reason in c.unreachable:
+            out.append(
+                f"⚠ {one_line(address, 60)} unreachable: {one_line(reason, 80)}\n",
+                style="bold red",
+            )
         if c.language:
             out.append(f"language {c.language}\n", style="dim")
         if detail.rating:

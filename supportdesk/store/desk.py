@@ -2964,7 +2964,16 @@ def _customer_info(customer: Customer, identities: list[Identity]) -> dto.Custom
         telegram_usernames=tuple(
             i.username for i in identities if i.kind == IdentityKind.TELEGRAM and i.username
         ),
+        unreachable=tuple(
+            (_address(i.kind, i.value), i.unreachable_reason)
+            for i in identities
+            if i.unreachable_reason
+        ),
     )
+
+
+def _address(kind: str, value: str) -> str:
+    return f"tg {value}" if kind == IdentityKind.TELEGRAM else value
 
 
 def _message_info(

@@ -50,6 +50,9 @@ class CustomerInfo:
     emails: tuple[str, ...]
     telegram_ids: tuple[str, ...]
     telegram_usernames: tuple[str, ...] = ()
+    # Addresses a reply cannot reach now, with why (a bot blocked, a mailbox gone):
+    # ("tg 42", "the customer blocked the bot"), until the customer writes again.
+    unreachable: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -59,6 +62,7 @@ class CustomerInfo:
             "emails": list(self.emails),
             "telegram_ids": list(self.telegram_ids),
             "telegram_usernames": list(self.telegram_usernames),
+            "unreachable": [{"address": a, "reason": r} for a, r in self.unreachable],
         }
 
 

@@ -157,10 +157,14 @@ def test_a_blocked_bot_fails_the_reply_and_marks_the_customer_unreachable(
     assert "blocked the bot" in (delivery.error or "")
     assert "blocked the bot" in (desk.unreachable_reason("telegram", "42") or "")
     assert state_of(desk, number, reply.id) == "failed"
+    # The agent sees why on the ticket (side panel and reply editor read this).
+    [(address, reason)] = desk.get_ticket(number).summary.customer.unreachable
+    assert address == "tg 42" and "blocked the bot" in reason
     # They write again: reachable again.
     telegram_server.push(private_message(42, "Odblokowałem"))
     channel(desk, telegram_server).poll_once()
     assert desk.unreachable_reason("telegram", "42") is None
+    assert desk.get_ticket(number).summary.customer.unreachable == ()
 
 
 def test_bad_request_fails_without_retrying(telegram_server: TelegramServer, desk: Desk) -> None:

@@ -590,3 +590,26 @@ async def test_a_reply_with_a_file_attached(
     detail = Desk(demo_db, FrozenClock(NOW)).get_ticket(number)
     [attached] = detail.messages[-1].attachments
     assert attached.filename == "faktura-11.pdf" and attached.size == invoice.stat().st_size
+
+
+async def test_an_unreachable_customer_is_shown_on_the_ticket_and_in_the_reply_editor(
+    console: AppFactory, demo_db: Database
+) -> None:
+    app = console()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        number = next(
+            int(key) for key, row in queue(pilot).rows.items() if row.ticket.customer.emails
+        )
+        desk: Desk = app.desk  # type: ignore[attr-defined]
+        [email, *_] = desk.get_ticket(number).summary.customer.emails
+        desk.acting_as(None).mark_unreachable("email", email, "550 mailbox does not exist")
+        await move_to(pilot, number)
+        await pilot.press("enter")
+        await settle(pilot)
+        side = str(app.screen.query_one("#side-panel", Static).render())
+        assert f"{email} unreachable: 550 mailbox does not exist" in side
+        await pilot.press("r")
+        await settle(pilot)
+        head = str(app.screen.query_one("#compose-head", Static).render())
+        assert f"{email} cannot be reached now: 550 mailbox does not exist" in head
