@@ -162,3 +162,15 @@ def desk(database: Database, clock: FrozenClock, tmp_path: Path) -> Desk:
     lead.add_agent("pavel", "Павел Смирнов", "agent")
     lead.add_agent("kasia", "Kasia Wiśniewska", "trainee", mentor="marta")
     return base.acting_as("ann")
+
+
+# Tests that start many processes or a real terminal each load both cores on their own; they
+# run one after another on one pytest-xdist worker (`--dist loadgroup`), beside the light ones.
+PROCESS_HEAVY_PREFIXES = ("test_sigkill_", "test_ten_agents_")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        heavy = "e2e" in item.path.parts or item.name.startswith(PROCESS_HEAVY_PREFIXES)
+        if heavy:
+            item.add_marker(pytest.mark.xdist_group("process_heavy"))

@@ -361,7 +361,8 @@ class SupervisorScreen(Screen[None]):
             return
         if self._report_timer is not None:
             return
-        wait = max(0.0, self._report_at + REPORT_MIN_INTERVAL - self.app_time())
+        # Textual's timers need a positive interval: one of 0 late under load divides by it.
+        wait = max(0.01, self._report_at + REPORT_MIN_INTERVAL - self.app_time())
 
         def due() -> None:
             self._report_timer = None
