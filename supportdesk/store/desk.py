@@ -229,6 +229,14 @@ class _Write:
     notify: bool = False
 
 
+@dataclass(frozen=True)
+class _ReplyContext:
+    recipient: str | None
+    in_reply_to: str | None
+    customer_language: str | None
+    articles_stamp: tuple[Any, ...]
+
+
 class Desk(LibraryDesk):
     def __init__(
         self,
@@ -246,6 +254,7 @@ class Desk(LibraryDesk):
         self.attachments = attachments
         self._settings_cache = _SettingsCache()
         self._report_cache = reports.LogCache()
+        self._article_cache = replychecks.ArticleCache()
 
     def acting_as(self, agent: str | None) -> Desk:
         desk = Desk(
@@ -257,6 +266,7 @@ class Desk(LibraryDesk):
         )
         desk._settings_cache = self._settings_cache
         desk._report_cache = self._report_cache
+        desk._article_cache = self._article_cache
         return desk
 
     @property
@@ -916,10 +926,11 @@ class Desk(LibraryDesk):
                 )
             if ticket.assignee_id not in (None, actor.id) and actor.role == Role.TRAINEE:
                 raise NotPermitted("a trainee replies only on their own or unassigned tickets")
+            context = self._reply_context(write.session, ticket)
             overridden = self._checked_reply(
-                write, ticket, actor, body, override_checks, [name for name, *_ in files]
+                write, ticket, actor, body, override_checks, [name for name, *_ in files], context
             )
-            recipient = self._reply_recipient(write.session, ticket)
+            recipient = context.recipient
             review = actor.role == Role.TRAINEE
             if (
                 after == Status.SOLVED
@@ -938,7 +949,7 @@ class Desk(LibraryDesk):
                     if ticket.channel == Channel.EMAIL
                     else None
                 ),
-                in_reply_to=self._last_inbound_external_id(write.session, ticket),
+                in_reply_to=context.in_reply_to,
                 subject=_reply_subject(ticket),
                 sender_name=actor.display_name,
                 agent_id=actor.id,
@@ -1052,11 +1063,21 @@ class Desk(LibraryDesk):
         body: str,
         override: bool,
         attachments: Sequence[str] = (),
+        context: _ReplyContext | None = None,
     ) -> list[str]:
         """Refuse a reply with errors unless overridden (never for a trainee); the rules
         overridden, for the event log."""
+        if context is None:
+            context = self._reply_context(write.session, ticket)
         check = replychecks.run(
-            write.session, ticket, actor, body, write.settings.checks, attachments
+            write.session,
+            ticket,
+            actor,
+            body,
+            write.settings.checks,
+            attachments,
+            customer_language=context.customer_language,
+            articles=self._article_cache.get(write.session, context.articles_stamp),
         )
         if not check.errors:
             return []
@@ -1154,30 +1175,31 @@ class Desk(LibraryDesk):
             )
         )
 
-    def _reply_recipient(self, session: Session, ticket: Ticket) -> str | None:
+    def _reply_context(self, session: Session, ticket: Ticket) -> _ReplyContext:
+        """What a reply needs to know about its ticket, in one round trip."""
         kind = IdentityKind.EMAIL if ticket.channel == Channel.EMAIL else IdentityKind.TELEGRAM
-        last = session.execute(
+        # The address the customer last wrote from here; else their first of the kind. Never
+        # a stranger who wrote into this ticket: only the ticket's customer.
+        last_used = (
             select(Identity.value)
             .join(Message, Message.identity_id == Identity.id)  # type: ignore[arg-type]
             .where(
                 Message.ticket_id == ticket.id,
                 Identity.kind == kind,
-                # Never a stranger who wrote into this ticket: only the ticket's customer.
                 Identity.customer_id == ticket.customer_id,
             )
             .order_by(Message.created_at.desc())  # type: ignore[attr-defined]
             .limit(1)
-        ).scalar_one_or_none()
-        if last:
-            return last
-        return session.scalars(
+            .scalar_subquery()
+        )
+        first_known = (
             select(Identity.value)
             .where(Identity.customer_id == ticket.customer_id, Identity.kind == kind)
             .order_by(Identity.id)
-        ).first()
-
-    def _last_inbound_external_id(self, session: Session, ticket: Ticket) -> str | None:
-        return session.scalars(
+            .limit(1)
+            .scalar_subquery()
+        )
+        in_reply_to = (
             select(Message.external_id)
             .where(
                 Message.ticket_id == ticket.id,
@@ -1186,7 +1208,25 @@ class Desk(LibraryDesk):
             )
             .order_by(Message.created_at.desc())  # type: ignore[attr-defined]
             .limit(1)
-        ).first()
+            .scalar_subquery()
+        )
+        language = (
+            select(Customer.language).where(Customer.id == ticket.customer_id).scalar_subquery()
+        )
+        stamp = replychecks.articles_stamp().subquery()
+        row = session.execute(
+            select(
+                func.coalesce(last_used, first_known),
+                in_reply_to,
+                language,
+                stamp.c.articles,
+                stamp.c.articles_updated,
+                stamp.c.articles_ids,
+            ).select_from(stamp)
+        ).one()
+        return _ReplyContext(
+            recipient=row[0], in_reply_to=row[1], customer_language=row[2], articles_stamp=row[3:]
+        )
 
     # -- inbound (channels) -----------------------------------------------------------------
 

@@ -8,8 +8,10 @@ agent's own contacts, and turns findings into `dto` dataclasses.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from supportdesk.core.checks import (
@@ -30,9 +32,20 @@ from supportdesk.store.models import Agent, Customer, KbArticle, Message, Ticket
 PREVIOUS_REPLIES = 50
 
 
+class _Unread:
+    """Not read by the caller: read it here."""
+
+
+UNREAD = _Unread()
+
+
 def reply_language(session: Session, ticket: Ticket, body: str) -> str:
     """The customer's language when it is one the checker knows, else guessed from the text."""
     language = session.scalar(select(Customer.language).where(Customer.id == ticket.customer_id))
+    return language_for(language, body)
+
+
+def language_for(language: str | None, body: str) -> str:
     if language:
         short = language.split("-")[0].lower()
         if short in LANGUAGES:
@@ -72,6 +85,29 @@ def agent_contacts(agent: Agent | None) -> list[str]:
     return [agent.email] if agent is not None and agent.email else []
 
 
+def articles_stamp() -> Select[Any]:
+    """What changes whenever an internal article is added, edited, removed or made public:
+    to know, inside a query the caller makes anyway, whether cached articles still hold."""
+    return select(
+        func.count().label("articles"),
+        func.max(KbArticle.updated_at).label("articles_updated"),
+        func.coalesce(func.sum(KbArticle.id), 0).label("articles_ids"),
+    ).where(KbArticle.internal.is_(True))  # type: ignore[attr-defined]
+
+
+@dataclass
+class ArticleCache:
+    """The internal articles, kept between replies while their stamp stays the same."""
+
+    stamp: tuple[Any, ...] | None = None
+    articles: list[InternalArticle] = field(default_factory=list)
+
+    def get(self, session: Session, stamp: tuple[Any, ...]) -> list[InternalArticle]:
+        if stamp != self.stamp:
+            self.articles, self.stamp = internal_articles(session), stamp
+        return self.articles
+
+
 def run(
     session: Session,
     ticket: Ticket,
@@ -79,15 +115,22 @@ def run(
     body: str,
     policy: CheckPolicy,
     attachments: Sequence[str] = (),
+    *,
+    customer_language: str | _Unread | None = UNREAD,
+    articles: list[InternalArticle] | None = None,
 ) -> dto.ReplyCheck:
-    language = reply_language(session, ticket, body)
+    """`customer_language` and `articles`, when the caller has read them already."""
+    if isinstance(customer_language, _Unread):
+        language = reply_language(session, ticket, body)
+    else:
+        language = language_for(customer_language, body)
     findings = check_reply(
         body,
         language,
         policy,
         attachments=attachments,
         previous_replies=previous_replies(session, ticket.customer_id),
-        internal_articles=internal_articles(session),
+        internal_articles=internal_articles(session) if articles is None else articles,
         agent_contacts=agent_contacts(agent),
     )
     return to_dto(body, language, findings)
