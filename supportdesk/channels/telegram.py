@@ -807,7 +807,13 @@ class TelegramChannel:
                 except BadRequest as exc:
                     _log.info("telegram %s: rating request: %s", self.name, _said(exc, ""))
                 except (NetworkError, InvalidToken) as exc:
-                    # Asked again next time (a timeout may have delivered it: asked twice).
+                    # Never sent: asked next time. No answer (a timeout, a dropped
+                    # connection): it may have arrived, and asking twice is worse than once
+                    # too few, so it counts as asked.
+                    if not _never_sent(exc) and not isinstance(exc, InvalidToken):
+                        self.desk.record_rating_request(
+                            request.ticket_number, self._csat_state(request.event_id)
+                        )
                     raise describe_error(self.config, exc, self._token) from None
             self.desk.record_rating_request(
                 request.ticket_number, self._csat_state(request.event_id)

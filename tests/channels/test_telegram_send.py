@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import asyncio
 import io
 import itertools
@@ -290,6 +292,31 @@ def test_csat_round_trip(telegram_server: TelegramServer, desk: Desk) -> None:
     assert "not yours" in telegram_server.calls_to("answerCallbackQuery")[-1].params["text"]
     # The rating presses started no tickets and no messages.
     assert len(desk.get_ticket(number).messages) == 2
+
+
+def test_a_rating_question_without_an_answer_is_not_asked_again(
+    telegram_server: TelegramServer, desk: Desk
+) -> None:
+    number = ticket_from(desk, telegram_server)
+    poller = channel(desk, telegram_server)
+    poller.send_once()  # the bot starts asking from here on
+    desk.queue_reply(number, "Naprawione.")
+    poller.send_once()  # the reply goes; not solved yet, nobody is asked
+    desk.set_status(number, "solved")
+    # The question is handled, but the connection closes before the answer.
+    telegram_server.drop("sendMessage")
+    with contextlib.suppress(Exception):
+        poller.send_once()
+
+    def questions() -> int:
+        calls = telegram_server.calls_to("sendMessage")
+        return sum("reply_markup" in call.params for call in calls)
+
+    assert questions() == 1
+    assert any(e.kind == "rating_requested" for e in desk.get_ticket(number).events)
+    poller.send_once()
+    poller.send_once()
+    assert questions() == 1
 
 
 def test_csat_text_is_configurable_and_can_be_off(
