@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import asyncio
+import contextlib
 import io
 import itertools
 import threading
