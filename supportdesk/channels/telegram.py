@@ -79,7 +79,10 @@ AUTH_BACKOFF = 600
 # A RetryAfter up to this long is waited out while sending; longer ones go back to the queue.
 MAX_INLINE_WAIT = 120
 SEND_EVERY = 2.0
-UPDATE_KINDS = ["message", "edited_message", "callback_query"]
+# my_chat_member: a customer blocking the bot (or starting it again) is known before a reply
+# fails on it.
+UPDATE_KINDS = ["message", "edited_message", "callback_query", "my_chat_member"]
+BLOCKED_REASON = "the customer blocked the bot"
 
 GREETINGS = {
     "en": "Hello! Tell us what happened and we will answer right here.",
@@ -418,6 +421,14 @@ class _Greeting:
 
 
 @dataclass
+class _Membership:
+    """A customer blocked the bot in their private chat, or unblocked it."""
+
+    user_id: int
+    blocked: bool
+
+
+@dataclass
 class _Press:
     query_id: str
     ticket_number: int | None
@@ -499,7 +510,7 @@ class TelegramChannel:
         # updates keep their order.
         fetching = asyncio.Semaphore(FETCHES_AT_ONCE)
 
-        async def read(update: Update) -> _Inbound | _Greeting | _Press | None:
+        async def read(update: Update) -> _Inbound | _Greeting | _Press | _Membership | None:
             async with fetching:
                 return await self._read_update(bot, update, result, originals)
 
@@ -517,6 +528,11 @@ class TelegramChannel:
                 greetings.append(found)
             elif isinstance(found, _Press):
                 presses.append(found)
+            elif isinstance(found, _Membership):
+                # Idempotent, in update order, before the offset moves past them.
+                self.desk.mark_unreachable(
+                    "telegram", str(found.user_id), BLOCKED_REASON if found.blocked else None
+                )
             else:
                 result.ignored += 1
         # Ratings are idempotent (the same press twice stores the same score): stored before
@@ -544,9 +560,19 @@ class TelegramChannel:
 
     async def _read_update(
         self, bot: Bot, update: Update, result: BotPass, originals: dict[int, bytes]
-    ) -> _Inbound | _Greeting | _Press | None:
+    ) -> _Inbound | _Greeting | _Press | _Membership | None:
         if update.callback_query is not None:
             return _read_press(update)
+        change = update.my_chat_member
+        if change is not None:
+            if change.chat.type != "private":
+                return None
+            status = change.new_chat_member.status
+            if status == "kicked":
+                return _Membership(change.from_user.id, blocked=True)
+            if status == "member":
+                return _Membership(change.from_user.id, blocked=False)
+            return None
         message = update.message or update.edited_message
         if message is None or message.from_user is None or message.from_user.is_bot:
             return None
@@ -802,7 +828,7 @@ class TelegramChannel:
                 except Forbidden as exc:
                     if request.recipient:
                         self.desk.mark_unreachable(
-                            "telegram", request.recipient, f"blocked the bot: {_said(exc, '')}"
+                            "telegram", request.recipient, f"{BLOCKED_REASON}: {_said(exc, '')}"
                         )
                 except BadRequest as exc:
                     _log.info("telegram %s: rating request: %s", self.name, _said(exc, ""))

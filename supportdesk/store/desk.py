@@ -1871,14 +1871,14 @@ class Desk(LibraryDesk):
             for row in rows
         )
 
-    def mark_unreachable(self, kind: str, value: str, reason: str) -> None:
+    def mark_unreachable(self, kind: str, value: str, reason: str | None) -> None:
         """The customer cannot be reached this way (they blocked the bot): said on the
-        identity, cleared when they write again."""
+        identity, cleared when they write again or with `reason` None (they unblocked it)."""
         with self._writing(needs_agent=False) as write:
             write.session.execute(
                 update(Identity)
                 .where(Identity.kind == kind, Identity.value == value)  # type: ignore[arg-type]
-                .values(unreachable_reason=one_line(reason, 500))
+                .values(unreachable_reason=one_line(reason, 500) if reason else None)
             )
 
     def unreachable_reason(self, kind: str, value: str) -> str | None:

@@ -21,6 +21,7 @@ from supportdesk.store.desk import Desk
 from tests.channels.test_telegram import bot, channel
 from tests.servers.telegram import (
     TelegramServer,
+    bot_membership,
     callback,
     group_message,
     private_message,
@@ -166,6 +167,27 @@ def test_a_blocked_bot_fails_the_reply_and_marks_the_customer_unreachable(
     channel(desk, telegram_server).poll_once()
     assert desk.unreachable_reason("telegram", "42") is None
     assert desk.get_ticket(number).summary.customer.unreachable == ()
+
+
+def test_blocking_the_bot_is_known_before_a_reply_fails(
+    telegram_server: TelegramServer, desk: Desk
+) -> None:
+    number = ticket_from(desk, telegram_server)
+    poller = channel(desk, telegram_server)
+    telegram_server.push(bot_membership(42, "kicked"))
+    poller.poll_once()
+    [(address, reason)] = desk.get_ticket(number).summary.customer.unreachable
+    assert (address, reason) == ("tg 42", "the customer blocked the bot")
+    telegram_server.push(bot_membership(42, "member"))
+    poller.poll_once()
+    assert desk.unreachable_reason("telegram", "42") is None
+    # A membership change in a group is not about a customer's private chat.
+    group = bot_membership(42, "kicked")
+    group["my_chat_member"]["chat"] = {"id": -100, "type": "group", "title": "Team"}
+    telegram_server.push(group)
+    poller.poll_once()
+    assert desk.unreachable_reason("telegram", "42") is None
+    assert len(desk.get_ticket(number).messages) == 1  # none of it became a message
 
 
 def test_bad_request_fails_without_retrying(telegram_server: TelegramServer, desk: Desk) -> None:

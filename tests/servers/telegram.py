@@ -571,6 +571,29 @@ def edited(update: dict[str, Any], text: str, edit_date: int | None = None) -> d
     return {"edited_message": message}
 
 
+def bot_membership(sender: int, status: str, *, bot_id: int = 1) -> dict[str, Any]:
+    """A `my_chat_member` update: the customer blocked the bot ("kicked") or started it
+    again ("member") in their private chat."""
+    who = user(sender)
+    bot_user = {"id": bot_id, "is_bot": True, "first_name": "Support"}
+    new: dict[str, Any] = {"status": status, "user": bot_user}
+    if status == "kicked":
+        new["until_date"] = 0
+    old_status = "member" if status == "kicked" else "kicked"
+    old: dict[str, Any] = {"status": old_status, "user": bot_user}
+    if old_status == "kicked":
+        old["until_date"] = 0
+    return {
+        "my_chat_member": {
+            "chat": {"id": sender, "type": "private", "first_name": who["first_name"]},
+            "from": who,
+            "date": int(time.time()),
+            "old_chat_member": old,
+            "new_chat_member": new,
+        }
+    }
+
+
 def callback(sender: int, data: str, message: dict[str, Any]) -> dict[str, Any]:
     """A button press on `message` (what the bot sent, as a sendMessage result)."""
     return {
@@ -590,6 +613,7 @@ __all__ = [
     "Call",
     "TelegramServer",
     "Upload",
+    "bot_membership",
     "callback",
     "edited",
     "group_message",
