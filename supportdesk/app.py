@@ -320,7 +320,12 @@ class SupportDeskApp(App[None]):
                 if first.next_retry_at
                 else ""
             )
-            return f"{first.account}: {first.last_error}{retry}"
+            # Channel errors often name their account already ("telegram bot: …").
+            said = first.last_error or ""
+            if not said.split(":", 1)[0].split().count(first.account):
+                said = f"{first.account}: {said}"
+            more = f" (+{len(troubled) - 1} more)" if len(troubled) > 1 else ""
+            return f"{said}{retry}{more}"
         seen = [h.last_success_at for h in self.health if h.last_success_at]
         if seen:
             ago = max(0, int((self.now() - max(seen)).total_seconds()))

@@ -19,6 +19,7 @@ from supportdesk.screens.queue import QueueScreen
 from supportdesk.screens.ticket import TicketScreen
 from supportdesk.store.db import Database
 from supportdesk.store.desk import Desk
+from supportdesk.store.dto import ChannelHealth
 from supportdesk.store.models import Draft, Message, Note, NoteMention, OutboxItem, Ticket
 from tests.ui.conftest import NOW, AppFactory, settle
 
@@ -613,3 +614,21 @@ async def test_an_unreachable_customer_is_shown_on_the_ticket_and_in_the_reply_e
         await settle(pilot)
         head = str(app.screen.query_one("#compose-head", Static).render())
         assert f"{email} cannot be reached now: 550 mailbox does not exist" in head
+
+
+async def test_the_status_line_names_a_troubled_channel_once(console: AppFactory) -> None:
+    app = console()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        app.channels = ["support", "bot"]
+
+        def trouble(account: str, error: str) -> ChannelHealth:
+            return ChannelHealth("x", account, "k", None, error, NOW, None)
+
+        app.health = [trouble("bot", "telegram bot: Telegram cannot be reached")]
+        assert app.channel_status() == "telegram bot: Telegram cannot be reached"
+        app.health = [
+            trouble("support", "IMAP imap.example.com: timed out"),
+            trouble("bot", "telegram bot: Telegram cannot be reached"),
+        ]
+        assert app.channel_status() == "support: IMAP imap.example.com: timed out (+1 more)"
