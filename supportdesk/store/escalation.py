@@ -93,6 +93,8 @@ class EscalationDesk:
         to_add, to_remove = list(dict.fromkeys(add)), list(dict.fromkeys(remove))
         if not to_add and not to_remove:
             raise InvalidInput("nothing to do: name agents with --add NAME or --remove NAME")
+        if both := sorted(set(to_add) & set(to_remove)):
+            raise InvalidInput(f"{', '.join(both)}: both added and removed; choose one")
         with self._writing() as write:
             self._require(write, "manage_agents")
             session = write.session
@@ -163,6 +165,7 @@ class EscalationDesk:
         with self._writing() as write:
             session = write.session
             setting = write.settings.escalation
+            ticket = self._ticket_for_update(write, number)
             problems = rules.field_problems(fields, setting.fields, setting.min_length)
             if problems:
                 raise EscalationIncomplete(
@@ -176,7 +179,6 @@ class EscalationDesk:
                         "attach long logs to a note instead",
                         {name: f"longer than {MAX_FIELD_CHARACTERS:,} characters"},
                     )
-            ticket = self._ticket_for_update(write, number)
             self._check_version(write, ticket, expected_version)
             actor = write.actor
             assert actor is not None
