@@ -18,8 +18,8 @@ FIELDS = [
 ]
 
 
-def first_ticket(team: str) -> str:
-    return str(sd("--db", team, "tickets", "--json").json()[0]["number"])  # type: ignore[index]
+def first_ticket(database: str) -> str:
+    return str(sd("--db", database, "tickets", "--json").json()[0]["number"])  # type: ignore[index]
 
 
 def test_groups_escalate_return_and_stats(team: str, tmp_path: Path) -> None:  # noqa: F811

@@ -296,3 +296,36 @@ def test_return_rate_on_a_known_history(team: Desk, clock: FrozenClock) -> None:
         ("ann", 1, 1.0)
     ]
     assert stats.to_json()["rows"][0]["return_rate"] == pytest.approx(0.4)
+
+
+def test_the_demo_has_a_second_line(database: Database) -> None:
+    from datetime import UTC, datetime
+
+    from supportdesk.store.demo import build_demo
+
+    now = datetime(2026, 11, 24, 14, 10, tzinfo=UTC)
+    build_demo(database, now=now)
+    desk = Desk(database, FrozenClock(now), agent="pavel")
+    assert [(g.name, g.members) for g in desk.agent_groups()] == [
+        ("second-line", ("olena", "pavel"))
+    ]
+    waiting = desk.list_queue("second_line").tickets
+    assert len(waiting) == 2
+    assert {t.assignee for t in waiting} == {None, "pavel"}
+    with database.read_session() as session:
+        states = sorted(session.scalars(select(Escalation.state)))
+    assert states == ["handed_back", "open", "open", "returned"]
+    stats = desk.escalation_stats(desk.report_period("7d"))
+    ann = next(r for r in stats.rows if r.agent == "ann")
+    assert (ann.made, ann.returned, ann.return_rate) == (2, 1, 0.5)
+    # The returned one is Ann's again, with Olena's comment on the ticket.
+    with database.read_session() as session:
+        row = session.scalars(select(Escalation).where(Escalation.state == "returned")).one()
+        number = session.get(Ticket, row.ticket_id).number  # type: ignore[union-attr]
+    detail = desk.get_ticket(number)
+    assert detail.summary.assignee == "ann"
+    assert detail.escalations[0].closed_by == "olena"
+    assert "call ID" in (detail.escalations[0].comment or "")
+    # Escalating it again works on the demo data (sequences and versions continue).
+    again = desk.acting_as("ann").escalate(number, COMPLETE, expected_version=detail.version)
+    assert again.round == 2
