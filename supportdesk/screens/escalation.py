@@ -98,7 +98,6 @@ class EscalationForm(ModalScreen[EscalationInfo | None]):
                     classes="escalation-returned",
                 )
             for index, name in enumerate(setup.fields):
-                yield Label(Text(name, style="bold"), classes="escalation-label")
                 area = TextArea(
                     self.kept.get(name, ""),
                     id=f"field-{index}",

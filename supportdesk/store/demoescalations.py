@@ -17,28 +17,24 @@ GROUP = "second-line"
 MEMBERS = ("pavel", "olena")
 
 FIELDS = {
-    "calls": (
-        "Call log and the SIP trunk status: registered; the number routes to the 'Sales' "
-        "queue; two test calls from my phone dropped after the first ring too.",
-        "Call the main number from any mobile; it rings once and the line goes dead. "
-        "Call ID of my test call: 7f3a-22c1.",
-        "The customer's whole sales team gets no incoming calls since this morning.",
+    "thorough": (
+        "The customer's settings, our logs for their account, and the same steps on my test "
+        "account with the same plan: it fails there too, so it is not their set-up.",
+        "Do what the customer describes in the first message, on a test account with the "
+        "same plan; it fails at the same step every time (tried three times).",
+        "The customer cannot use this at all and wrote twice already; it blocks their team.",
     ),
-    "tracking": (
-        "The tracking script is on every page and the pool has 20 free numbers; "
-        "the widget shows the number correctly.",
-        "Open the site from Google Ads with ?gclid=test, call the number shown.",
-        "Ads calls are not attributed, so the customer cannot see which campaign works.",
+    "careful": (
+        "Their account settings, the integration's log and the last week of events: the "
+        "failures start on Saturday, after nothing changed on their side.",
+        "Repeat the customer's action from their first message; the log shows the error "
+        "with a time and an ID for each try.",
+        "Part of their daily work goes wrong; they found a workaround for now.",
     ),
-    "returned": (
-        "The webhook URL in Integrations and the customer's CRM log.",
-        "Make a call; the webhook does not arrive.",
-        "The CRM gets no calls.",
-    ),
-    "course": (
-        "The course publishes; the certificate template is set and the quiz is passed.",
-        "Pass the final quiz as a learner: no certificate e-mail arrives.",
-        "Learners of a paid course get no certificates; the customer has complaints.",
+    "vague": (
+        "Looked at the settings.",
+        "Does not work for them.",
+        "The customer is unhappy.",
     ),
 }
 NAMES = ("What was checked", "Steps to reproduce", "Customer impact")
@@ -119,31 +115,32 @@ def add_demo_escalations(session: Session, now: datetime) -> int:
             session.add(Event(**event))
         made += 1
 
-    escalate(pick("ann"), "ann", "calls", hours_ago=1.5)
-    escalate(pick("tomasz"), "tomasz", "tracking", hours_ago=3, target="pavel")
+    escalate(pick("ann"), "ann", "thorough", hours_ago=1.5)
+    escalate(pick("tomasz"), "tomasz", "careful", hours_ago=3, target="pavel")
     escalate(
         pick("ann"),
         "ann",
-        "returned",
+        "vague",
         hours_ago=5,
         closed=(
             "returned",
             "olena",
-            "Which webhook URL and which call? Send the call ID and the CRM's error "
-            "response (Integrations → Webhooks → Log), then escalate again.",
+            "Too little to start from: which steps exactly, on which account, with what "
+            "result? Send the time and the ID of one failed try (see the account's log), "
+            "then escalate again.",
             40,
         ),
     )
     escalate(
         pick("kasia") or pick("ann"),
         "kasia",
-        "course",
+        "thorough",
         hours_ago=26,
         closed=(
             "handed_back",
             "pavel",
-            "The certificate e-mail was blocked by the customer's SPF record; explained, "
-            "they fixed it. Please confirm with the customer.",
+            "Found it: a setting on the customer's side blocked it. Explained to them, and "
+            "they changed it; please confirm with the customer that it works now.",
             90,
         ),
     )

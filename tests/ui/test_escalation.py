@@ -166,3 +166,26 @@ async def test_someone_outside_the_group_cannot_send_it_back(
         await pilot.press(*"looks fine", "enter")
         await settle(pilot)
         assert [e.state for e in escalations(demo_db, number)] == ["open"]
+
+
+async def test_the_supervisor_shows_return_rates(supervisor: AppFactory) -> None:
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+
+    async with supervisor().run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        figures = pilot.app.screen.query_one("#sv-escalations", Static)
+        await until(pilot, lambda: isinstance(figures.content, Table))
+        console = Console(width=120, record=True, file=io.StringIO())
+        console.print(figures.content)
+        text = console.export_text()
+    rows = {
+        line.split("(")[1].split(")")[0]: line.split() for line in text.splitlines() if "(" in line
+    }
+    # ann: 2 made (one returned, one open) = 50%; tomasz 1 open; kasia 1 handed back.
+    assert rows["ann"][-5:] == ["2", "1", "0", "1", "50%"]
+    assert rows["tomasz"][-5:] == ["1", "0", "0", "1", "0%"]
+    assert rows["kasia"][-5:] == ["1", "0", "1", "0", "0%"]
+    assert "Team" in text
