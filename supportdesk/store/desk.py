@@ -605,6 +605,8 @@ class Desk(LibraryDesk, EscalationDesk):
                     f"#{number} is {ticket.status}; reopen it first (status open) to work on it"
                 )
             if ticket.assignee_id != actor.id:
+                self._refuse_unless_second_line(write.session, ticket, actor)
+            if ticket.assignee_id != actor.id:
                 ticket.assignee_id = actor.id
                 self._event(write, "assigned", ticket, version=ticket.version + 1, to=actor.name)
             self._claim(write, ticket, actor)

@@ -313,6 +313,20 @@ class EscalationDesk:
             session.flush()
             return _info(session, row, ticket.number)
 
+    def _refuse_unless_second_line(self, session: Session, ticket: Ticket, actor: AgentRow) -> None:
+        """An escalated ticket is the group's: taken by its members (or a lead), not by
+        whoever presses `a` in the first line."""
+        from supportdesk.store.desk import NotPermitted
+
+        row = _open_round(session, ticket)
+        if row is None or actor.role == Role.LEAD:
+            return
+        if actor.id not in _member_ids(session, row.group_name):
+            raise NotPermitted(
+                f"#{ticket.number} is with {row.group_name} (escalated by "
+                f"{_name(session, row.escalated_by_id)}); one of its members takes it"
+            )
+
     # -- reading ------------------------------------------------------------------------------
 
     def escalations(self, number: int) -> list[EscalationInfo]:
@@ -403,6 +417,11 @@ def groups_by_agent(session: Session) -> dict[int, tuple[str, ...]]:
     ):
         found.setdefault(agent_id, []).append(group)
     return {agent_id: tuple(groups) for agent_id, groups in found.items()}
+
+
+def _name(session: Session, agent_id: int | None) -> str:
+    agent = session.get(AgentRow, agent_id) if agent_id else None
+    return agent.display_name if agent else "?"
 
 
 def _member_ids(session: Session, group: str) -> set[int]:

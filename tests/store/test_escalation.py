@@ -106,6 +106,9 @@ def test_escalate_moves_the_ticket_to_the_group_and_keeps_the_fields(
     assert number not in [t.number for t in team.list_queue("unassigned").tickets]
     assert team.view_counts()["second_line"] == 1
     assert team.acting_as("ann").take_next() is None
+    # The first line does not take it back by pressing `a`: it is the group's now.
+    with pytest.raises(NotPermitted, match="one of its members takes it"):
+        team.take(number)
     # A member takes it.
     taken = team.acting_as("pavel").take(number)
     assert taken.assignee == "pavel"
