@@ -112,9 +112,11 @@ class EscalationForm(ModalScreen[EscalationInfo | None]):
                 (f"{display} ({name})", name) for name, display in setup.members
             ]
             yield Label(Text("Send to", style="bold"), classes="escalation-label")
+            kept_to = self.kept.get("\0to", ANYONE)
             yield Select(
                 options,
-                value=self.kept.get("\0to", ANYONE),
+                # A member kept from last time may have left the group since.
+                value=kept_to if kept_to in {value for _label, value in options} else ANYONE,
                 allow_blank=False,
                 id="escalation-to",
             )
