@@ -189,3 +189,28 @@ async def test_the_supervisor_shows_return_rates(supervisor: AppFactory) -> None
     assert rows["tomasz"][-5:] == ["1", "0", "0", "1", "0%"]
     assert rows["kasia"][-5:] == ["1", "0", "1", "0", "0%"]
     assert "Team" in text
+
+
+async def test_the_second_line_sees_a_new_escalation_live(
+    console: AppFactory, demo_db: Database, clock: Any
+) -> None:
+    from supportdesk.store.desk import Desk
+
+    async with console("pavel").run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert queue(pilot).counts["second_line"] == 2
+        ann = Desk(demo_db, clock, agent="ann")
+        number = next(
+            t.number for t in ann.list_queue("mine").tickets if t.status in ("open", "pending")
+        )
+        ann.escalate(
+            number,
+            dict(
+                zip(
+                    ("What was checked", "Steps to reproduce", "Customer impact"),
+                    COMPLETE,
+                    strict=True,
+                )
+            ),
+        )
+        await until(pilot, lambda: queue(pilot).counts.get("second_line") == 3, seconds=10)
