@@ -205,6 +205,9 @@ def format_ticket(detail: dto.TicketDetail, zone: ZoneInfo) -> str:
             " (where I stopped)" if n.kind == "handover" else ""
         )
         items.append((n.created_at, 1, head + "\n" + strip_controls(n.body).rstrip()))
+    from supportdesk.escalationcli import escalation_items
+
+    items.extend(escalation_items(detail.escalations, local))
     for _at, _order, text in sorted(items, key=lambda item: (item[0], item[1])):
         lines.append("")
         lines.append(text)
@@ -396,6 +399,10 @@ def cmd_agents(ctx: Context) -> int:
             email=ctx.args.email,
             language=ctx.args.language,
         )
+        for group in ctx.args.group or ():
+            desk.set_group_members(group, add=[agent.name])
+        if ctx.args.group:
+            agent = next(a for a in desk.list_agents() if a.name == agent.name)
         if ctx.args.json:
             ctx.json(agent.to_json())
         else:
@@ -405,10 +412,11 @@ def cmd_agents(ctx: Context) -> int:
     if ctx.args.json:
         ctx.json([a.to_json() for a in agents])
         return EXIT_OK
-    ctx.print(f"{'NAME':<12} {'ROLE':<8} {'MENTOR':<10} DISPLAY NAME")
+    ctx.print(f"{'NAME':<12} {'ROLE':<8} {'MENTOR':<10} {'GROUPS':<14} DISPLAY NAME")
     for a in agents:
         ctx.print(
-            f"{a.name:<12} {a.role:<8} {(a.mentor or '-'):<10} {a.display_name}"
+            f"{a.name:<12} {a.role:<8} {(a.mentor or '-'):<10} "
+            f"{(','.join(a.groups) or '-'):<14} {a.display_name}"
             + ("" if a.active else " (inactive)")
         )
     return EXIT_OK
@@ -983,6 +991,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--agent", help="who you are: your agent name (env SUPPORTDESK_AGENT)")
     parser.add_argument("--version", action="version", version=f"supportdesk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    from supportdesk import escalationcli, librarycli
 
     def add(
         name: str, handler: Callable[[Context], int], help_text: str
@@ -1018,7 +1027,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("doctor", cmd_doctor, "check config, database, secrets and channels; say what to fix")
 
-    agents = add("agents", cmd_agents, "list or add agents")
+    agents = add("agents", cmd_agents, "list, add or group agents")
     agents_sub = agents.add_subparsers(dest="agents_command", required=True)
     agents_list = agents_sub.add_parser("list", help="list agents")
     agents_list.add_argument("--json", action="store_true")
@@ -1031,7 +1040,11 @@ def build_parser() -> argparse.ArgumentParser:
     agents_add.add_argument("--mentor", help="mentor's agent name (required for trainees)")
     agents_add.add_argument("--email")
     agents_add.add_argument("--language", default="en")
+    agents_add.add_argument(
+        "--group", action="append", metavar="NAME", help="also put into this group (repeatable)"
+    )
     agents_add.add_argument("--json", action="store_true")
+    escalationcli.add_group_command(agents_sub)
 
     tickets = add("tickets", cmd_tickets, "the queue in ranking order")
     tickets.add_argument("--view", choices=list(VIEWS), help="which queue (default open)")
@@ -1089,6 +1102,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, what in (("retry", "send a failed reply again"), ("discard", "give up on a reply")):
         stuck = ticket_action(name, what, versioned=False)
         stuck.add_argument("message", type=int, help="the reply's id (ticket show --json)")
+    escalationcli.add_ticket_commands(ticket_action)
     reply = ticket_action("reply", "queue a reply to the customer")
     reply.add_argument("text", help="the reply, or - to read it from standard input")
     reply.add_argument(
@@ -1209,9 +1223,8 @@ def build_parser() -> argparse.ArgumentParser:
         "name"
     )
 
-    from supportdesk import librarycli
-
     librarycli.add_commands(add, _ticket_number)
+    escalationcli.add_commands(add, _day)
 
     config = add("config", cmd_config, "configuration help")
     config.add_argument(

@@ -22,6 +22,7 @@ from textual.timer import Timer
 from supportdesk.localdrafts import LocalDrafts
 from supportdesk.screens.actions import WRITE_ACTIONS, TicketActions
 from supportdesk.screens.compose import ComposeScreen
+from supportdesk.screens.escalation import EscalationForm
 from supportdesk.screens.help import HelpScreen
 from supportdesk.screens.kb import ArticleEditor, ArticleScreen, KbInsert, KbSearchScreen
 from supportdesk.screens.queue import QueueScreen
@@ -371,6 +372,7 @@ class SupportDeskApp(App[None]):
             ("Knowledge base", KbSearchScreen),
             ("Article", ArticleScreen),
             ("Article editor", ArticleEditor),
+            ("Escalation form", EscalationForm),
         )
         if self.current_mode == "supervisor":
             screens = (

@@ -73,6 +73,8 @@ WRITE_ACTIONS = frozenset(
         "merge",
         "split",
         "delivery",
+        "escalate",
+        "send_back",
     }
 )
 

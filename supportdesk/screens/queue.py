@@ -27,6 +27,7 @@ QUEUE_VIEWS = (
     "at_risk",
     "pending",
     "mentions",
+    "second_line",
     "feature_requests",
     "email",
     "telegram",

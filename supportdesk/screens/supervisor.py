@@ -33,6 +33,8 @@ from supportdesk.core.sla import format_duration
 from supportdesk.screens.modals import PromptModal
 from supportdesk.store.desk import Desk, DeskError, StoreError
 from supportdesk.store.dto import HealthRow, QueueHealth, QueuePage, TeamReport, TicketSummary
+from supportdesk.store.escalationdto import EscalationStats
+from supportdesk.widgets.escalation_stats import escalation_table
 from supportdesk.widgets.heatmap import VIEW_TITLES, VIEWS, WEEKDAY_NAMES, HeatmapTable
 from supportdesk.widgets.sla_badge import sla_text
 
@@ -117,10 +119,13 @@ class HealthLoaded(Message):
 
 
 class ReportLoaded(Message):
-    def __init__(self, report: TeamReport, request: int) -> None:
+    def __init__(
+        self, report: TeamReport, request: int, escalations: EscalationStats | None = None
+    ) -> None:
         super().__init__()
         self.report = report
         self.request = request
+        self.escalations = escalations
 
 
 class LoadFailed(Message):
@@ -288,6 +293,9 @@ class SupervisorScreen(Screen[None]):
                 yield DataTable(id="sv-agents", cursor_type="cell", zebra_stripes=True)
                 yield Static(id="sv-trainees-title", classes="sv-title")
                 yield DataTable(id="sv-trainees", cursor_type="cell", zebra_stripes=True)
+            with Vertical(id="sv-escalations-box", classes="sv-box"):
+                yield Static(id="sv-escalations-title", classes="sv-title")
+                yield Static(id="sv-escalations")
             with Vertical(id="sv-load-box", classes="sv-box"):
                 yield Static(id="sv-load-title", classes="sv-title")
                 yield HeatmapTable(id="sv-heatmap")
@@ -393,7 +401,8 @@ class SupervisorScreen(Screen[None]):
                 else:
                     period = desk.report_period(kind)
                 report = desk.team_report(period, "agent", extras=True)
-                self.post_message(ReportLoaded(report, request))
+                escalations = desk.escalation_stats(period)
+                self.post_message(ReportLoaded(report, request, escalations))
             except (DeskError, StoreError) as exc:
                 self.post_message(LoadFailed("report", str(exc)))
 
@@ -419,6 +428,8 @@ class SupervisorScreen(Screen[None]):
         if message.request == self._request:
             self.report = message.report
             self.show_report(message.report)
+            if message.escalations is not None:
+                self.show_escalations(message.escalations)
             self.update_topbar()
         self.report_loads.finished()
 
@@ -562,6 +573,19 @@ class SupervisorScreen(Screen[None]):
             self.show_heatmap(report.heatmap)
         if report.trend is not None:
             self.show_trend(report.trend, report)
+
+    def show_escalations(self, stats: EscalationStats) -> None:
+        self.query_one("#sv-escalations-title", Static).update(
+            Text.assemble(
+                Text("Escalations to the second line", style="bold"),
+                Text(
+                    "  made in the period, by the agent who escalated · return rate: "
+                    "returned as incomplete / made",
+                    style="dim",
+                ),
+            )
+        )
+        self.query_one("#sv-escalations", Static).update(escalation_table(stats))
 
     @staticmethod
     def role_of(report: TeamReport, key: str) -> str | None:

@@ -114,6 +114,20 @@ class TicketScreen(TicketActions):
             tooltip="Make a sent reply a draft knowledge-base article",
         ),
         Binding(
+            "E",
+            "escalate",
+            "Escalate",
+            id="ticket.escalate",
+            tooltip="Escalate to the second line with what it needs",
+        ),
+        Binding(
+            "b",
+            "send_back",
+            "Back to 1st line",
+            id="ticket.send_back",
+            tooltip="Second line: return the escalation as incomplete, or hand it back done",
+        ),
+        Binding(
             "j", "scroll_down", "Scroll down", show=False, id="ticket.down", tooltip="Scroll down"
         ),
         Binding("k", "scroll_up", "Scroll up", show=False, id="ticket.up", tooltip="Scroll up"),
@@ -125,6 +139,10 @@ class TicketScreen(TicketActions):
         self.number = number
         self.detail: TicketDetail | None = None
         self.unfold = False
+        # What was typed into the escalation form or a send-back comment, kept until it
+        # is sent: closing the form or a refusal loses nothing.
+        self.escalation_text: dict[str, str] = {}
+        self.send_back_text = ""
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"#{self.number}", style="bold"), id="ticket-head")
@@ -347,6 +365,97 @@ class TicketScreen(TicketActions):
             lambda value: value and make(int(value)),
         )
 
+    def action_escalate(self) -> None:
+        from supportdesk.screens.escalation import EscalationForm
+
+        detail = self.detail
+        if detail is None:
+            return
+        current = detail.open_escalation
+        if current is not None:
+            self.notify(
+                f"#{self.number} is with {current.group} already (round {current.round}).",
+                severity="warning",
+            )
+            return
+        last = detail.escalations[-1] if detail.escalations else None
+        comment = last.comment if last is not None and last.state == "returned" else None
+
+        def escalated(info: object) -> None:
+            if info is not None:
+                self.notify(f"#{self.number} escalated (round {getattr(info, 'round', '?')}).")
+                self.load()
+
+        def ask(setup: object) -> None:
+            self.app.push_screen(
+                EscalationForm(
+                    detail.summary,
+                    setup,  # type: ignore[arg-type]
+                    self.escalation_text,
+                    returned_comment=comment,
+                ),
+                escalated,
+            )
+
+        self.perform("", lambda desk: desk.escalation_setup(), None, then=ask)
+
+    def action_send_back(self) -> None:
+        detail = self.detail
+        current = detail.open_escalation if detail else None
+        if current is None:
+            self.notify("This ticket is not with the second line.", severity="warning")
+            return
+        owner = current.escalated_by_display
+        options = [
+            ("returned", f"Return to {owner} as incomplete — say what is missing"),
+            ("handed_back", f"Hand back to {owner} — done, with a note"),
+        ]
+        version = detail.version  # type: ignore[union-attr]
+
+        def chosen(kind: str | None) -> None:
+            if kind is None:
+                return
+            returned = kind == "returned"
+
+            def entered(text: str | None) -> None:
+                if not text:
+                    return
+                self.send_back_text = text
+
+                def sent(_info: object) -> None:
+                    self.send_back_text = ""
+
+                self.perform(
+                    f"#{self.number} "
+                    + ("returned as incomplete." if returned else "handed back.")
+                    + f" It is {owner}'s again.",
+                    lambda desk: (
+                        desk.return_escalation(self.number, text, expected_version=version)
+                        if returned
+                        else desk.hand_back(self.number, text, expected_version=version)
+                    ),
+                    self.number,
+                    then=sent,
+                )
+
+            self.app.push_screen(
+                PromptModal(
+                    "What is missing?" if returned else "What was done?",
+                    value=self.send_back_text,
+                    placeholder="e.g. the Call ID and the time of the failed call"
+                    if returned
+                    else "e.g. the trunk was re-registered; calls come in again",
+                    required=True,
+                    explanation=f"{owner} sees this on the ticket"
+                    + (" and escalates again with what is missing." if returned else "."),
+                ),
+                entered,
+            )
+
+        self.app.push_screen(
+            ChoiceModal(f"Send #{self.number} back to the first line", options), chosen
+        )
+
     def action_save_attachment(self) -> None:
         detail = self.detail
         files = [a for m in detail.messages for a in m.attachments] if detail else []
@@ -433,6 +542,7 @@ class TicketScreen(TicketActions):
             out.append("\n")
             if clock.explanation:
                 out.append(clock.explanation + "\n", style="dim")
+        out.append_text(self.escalation_text_for(detail))
         out.append("\nTicket\n", style="bold underline")
         out.append(f"tags {' '.join(t.tags) if t.tags else '—'}\n")
         if detail.follow_up_of:
@@ -446,4 +556,28 @@ class TicketScreen(TicketActions):
             out.append(f"last message joined: {words}\n", style="dim")
             if last.thread_note:
                 out.append(f"⚠ {one_line(last.thread_note, 120)}\n", style="yellow")
+        return out
+
+    def escalation_text_for(self, detail: TicketDetail) -> Text:
+        """The side panel's second-line section: where the ticket is, who owns it."""
+        out = Text()
+        if not detail.escalations:
+            return out
+        last = detail.escalations[-1]
+        out.append("\nSecond line\n", style="bold underline")
+        if last.open:
+            out.append(f"with {last.group} · round {last.round}\n", style="bold magenta")
+            out.append(f"first line: {one_line(last.escalated_by_display, 40)}\n")
+            taker = detail.summary.assignee_display or f"anyone of {last.group}"
+            out.append(f"second line: {one_line(taker, 40)}\n")
+            out.append("b returns it or hands it back\n", style="dim")
+        elif last.state == "returned":
+            out.append(f"returned as incomplete · round {last.round}\n", style="bold red")
+            out.append(f"by {one_line(last.closed_by_display or '?', 40)}: ", style="bold")
+            out.append(one_line(last.comment or "", 300) + "\n")
+            out.append("E escalates again with what is missing\n", style="dim")
+        else:
+            out.append(f"handed back · round {last.round}\n", style="bold green")
+            out.append(f"by {one_line(last.closed_by_display or '?', 40)}: ", style="bold")
+            out.append(one_line(last.comment or "", 300) + "\n")
         return out

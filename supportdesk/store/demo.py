@@ -35,6 +35,7 @@ from supportdesk.resources import demo_kb_dir, shipped_templates_dir
 from supportdesk.store import demo_scenarios as content
 from supportdesk.store import search
 from supportdesk.store.db import Database
+from supportdesk.store.demoescalations import add_demo_escalations
 from supportdesk.store.models import (
     Agent,
     Counter,
@@ -935,6 +936,8 @@ def build_demo(
                         f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
                     )
                 )
+        # After the sequences moved: these rows take their ids from them.
+        add_demo_escalations(session, now)
     return DemoStats(
         tickets=counts["tickets"],
         customers=counts["customers"],

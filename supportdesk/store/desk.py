@@ -8,6 +8,7 @@ recomputes the ticket's SLA clocks and returns frozen dataclasses from `dto`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import mimetypes
 import re
@@ -54,6 +55,12 @@ from supportdesk.core.threading import decide as decide_thread
 from supportdesk.store import dto, replychecks, reports
 from supportdesk.store.attachments import AttachmentStore
 from supportdesk.store.db import Database, StoreError, explain_db_error
+from supportdesk.store.escalation import (
+    EscalationDesk,
+    escalations_of,
+    groups_by_agent,
+    open_escalations,
+)
 from supportdesk.store.library import LibraryDesk
 from supportdesk.store.locks import ChannelLock, FileChannelLock, PostgresChannelLock
 from supportdesk.store.models import (
@@ -107,6 +114,14 @@ class NotPermitted(DeskError):
 
 class InvalidInput(DeskError):
     pass
+
+
+class EscalationIncomplete(InvalidInput):
+    """A required escalation field is missing or too short; `problems` by field name."""
+
+    def __init__(self, message: str, problems: dict[str, str]) -> None:
+        super().__init__(message)
+        self.problems = problems
 
 
 class StaleTicket(DeskError):
@@ -164,6 +179,7 @@ VIEWS: dict[str, str] = {
     "breached": "Breached",
     "pending": "Pending",
     "mentions": "Mentions",
+    "second_line": "Second line",
     "feature_requests": "Feature requests",
     "email": "Email",
     "telegram": "Telegram",
@@ -237,7 +253,7 @@ class _ReplyContext:
     articles_stamp: tuple[Any, ...]
 
 
-class Desk(LibraryDesk):
+class Desk(LibraryDesk, EscalationDesk):
     def __init__(
         self,
         database: Database,
@@ -599,7 +615,11 @@ class Desk(LibraryDesk):
         with self._reading() as session:
             agents = session.scalars(select(Agent).order_by(Agent.name)).all()
             names = {a.id: a.name for a in agents}
-            return [_agent_info(a, names) for a in agents]
+            groups = groups_by_agent(session)
+            return [
+                dataclasses.replace(_agent_info(a, names), groups=groups.get(a.id, ()))  # type: ignore[arg-type]
+                for a in agents
+            ]
 
     def whoami(self) -> dto.AgentInfo | None:
         if not self.agent_name:
@@ -631,6 +651,8 @@ class Desk(LibraryDesk):
                     f"#{number} is {ticket.status}; reopen it first (status open) to work on it"
                 )
             if ticket.assignee_id != actor.id:
+                self._refuse_unless_second_line(write.session, ticket, actor)
+            if ticket.assignee_id != actor.id:
                 ticket.assignee_id = actor.id
                 self._event(write, "assigned", ticket, version=ticket.version + 1, to=actor.name)
             self._claim(write, ticket, actor)
@@ -653,6 +675,7 @@ class Desk(LibraryDesk):
                 .where(
                     Ticket.assignee_id.is_(None),  # type: ignore[union-attr]
                     Ticket.status.in_([Status.NEW, Status.OPEN]),  # type: ignore[attr-defined]
+                    Ticket.id.not_in(open_escalations()),  # type: ignore[union-attr]
                     or_(
                         Ticket.claimed_by_id.is_(None),  # type: ignore[union-attr]
                         Ticket.claimed_by_id == actor.id,
@@ -2511,7 +2534,14 @@ class Desk(LibraryDesk):
         if view == "mine":
             return and_(active, Ticket.assignee_id == me.id)  # type: ignore[union-attr]
         if view == "unassigned":
-            return and_(active, Ticket.assignee_id.is_(None))  # type: ignore[union-attr]
+            # Escalated tickets nobody took yet are the second line's, not everyone's.
+            return and_(
+                active,
+                Ticket.assignee_id.is_(None),  # type: ignore[union-attr]
+                Ticket.id.not_in(open_escalations()),  # type: ignore[union-attr]
+            )
+        if view == "second_line":
+            return and_(active, Ticket.id.in_(open_escalations()))  # type: ignore[union-attr]
         if view == "open":
             return active
         if view == "urgent":
@@ -2659,6 +2689,7 @@ class Desk(LibraryDesk):
                 ),
                 merged_into=merged_into.number if merged_into else None,
                 follow_up_of=follow_up.number if follow_up else None,
+                escalations=tuple(escalations_of(session, ticket)),
             )
 
     def _events_of(
@@ -3078,6 +3109,12 @@ def _describe_event(event: dto.EventInfo) -> str:
             return f"{who} changed tags at {at}"
         case "category":
             return f"{who} set category {data.get('to')} at {at}"
+        case "escalated":
+            return f"{who} escalated it to {data.get('group')} at {at}"
+        case "escalation_returned":
+            return f"{who} returned the escalation as incomplete at {at}"
+        case "escalation_handed_back":
+            return f"{who} handed it back to the first line at {at}"
         case _:
             return f"{who}: {event.kind} at {at}"
 

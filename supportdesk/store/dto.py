@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from supportdesk.core.metrics import Figures, Heatmap, Period, Trend
+from supportdesk.store.escalationdto import EscalationInfo
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -28,6 +29,7 @@ class AgentInfo:
     language: str
     active: bool
     signature: str = ""
+    groups: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -38,6 +40,7 @@ class AgentInfo:
             "email": self.email,
             "language": self.language,
             "active": self.active,
+            "groups": list(self.groups),
         }
 
 
@@ -298,6 +301,11 @@ class TicketDetail:
     customer_tickets: tuple[TicketBrief, ...]
     merged_into: int | None = None
     follow_up_of: int | None = None
+    escalations: tuple[EscalationInfo, ...] = ()
+
+    @property
+    def open_escalation(self) -> EscalationInfo | None:
+        return next((e for e in self.escalations if e.open), None)
 
     @property
     def number(self) -> int:
@@ -317,6 +325,7 @@ class TicketDetail:
             "customer_tickets": [t.to_json() for t in self.customer_tickets],
             "merged_into": self.merged_into,
             "follow_up_of": self.follow_up_of,
+            "escalations": [e.to_json() for e in self.escalations],
         }
 
 

@@ -403,3 +403,47 @@ class Draft(SQLModel, table=True):
     base_version: int
     created_at: datetime = Field(sa_type=UtcDateTime)
     updated_at: datetime = Field(sa_type=UtcDateTime)
+
+
+ESCALATION_STATES = ("open", "returned", "handed_back")
+
+
+class AgentGroupMember(SQLModel, table=True):
+    """Named groups of agents; the second line is one (the team settings name which)."""
+
+    __tablename__ = "agent_group_member"
+
+    group_name: str = Field(max_length=64, primary_key=True)
+    agent_id: int = Field(foreign_key="agent.id", primary_key=True, index=True)
+    added_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class Escalation(SQLModel, table=True):
+    """One round of handing a ticket to the second line, with what the first line found.
+
+    A round ends handed back (done) or returned as incomplete (with the second line's comment);
+    the first-line agent then re-escalates as a new round, so every round stays on record."""
+
+    __tablename__ = "escalation"
+    __table_args__ = (
+        CheckConstraint(_in("state", ESCALATION_STATES), name="state"),
+        UniqueConstraint("ticket_id", "round"),
+        Index("ix_escalation_state", "state", "ticket_id"),
+        Index("ix_escalation_by", "escalated_by_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    round: int
+    group_name: str = Field(max_length=64)
+    escalated_by_id: int = Field(foreign_key="agent.id")
+    # A chosen member of the group, or None: anyone of the group may take it.
+    target_agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    # [{"name": "What was checked", "value": "…"}, …] in the order the team settings list them.
+    fields: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON)
+    state: str = Field(default="open", max_length=16)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    closed_by_id: int | None = Field(default=None, foreign_key="agent.id")
+    closed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # The second line's comment (returned) or note (handed back).
+    comment: str | None = Field(default=None, sa_type=Text)

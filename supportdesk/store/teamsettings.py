@@ -182,6 +182,41 @@ class ChecksDoc(_Strict):
         )
 
 
+DEFAULT_ESCALATION_FIELDS = ("What was checked", "Steps to reproduce", "Customer impact")
+_GROUP_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+
+class EscalationDoc(_Strict):
+    """Escalation to the second line: which agent group it goes to and what the first line
+    must write down first (seed 001: an escalation without the details comes back)."""
+
+    group: str = "second-line"
+    fields: list[str] = Field(default_factory=lambda: list(DEFAULT_ESCALATION_FIELDS))
+    # Shorter answers are refused: "n/a" or "see above" is what gets escalations returned.
+    min_length: int = Field(default=10, ge=1, le=500)
+
+    @field_validator("group")
+    @classmethod
+    def _group_name(cls, value: str) -> str:
+        if not _GROUP_RE.match(value):
+            raise ValueError("a group name is lower-case letters, digits, . _ - (e.g. second-line)")
+        return value
+
+    @field_validator("fields")
+    @classmethod
+    def _field_names(cls, value: list[str]) -> list[str]:
+        names = [" ".join(name.split()) for name in value]
+        if not names:
+            raise ValueError("at least one field is required (e.g. What was checked)")
+        for name in names:
+            if not name or len(name) > 80 or "=" in name:
+                raise ValueError(f"{name!r}: a field name is 1-80 characters without '='")
+        folded = [name.casefold() for name in names]
+        if len(set(folded)) != len(folded):
+            raise ValueError("a field is listed twice")
+        return names
+
+
 class KbDoc(_Strict):
     # The address customers open an article at; {slug} is replaced. kb("slug") in a template.
     public_url: str = "https://help.example.com/kb/{slug}"
@@ -203,6 +238,7 @@ class TeamSettingsDoc(_Strict):
     ] = Field(default_factory=dict)
     checks: ChecksDoc = Field(default_factory=ChecksDoc)
     kb: KbDoc = Field(default_factory=KbDoc)
+    escalation: EscalationDoc = Field(default_factory=EscalationDoc)
 
 
 DEFAULT_CATEGORIES: dict[str, CategoryDoc] = {
@@ -226,6 +262,7 @@ class TeamSettings:
     document: dict[str, Any]
     checks: CheckPolicy = field(default_factory=CheckPolicy)
     closing: ClosingDoc = field(default_factory=ClosingDoc)
+    escalation: EscalationDoc = field(default_factory=EscalationDoc)
 
     @property
     def calendar(self) -> BusinessCalendar:
@@ -280,6 +317,7 @@ def default_document() -> dict[str, Any]:
         "categories": {key: value.model_dump() for key, value in DEFAULT_CATEGORIES.items()},
         "checks": default_checks_document(),
         "kb": KbDoc().model_dump(),
+        "escalation": EscalationDoc().model_dump(),
     }
 
 
@@ -367,6 +405,7 @@ def parse_document(data: dict[str, Any], source: str = "team settings") -> TeamS
         document=normalized,
         closing=doc.closing,
         checks=doc.checks.policy(),
+        escalation=doc.escalation,
     )
 
 
@@ -471,6 +510,7 @@ def to_toml(document: dict[str, Any]) -> str:
         out.append(f"description = {_toml_value(category.get('description', ''))}")
         out.append("")
     out.extend(_checks_toml(document.get("checks") or default_checks_document()))
+    out.extend(_escalation_toml(document.get("escalation") or EscalationDoc().model_dump()))
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -506,3 +546,15 @@ def _checks_toml(checks: dict[str, Any]) -> list[str]:
             out.append('# "техподдержка" = "поддержка"')
         out.append("")
     return out
+
+
+def _escalation_toml(escalation: dict[str, Any]) -> list[str]:
+    return [
+        "# Escalation to the second line: the agent group it goes to, the fields the first line",
+        "# fills in (all required; add your own), and the shortest answer accepted.",
+        "[escalation]",
+        f"group = {_toml_value(escalation['group'])}",
+        f"fields = {_toml_value(escalation['fields'])}",
+        f"min_length = {_toml_value(escalation['min_length'])}",
+        "",
+    ]

@@ -19,6 +19,7 @@ from supportdesk.core.plaintext import one_line, strip_controls
 from supportdesk.core.quoting import split_quoted
 from supportdesk.core.sla import format_duration
 from supportdesk.store.dto import ClockInfo, MessageInfo, NoteInfo, TicketDetail
+from supportdesk.store.escalationdto import EscalationInfo
 
 # Beyond this a message is cut on screen, with a note saying how much is hidden.
 SHOWN_CHARACTERS = 20_000
@@ -97,6 +98,46 @@ def note_block(note: NoteInfo, zone: ZoneInfo) -> Static:
     return Static(Text.assemble(head, Text("\n"), body_text(note.body)), classes="message note")
 
 
+def escalation_blocks(escalation: EscalationInfo, zone: ZoneInfo) -> list[tuple[datetime, Static]]:
+    """A round as the conversation shows it: the fields the first line gave, then how the
+    second line ended it (returned with what is missing, or handed back)."""
+    e = escalation
+    to = f" → {e.target}" if e.target else f" (anyone of {e.group})"
+    head = Text.assemble(
+        Text(f"ESCALATED TO {e.group.upper()} ", style="bold white on dark_magenta"),
+        Text(f" round {e.round} · by {one_line(e.escalated_by_display, 60)}{to}  ", style="bold"),
+        Text(_when(e.created_at, zone), style="dim"),
+        Text("  internal", style="italic dim"),
+    )
+    parts: list[Text] = [head]
+    for name, value in e.fields:
+        parts.append(Text(f"\n{name}", style="bold"))
+        parts.append(Text("\n"))
+        parts.append(body_text(value))
+    blocks = [(e.created_at, Static(Text.assemble(*parts), classes="message escalation"))]
+    if e.closed_at is not None:
+        returned = e.state == "returned"
+        label = "RETURNED AS INCOMPLETE" if returned else "HANDED BACK TO FIRST LINE"
+        style = "bold white on red" if returned else "bold black on green"
+        closing = Text.assemble(
+            Text(f"{label} ", style=style),
+            Text(
+                f" round {e.round} · by {one_line(e.closed_by_display or '?', 60)}  ", style="bold"
+            ),
+            Text(_when(e.closed_at, zone), style="dim"),
+            Text(
+                f"  back to {one_line(e.escalated_by_display, 60)}"
+                + ("; E escalates again with what is missing" if returned else ""),
+                style="italic dim",
+            ),
+            Text("\n"),
+            body_text(e.comment or ""),
+        )
+        kind = "escalation-returned" if returned else "escalation-handed-back"
+        blocks.append((e.closed_at, Static(closing, classes=f"message {kind}")))
+    return blocks
+
+
 class Conversation(VerticalScroll):
     """Messages and notes in time order, newest at the bottom."""
 
@@ -110,6 +151,8 @@ class Conversation(VerticalScroll):
             items.append((message.created_at, 0, message_block(message, zone, unfold)))
         for note in detail.notes:
             items.append((note.created_at, 1, note_block(note, zone)))
+        for escalation in detail.escalations:
+            items.extend((at, 2, block) for at, block in escalation_blocks(escalation, zone))
         items.sort(key=lambda item: (item[0], item[1]))
         with self.app.batch_update():
             self.remove_children()

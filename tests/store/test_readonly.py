@@ -69,6 +69,11 @@ READS = {
     "list_team_templates",
     "template_usage",
     "similar_tickets",
+    # Agent groups and escalations.
+    "agent_groups",
+    "escalation_setup",
+    "escalations",
+    "escalation_stats",
     # Locks between pollers and runners (advisory locks, lock files), not data; a supervisor
     # never polls.
     "channel_lock",
@@ -129,6 +134,16 @@ def build_world(desk: Desk, clock: FrozenClock) -> World:
         ).first()
     assert outbox is not None and sent is not None
     desk.save_draft(second, "reply", "half a thought")
+    # An escalation waiting on the second line: what a return or a hand-back is aimed at.
+    desk.acting_as("marta").set_group_members("second-line", add=["marta"])
+    desk.escalate(
+        first,
+        {
+            "What was checked": "the mailbox and the bounce from the customer's server",
+            "Steps to reproduce": "reply to the customer's address from the console",
+            "Customer impact": "the customer gets none of our answers",
+        },
+    )
     return World(first, second, split, failed, outbox, sent)
 
 
@@ -204,6 +219,17 @@ def writes(world: World, clock: FrozenClock) -> dict[str, Callable[[Desk], objec
         "import_team_templates": lambda d: d.import_team_templates(
             [TemplateDef(key="team:hello", source="team", name="Hello", body="Hello!")]
         ),
+        "set_group_members": lambda d: d.set_group_members("second-line", add=["ann"]),
+        "escalate": lambda d: d.escalate(
+            w.second,
+            {
+                "What was checked": "the SIP trunk registration and the call log",
+                "Steps to reproduce": "call the main number from a mobile phone",
+                "Customer impact": "no incoming calls for the whole sales team",
+            },
+        ),
+        "return_escalation": lambda d: d.return_escalation(w.first, "Which number was called?"),
+        "hand_back": lambda d: d.hand_back(w.first, "Trunk re-registered; calls work again."),
     }
 
 
@@ -280,6 +306,7 @@ def test_every_write_is_refused_and_nothing_changes(
         assert supervisor.queue_health().total.open == 2
         assert supervisor.team_report(supervisor.report_period("today")).total.replies == 2
         assert supervisor.get_ticket(world.first).number == world.first
+        assert supervisor.escalation_stats(supervisor.report_period("today")).total.made == 1
     finally:
         supervisor.database.dispose()
     assert dump(database) == before
