@@ -1,7 +1,7 @@
 """What each screen looks like at 80x24 and 160x48, on the demo at a fixed moment.
 
 Regenerate on purpose (after a look at the report) with:
-    .venv/bin/python -m pytest tests/snapshots --snapshot-update
+    .venv/bin/python -m pytest tests/snapshots -n 0 --snapshot-update
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
 
 from tests.ui.conftest import AppFactory, settle
 
@@ -23,9 +22,16 @@ def keys(*pressed: str):
         for key in pressed:
             await pilot.press(key)
             await settle(pilot)
+        steady_cursors(pilot)
         await pilot.pause(0.2)
 
     return run_before
+
+
+def steady_cursors(pilot: Pilot[Any]) -> None:
+    """A blinking cursor is on or off depending on when the picture is taken."""
+    for field in pilot.app.screen.query("Input, TextArea"):
+        field.cursor_blink = False  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -57,9 +63,7 @@ def typed(*pressed: str, text: str = ""):
             await pilot.press(*text)
             await pilot.pause(0.4)
             await settle(pilot)
-        # A blinking cursor would make the picture differ from run to run.
-        for field in pilot.app.screen.query(Input):
-            field.cursor_blink = False
+        steady_cursors(pilot)
         await pilot.pause(0.2)
 
     return run_before
