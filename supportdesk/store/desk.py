@@ -75,6 +75,7 @@ from supportdesk.store.models import (
     Ticket,
     TicketTag,
 )
+from supportdesk.store.review import ReviewDesk, review_tab_count
 from supportdesk.store.slastore import recompute_tickets
 from supportdesk.store.teamsettings import (
     SETTINGS_KEY,
@@ -131,6 +132,10 @@ class ReplyRefused(DeskError):
     def __init__(self, message: str, check: dto.ReplyCheck) -> None:
         super().__init__(message)
         self.check = check
+
+
+class AlreadyReviewed(DeskError):
+    """A mentor or lead decided on this trainee reply first."""
 
 
 class AlreadyTaken(DeskError):
@@ -226,7 +231,7 @@ class _Write:
     notify: bool = False
 
 
-class Desk(LibraryDesk):
+class Desk(LibraryDesk, ReviewDesk):
     def __init__(
         self,
         database: Database,
@@ -884,7 +889,7 @@ class Desk(LibraryDesk):
                 write, ticket, actor, body, override_checks, [name for name, *_ in files]
             )
             recipient = self._reply_recipient(write.session, ticket)
-            review = actor.role == Role.TRAINEE
+            review = self._needs_review(write, actor)
             if (
                 after == Status.SOLVED
                 and ticket.channel == Channel.EMAIL
@@ -914,6 +919,8 @@ class Desk(LibraryDesk):
             )
             write.session.add(message)
             write.session.flush()
+            if review:
+                self._request_review(write, ticket, message, actor, after.value if after else None)
             for filename, sha256, size, content_type in files:
                 write.session.add(
                     Attachment(
@@ -1024,7 +1031,7 @@ class Desk(LibraryDesk):
         )
         if not check.errors:
             return []
-        trainee = actor.role == Role.TRAINEE
+        trainee = self._needs_review(write, actor)
         if trainee or not override:
             raise ReplyRefused(
                 replychecks.refusal_text(ticket.number, check, trainee=trainee), check
@@ -2414,6 +2421,9 @@ class Desk(LibraryDesk):
                 counts[view] = (
                     session.scalar(select(func.count()).select_from(Ticket).where(condition)) or 0
                 )
+            review = review_tab_count(session, me)
+            if review is not None:
+                counts["review"] = review
             return counts
 
     def _maybe_agent(self, session: Session) -> Agent | None:
@@ -2910,6 +2920,7 @@ def _agent_info(agent: Agent, names: dict[int, str]) -> dto.AgentInfo:
         language=agent.language,
         active=agent.active,
         signature=agent.signature,
+        sends_directly_from=agent.sends_directly_from,
     )
 
 

@@ -11,13 +11,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from supportdesk.core.enums import DeliveryState, Direction, Status
 from supportdesk.core.ranking import rank_columns
 from supportdesk.core.sla import SlaClocks, SlaSettings, TicketHistory, compute_clocks
-from supportdesk.store.models import Event, Message, Ticket
+from supportdesk.store.models import Event, Message, ReplyReview, Ticket
 
 # Outbound messages that count as the agent having answered. A failed or discarded reply never
 # reached the customer; a trainee's draft counts only once a mentor approves it.
@@ -92,14 +92,17 @@ def load_histories(session: Session, tickets: Sequence[Ticket]) -> dict[int, Tic
     """The SLA history of each ticket, read with two queries for the whole batch."""
     ids = [t.id for t in tickets]
     messages: dict[int, list[tuple[str, datetime, bool, str]]] = defaultdict(list)
+    # A trainee's reply answers the customer when it was approved, not when it was written.
     for ticket_id, direction, created_at, automatic, state in session.execute(
         select(
             Message.ticket_id,
             Message.direction,
-            Message.stored_at,
+            func.coalesce(ReplyReview.reviewed_at, Message.stored_at),
             Message.automatic,
             Message.delivery_state,
-        ).where(Message.ticket_id.in_(ids))  # type: ignore[attr-defined]
+        )
+        .outerjoin(ReplyReview, ReplyReview.message_id == Message.id)  # type: ignore[arg-type]
+        .where(Message.ticket_id.in_(ids))  # type: ignore[attr-defined]
     ):
         messages[ticket_id].append((direction, created_at, automatic, state))
     statuses: dict[int, list[tuple[datetime, dict[str, object]]]] = defaultdict(list)
