@@ -97,7 +97,7 @@ def test_approve_sends_exactly_as_written_and_the_clock_stops_at_approval(
 def test_edit_then_approve_keeps_the_original_and_runs_the_checker(
     desk: Desk, clock: FrozenClock, database: Database
 ) -> None:
-    number, message_id = trainee_reply(desk, clock)
+    _number, message_id = trainee_reply(desk, clock)
     mentor = desk.acting_as("marta")
     blaming = "Dzień dobry,\n\nPomylił się Pan przy konfiguracji.\n\nKasia"
     with pytest.raises(ReplyRefused):
@@ -110,7 +110,7 @@ def test_edit_then_approve_keeps_the_original_and_runs_the_checker(
     assert message.text == edited and review.original_text == GOOD
     assert message.approved_by_id is not None
     # The same text again is no edit: approved as written.
-    number2, message2 = trainee_reply(desk, clock)
+    _number2, message2 = trainee_reply(desk, clock)
     assert mentor.approve_reply(message2, body=GOOD + "\n").outcome == "approved"
 
 
@@ -148,7 +148,7 @@ def test_two_reviewers_race_one_wins_the_other_is_told(
     desk: Desk, clock: FrozenClock, database: Database
 ) -> None:
     desk.acting_as("marta").add_agent("olga", "Olga Lis", "lead")
-    number, message_id = trainee_reply(desk, clock)
+    _number, message_id = trainee_reply(desk, clock)
     seen_by_marta = desk.acting_as("marta").pending_reviews()[0]
     seen_by_olga = desk.acting_as("olga").pending_reviews()[0]
     desk.acting_as("marta").approve_reply(message_id, expected_version=seen_by_marta.ticket_version)
