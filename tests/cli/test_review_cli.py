@@ -6,7 +6,12 @@ from datetime import date
 
 import pytest
 
-from tests.cli.test_cli import clean_environment, sd, team  # noqa: F401 - fixtures
+from tests.cli import test_cli
+from tests.cli.test_cli import sd
+
+# The fixtures of the CLI tests: an environment without SUPPORTDESK_* and a small team.
+clean_environment = test_cli.clean_environment
+team = test_cli.team
 
 REPLY = "Dzień dobry,\n\nfaktura jest już w panelu, w zakładce Płatności.\n\nKasia"
 
