@@ -935,6 +935,10 @@ def build_demo(
                         f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
                     )
                 )
+    from supportdesk.store.demo_review import add_review_loop
+
+    say("trainee replies for the mentor's review")
+    add_review_loop(database, now)
     return DemoStats(
         tickets=counts["tickets"],
         customers=counts["customers"],
