@@ -435,6 +435,19 @@ class SupportDeskApp(App[None]):
                 screen.action_take_next,
             )
             yield SystemCommand("Filter", "Filter the queue as you type", screen.action_filter)
+            yield SystemCommand(
+                "Go to ticket",
+                "Open any ticket by its number, solved and closed ones too (g)",
+                screen.action_goto,
+            )
+            if self.me is not None and self.me.role == "lead":
+                from supportdesk.screens import review
+
+                yield SystemCommand(
+                    "Graduate trainee",
+                    "Let a trainee send replies without review from a chosen day",
+                    lambda: review.graduate(screen),
+                )
         if isinstance(screen, QueueScreen | TicketScreen):
             for name, help_text in (
                 ("reply", "Reply to the customer"),
@@ -461,6 +474,12 @@ class SupportDeskApp(App[None]):
             )
         if isinstance(screen, ComposeScreen) and screen.kind == "reply":
             yield SystemCommand("Template", "Insert a template (ctrl+t)", screen.action_template)
+        if isinstance(screen, TicketScreen) and screen.reviewable() is not None:
+            yield SystemCommand(
+                "Review reply",
+                "Approve, edit then approve, or return the trainee's reply (v)",
+                screen.action_review,
+            )
         if isinstance(screen, TicketScreen):
             yield SystemCommand(
                 "Similar tickets",

@@ -26,6 +26,7 @@ from supportdesk.screens.templates import TemplateChoice, TemplatePicker
 from supportdesk.store.desk import ConversationMoved, DeskError, ReplyRefused, StoreError
 from supportdesk.store.dto import DraftInfo, TicketSummary
 from supportdesk.store.libraryfiles import LoadedTemplates, ticket_context
+from supportdesk.store.reviewdto import ReviewItem
 from supportdesk.widgets.replyarea import ReplyArea
 
 SAVE_AFTER_SECONDS = 0.4
@@ -124,10 +125,19 @@ class ComposeScreen(Screen[None]):
     ]
 
     def __init__(
-        self, ticket: TicketSummary, kind: str, *, draft: DraftInfo | None, version: int
+        self,
+        ticket: TicketSummary,
+        kind: str,
+        *,
+        draft: DraftInfo | None,
+        version: int,
+        review: ReviewItem | None = None,
     ) -> None:
+        """`review`: a mentor edits a trainee's reply; sending approves the edited text
+        (nothing is saved as the mentor's own draft)."""
         super().__init__(classes="compose-screen")
         self.ticket = ticket
+        self.review = review
         self.kind = kind
         self.draft_kind = "reply" if kind == "reply" else "note"
         self.draft = draft
@@ -163,7 +173,13 @@ class ComposeScreen(Screen[None]):
         who = t.customer
         address = ", ".join([*who.emails[:1], *(f"tg {i}" for i in who.telegram_ids[:1])])
         head = Text.assemble(
-            Text(f"{TITLES[self.kind]} · #{t.number} ", style="bold"),
+            Text(
+                f"Edit {one_line(self.review.trainee_display, 40)}'s reply, then approve · "
+                f"#{t.number} "
+                if self.review
+                else f"{TITLES[self.kind]} · #{t.number} ",
+                style="bold",
+            ),
             Text(one_line(t.subject, 80)),
             "\n",
             Text(
@@ -177,7 +193,7 @@ class ComposeScreen(Screen[None]):
         yield Static(head, id="compose-head")
         yield ReplyArea(id="body", soft_wrap=True, show_line_numbers=False)
         with Horizontal(id="compose-bar"):
-            if self.kind == "reply":
+            if self.kind == "reply" and self.review is None:
                 yield Label("after sending: ")
                 yield Select(AFTER_SEND, value="pending", allow_blank=False, id="after")
             yield Static(id="compose-info")
@@ -187,8 +203,19 @@ class ComposeScreen(Screen[None]):
         area = self.query_one(TextArea)
         # A draft kept on this machine is newer than the database's: it is only written when
         # a save to the database failed, and removed by the next one that gets through.
-        local = self._local_drafts().load(self.ticket.number, self.draft_kind)
-        if local is not None and local.body.strip():
+        local = (
+            None
+            if self.review is not None
+            else self._local_drafts().load(self.ticket.number, self.draft_kind)
+        )
+        if self.review is not None:
+            area.load_text(self.review.text)
+            self._saved_text = self.review.text
+            self.set_info(
+                "ctrl+s approves and sends your version (the trainee's own words are kept for "
+                "the record); esc leaves the reply waiting for review."
+            )
+        elif local is not None and local.body.strip():
             self.base_version = local.base_version
             area.load_text(local.body)
             self._saved_text = None
@@ -274,6 +301,8 @@ class ComposeScreen(Screen[None]):
         else:
             self.offer_templates()
             self.show_placeholders()
+        if self.review is not None:
+            return  # a mentor's edit is no draft of theirs: it is sent or left
         if self._save_timer is not None:
             self._save_timer.stop()
         self._save_timer = self.set_timer(SAVE_AFTER_SECONDS, self.save_in_background)
@@ -340,12 +369,19 @@ class ComposeScreen(Screen[None]):
     # -- actions ----------------------------------------------------------------------------
 
     def action_close(self) -> None:
+        if self.review is not None:
+            self.app.pop_screen()
+            return
         if self._save_timer is not None:
             self._save_timer.stop()
         if self.save_now():
             self.app.pop_screen()
 
     def action_discard(self) -> None:
+        if self.review is not None:
+            self.app.pop_screen()
+            return
+
         def answered(yes: bool | None) -> None:
             if not yes:
                 return
@@ -380,7 +416,7 @@ class ComposeScreen(Screen[None]):
         if self._save_timer is not None:
             self._save_timer.stop()
         after = None
-        if self.kind == "reply":
+        if self.kind == "reply" and self.review is None:
             after = str(self.query_one("#after", Select).value)
         self.set_info("Sending…")
         self._send(text, after, None if force else self.base_version, override_checks)
@@ -392,7 +428,14 @@ class ComposeScreen(Screen[None]):
         desk = self.desk_app.desk
         try:
             with self._desk_lock:
-                if self.kind == "reply":
+                if self.review is not None:
+                    desk.approve_reply(
+                        self.review.message_id,
+                        body=text,
+                        expected_version=self.review.ticket_version,
+                        override_checks=override_checks,
+                    )
+                elif self.kind == "reply":
                     desk.queue_reply(
                         self.ticket.number,
                         text,
@@ -432,9 +475,17 @@ class ComposeScreen(Screen[None]):
             self.notify(message.error, severity="error", timeout=8, markup=False)
             return
         self._saved_text = self.query_one(TextArea).text
-        self._local_drafts().remove(self.ticket.number, self.draft_kind)
+        if self.review is None:
+            self._local_drafts().remove(self.ticket.number, self.draft_kind)
         if self.kind == "reply":
-            self.notify(f"Reply to #{self.ticket.number} queued for sending.", markup=False)
+            if self.review is not None:
+                self.notify(
+                    f"#{self.ticket.number}: {self.review.trainee_display}'s reply approved "
+                    "with your edits; it is being sent.",
+                    markup=False,
+                )
+            else:
+                self.notify(f"Reply to #{self.ticket.number} queued for sending.", markup=False)
             # Back to the queue at once: the next customer is waiting.
             from supportdesk.screens.queue import QueueScreen
 
@@ -495,7 +546,13 @@ class ComposeScreen(Screen[None]):
         )
         self.set_info(f"Not sent — the reply checker found:\n{summary}", "bold red")
         me = self.desk_app.me
-        if me is not None and me.role == "trainee":
+        today = self.desk_app.now().astimezone(self.desk_app.team.zone).date()
+        graduated = me is not None and me.sends_directly_from is not None
+        if (
+            me is not None
+            and me.role == "trainee"
+            and not (graduated and today >= me.sends_directly_from)
+        ):
             return  # a trainee fixes the reply; there is no sending past an error
 
         def answered(send_anyway: bool | None) -> None:
