@@ -426,6 +426,7 @@ class QueueScreen(TicketActions):
             panel.focus_table()
         else:
             self.table.focus()
+        self.update_status()
         self.refresh_bindings()
 
     def current_ticket(self) -> TicketSummary | None:

@@ -164,9 +164,22 @@ class ReviewPanel(Vertical):
         yield Static(id="review-status")
 
     def on_mount(self) -> None:
+        self.setup_columns()
+
+    def subject_width(self) -> int:
+        # The screen's width: this panel has none while the tab is not shown.
+        fixed = sum(width + 2 for _key, _label, width in COLUMNS if width)
+        return max(10, self.screen.size.width - fixed - 2 - 2)
+
+    def setup_columns(self) -> None:
         table = self.table
+        table.clear(columns=True)
         for key, label, width in COLUMNS:
-            table.add_column(label, key=key, width=width or None)
+            table.add_column(label, key=key, width=width or self.subject_width())
+
+    def on_resize(self) -> None:
+        if self.items:
+            self.show_items(self.items)
 
     @property
     def table(self) -> DataTable[Text]:
@@ -198,13 +211,17 @@ class ReviewPanel(Vertical):
             status.update(Text(f"Could not load the replies: {message.error}", style="bold red"))
             return
         assert message.items is not None
+        self.show_items(message.items)
+
+    def show_items(self, items: list[ReviewItem]) -> None:
+        status = self.query_one("#review-status", Static)
         current = self.current()
-        self.items = message.items
+        self.items = items
         now = self.actions.desk_app.now()
         table = self.table
-        subject_width = max(10, self.size.width - sum(w + 2 for *_x, w in COLUMNS) - 6)
+        subject_width = self.subject_width()
         with self.app.batch_update():
-            table.clear()
+            self.setup_columns()
             for item in self.items:
                 table.add_row(
                     Text(_waited(item.requested_at, now), style="bold"),
@@ -220,8 +237,7 @@ class ReviewPanel(Vertical):
         count = len(self.items)
         status.update(
             Text(
-                f"Review: {count} repl{'y' if count == 1 else 'ies'} waiting, oldest first · "
-                "a approve · e edit + approve · b return with a comment · o open the ticket",
+                f"Review: {count} trainee repl{'y' if count == 1 else 'ies'} waiting, oldest first",
                 style="dim",
             )
         )

@@ -235,3 +235,26 @@ async def test_trainee_reads_a_closed_colleague_ticket_and_is_told_what_not_to_d
         told = [n.message for n in pilot.app._notifications]
         assert any("there is no ticket #999999" in m for m in told), told
         assert isinstance(pilot.app.screen, QueueScreen)
+
+
+async def test_the_supervisor_shows_each_trainees_review_figures(
+    supervisor: AppFactory, demo_db: Database, clock: Any
+) -> None:
+    from supportdesk.screens.supervisor import SupervisorScreen
+    from supportdesk.store.desk import Desk
+
+    stats = Desk(demo_db, clock).review_stats()
+    latest = stats.weeks[-1]
+    app = supervisor()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, SupervisorScreen)
+        shown = str(screen.query_one("#sv-review").render())
+        assert "Trainee review" in shown and "Kasia Zielińska" in shown
+        assert (
+            f"w/c {latest.week:%d %b} {latest.approved}·{latest.edited}·{latest.returned} "
+            f"({latest.approval_rate:.0%})" in shown
+        )
+        assert "2 waiting" in shown
+        assert stats.comments[-1].comment[:40] in shown
