@@ -25,6 +25,7 @@ from supportdesk.screens.compose import ComposeScreen
 from supportdesk.screens.help import HelpScreen
 from supportdesk.screens.kb import ArticleEditor, ArticleScreen, KbInsert, KbSearchScreen
 from supportdesk.screens.queue import QueueScreen
+from supportdesk.screens.review import ReviewPanel, reviews_for
 from supportdesk.screens.supervisor import DrillScreen, SupervisorScreen
 from supportdesk.screens.ticket import TicketScreen
 from supportdesk.store.changes import ChangeFeed, ChangeListener
@@ -377,6 +378,8 @@ class SupportDeskApp(App[None]):
             )
         elif self.may_supervise():
             screens = (*screens, ("Supervisor (F2)", SupervisorScreen))
+        if self.current_mode != "supervisor" and reviews_for(self.me, self.agents):
+            screens = (screens[0], ("Review tab", ReviewPanel), *screens[1:])  # type: ignore[assignment]
         sections: list[tuple[str, Sequence[Binding]]] = [
             (
                 title,

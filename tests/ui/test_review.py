@@ -258,3 +258,19 @@ async def test_the_supervisor_shows_each_trainees_review_figures(
         )
         assert "2 waiting" in shown
         assert stats.comments[-1].comment[:40] in shown
+
+
+async def test_help_lists_the_review_keys_for_a_mentor(console: AppFactory) -> None:
+    from supportdesk.screens.help import HelpScreen
+
+    app = console("marta")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        help_screen = pilot.app.screen
+        assert isinstance(help_screen, HelpScreen)
+        sections = dict(help_screen.sections)
+        ids = {b.id for b in sections["Review tab"]}  # type: ignore[union-attr]
+        assert {"review.approve", "review.edit", "review.return"} <= ids
+        assert "ticket.review" in {b.id for b in sections["Ticket"]}  # type: ignore[union-attr]
