@@ -2984,6 +2984,11 @@ def _describe_event(event: dto.EventInfo) -> str:
             return f"{who} assigned it to {data.get('to') or 'nobody'} at {at}"
         case "reply" | "reply_for_review":
             return f"{who} replied at {at}"
+        case "reply_approved":
+            edited = " with edits" if data.get("edited") else ""
+            return f"{who} approved {data.get('trainee')}'s reply{edited} at {at}"
+        case "reply_returned":
+            return f"{who} returned {data.get('trainee')}'s reply at {at}"
         case "note":
             return f"{who} added a note at {at}"
         case "bounced":

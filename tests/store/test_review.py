@@ -160,6 +160,11 @@ def test_two_reviewers_race_one_wins_the_other_is_told(
         desk.acting_as("olga").approve_reply(message_id)
     assert count(database, OutboxItem, OutboxItem.message_id == message_id) == 1
     assert row(database, message_id)[1].outcome == "approved"
+    # Anyone acting on the old view of the ticket is told what happened, in words.
+    with pytest.raises(StaleTicket, match="marta approved kasia's reply"):
+        desk.set_priority(
+            seen_by_olga.ticket_number, "high", expected_version=seen_by_olga.ticket_version
+        )
 
 
 def test_a_review_based_on_an_old_view_of_the_ticket_is_refused(
