@@ -274,3 +274,48 @@ async def test_help_lists_the_review_keys_for_a_mentor(console: AppFactory) -> N
         ids = {b.id for b in sections["Review tab"]}  # type: ignore[union-attr]
         assert {"review.approve", "review.edit", "review.return"} <= ids
         assert "ticket.review" in {b.id for b in sections["Ticket"]}  # type: ignore[union-attr]
+
+
+async def test_a_lead_graduates_a_trainee_from_the_command_palette(
+    console: AppFactory, demo_db: Database
+) -> None:
+    from datetime import date
+
+    from supportdesk.store.models import Agent
+
+    app = console("marta")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"Graduate trainee")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ChoiceModal)
+        await pilot.press("enter")  # kasia, the only trainee
+        await settle(pilot)
+        prompt = pilot.app.screen
+        assert isinstance(prompt, PromptModal)
+        # Today in the team's time zone is offered; a bad date is told, nothing changes.
+        await pilot.press("end", *"x", "enter")
+        await settle(pilot)
+        told = [n.message for n in pilot.app._notifications]
+        assert any("is not a date" in m for m in told), told
+        with demo_db.read_session() as session:
+            kasia = session.scalars(select(Agent).where(Agent.name == "kasia")).one()
+            assert kasia.sends_directly_from is None
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"Graduate trainee")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+    with demo_db.read_session() as session:
+        kasia = session.scalars(select(Agent).where(Agent.name == "kasia")).one()
+        assert kasia.sends_directly_from == date(2026, 11, 24)
+    assert [a.sends_directly_from for a in app.agents if a.name == "kasia"] == [date(2026, 11, 24)]
