@@ -4,6 +4,7 @@ the SLA clocks, and the lead's figures — every write checked in the database a
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -287,3 +288,57 @@ def test_a_trainee_reads_any_ticket_and_is_told_what_they_may_not_do(
     # Learning from a colleague's ticket: a note asking about it is allowed.
     assert trainee.add_note(closed, "@ann why did you ask for the number first?").body
     assert timedelta(0) <= clock.now() - detail.summary.created_at
+
+
+REVIEWERS = ["marta", "olga", "lena", "igor"]
+
+
+def _decide(url: str, reviewer: str, message_id: int, start: Any, out: Any) -> None:
+    from supportdesk.clock import SystemClock
+    from supportdesk.store.db import open_database
+
+    database = open_database(url)
+    desk = Desk(database, SystemClock()).acting_as(reviewer)
+    start.wait()
+    try:
+        if REVIEWERS.index(reviewer) % 2:
+            desk.return_reply(message_id, f"{reviewer}: ask for the number first")
+        else:
+            desk.approve_reply(message_id)
+        out.put((reviewer, "won", ""))
+    except AlreadyReviewed as told:
+        out.put((reviewer, "told", str(told)))
+    database.dispose()
+
+
+def test_four_reviewers_at_once_exactly_one_decides(
+    desk: Desk, clock: FrozenClock, database: Database, database_url: str
+) -> None:
+    """Real processes racing on one reply: one decision, the others told who made it."""
+    import multiprocessing
+
+    for name in REVIEWERS[1:]:
+        desk.acting_as("marta").add_agent(name, name.title(), "lead")
+    _number, message_id = trainee_reply(desk, clock)
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(len(REVIEWERS))
+    out = context.Queue()
+    processes = [
+        context.Process(target=_decide, args=(database_url, name, message_id, start, out))
+        for name in REVIEWERS
+    ]
+    for process in processes:
+        process.start()
+    results = [out.get(timeout=120) for _ in processes]
+    for process in processes:
+        process.join(30)
+        assert process.exitcode == 0
+    winners = [name for name, outcome, _told in results if outcome == "won"]
+    assert len(winners) == 1
+    message, review = row(database, message_id)
+    outcome = "returned" if REVIEWERS.index(winners[0]) % 2 else "approved"
+    assert review.outcome == outcome
+    assert message.delivery_state == ("returned" if outcome == "returned" else "queued")
+    assert all("already" in told for _name, result, told in results if result == "told")
+    assert count(database, OutboxItem) == (1 if outcome == "approved" else 0)
+    assert count(database, Note, Note.kind == "review") == (1 if outcome == "returned" else 0)
