@@ -339,7 +339,7 @@ class ComposeScreen(Screen[None]):
         return None
 
     @work(thread=True, group="compose-save")
-    def _save(self, text: str) -> None:
+    def _save(self, text: str, quiet: bool = False) -> None:
         try:
             kept_locally = self._store_draft(text)
         except DraftNotSaved as failure:
@@ -348,7 +348,7 @@ class ComposeScreen(Screen[None]):
         self._saved_text = text
         if kept_locally:
             self.app.call_from_thread(self.set_info, kept_locally, "yellow")
-        else:
+        elif not quiet:
             self.app.call_from_thread(self.set_info, "Draft saved.")
 
     def save_now(self) -> bool:
@@ -405,6 +405,12 @@ class ComposeScreen(Screen[None]):
             self.set_info("Nothing to send yet.", "bold yellow")
             return
         if self.kind == "reply" and unfilled(text):
+            # Saved now and quietly: a save pending from the last keystroke would otherwise
+            # land after this and put "Draft saved." where the refusal is.
+            if self._save_timer is not None:
+                self._save_timer.stop()
+            if self.review is None and text != self._saved_text:
+                self._save(text, quiet=True)
             # The Desk refuses it too; saying so here also shows where.
             self.show_placeholders()
             self.query_one(ReplyArea).select_next_placeholder()
