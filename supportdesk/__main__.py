@@ -408,15 +408,31 @@ def cmd_agents(ctx: Context) -> int:
         else:
             ctx.print(f"Added {agent.role} {agent.name} ({agent.display_name}).")
         return EXIT_OK
+    if ctx.args.agents_command == "graduate":
+        agent = desk.graduate(ctx.args.name, ctx.args.from_day)
+        if ctx.args.json:
+            ctx.json(agent.to_json())
+        else:
+            ctx.print(
+                f"{agent.display_name} sends replies without review from "
+                f"{ctx.args.from_day:%Y-%m-%d} (team time zone); until then they go to review."
+            )
+        return EXIT_OK
     agents = desk.list_agents()
     if ctx.args.json:
         ctx.json([a.to_json() for a in agents])
         return EXIT_OK
     ctx.print(f"{'NAME':<12} {'ROLE':<8} {'MENTOR':<10} {'GROUPS':<14} DISPLAY NAME")
     for a in agents:
+        graduated = (
+            f" (sends directly from {a.sends_directly_from:%Y-%m-%d})"
+            if a.sends_directly_from
+            else ""
+        )
         ctx.print(
             f"{a.name:<12} {a.role:<8} {(a.mentor or '-'):<10} "
             f"{(','.join(a.groups) or '-'):<14} {a.display_name}"
+            + graduated
             + ("" if a.active else " (inactive)")
         )
     return EXIT_OK
@@ -1027,7 +1043,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("doctor", cmd_doctor, "check config, database, secrets and channels; say what to fix")
 
-    agents = add("agents", cmd_agents, "list, add or group agents")
+    agents = add("agents", cmd_agents, "list, add, group or graduate agents")
     agents_sub = agents.add_subparsers(dest="agents_command", required=True)
     agents_list = agents_sub.add_parser("list", help="list agents")
     agents_list.add_argument("--json", action="store_true")
@@ -1045,6 +1061,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     agents_add.add_argument("--json", action="store_true")
     escalationcli.add_group_command(agents_sub)
+    from supportdesk import reviewcli
+
+    graduate = agents_sub.add_parser(
+        "graduate", help="let a trainee send replies without review from a date (leads only)"
+    )
+    graduate.add_argument("name", help="the trainee's agent name")
+    graduate.add_argument(
+        "--from",
+        dest="from_day",
+        required=True,
+        type=reviewcli.graduation_day,
+        metavar="YYYY-MM-DD",
+        help="the first day (team time zone) their replies go out directly",
+    )
+    graduate.add_argument("--json", action="store_true")
 
     tickets = add("tickets", cmd_tickets, "the queue in ranking order")
     tickets.add_argument("--view", choices=list(VIEWS), help="which queue (default open)")
@@ -1225,6 +1256,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     librarycli.add_commands(add, _ticket_number)
     escalationcli.add_commands(add, _day)
+    reviewcli.add_commands(add)
 
     config = add("config", cmd_config, "configuration help")
     config.add_argument(

@@ -26,6 +26,7 @@ from supportdesk.screens.escalation import EscalationForm
 from supportdesk.screens.help import HelpScreen
 from supportdesk.screens.kb import ArticleEditor, ArticleScreen, KbInsert, KbSearchScreen
 from supportdesk.screens.queue import QueueScreen
+from supportdesk.screens.review import ReviewPanel, reviews_for
 from supportdesk.screens.supervisor import DrillScreen, SupervisorScreen
 from supportdesk.screens.ticket import TicketScreen
 from supportdesk.store.changes import ChangeFeed, ChangeListener
@@ -384,6 +385,8 @@ class SupportDeskApp(App[None]):
             )
         elif self.may_supervise():
             screens = (*screens, ("Supervisor (F2)", SupervisorScreen))
+        if self.current_mode != "supervisor" and reviews_for(self.me, self.agents):
+            screens = (screens[0], ("Review tab", ReviewPanel), *screens[1:])  # type: ignore[assignment]
         sections: list[tuple[str, Sequence[Binding]]] = [
             (
                 title,
@@ -442,6 +445,19 @@ class SupportDeskApp(App[None]):
                 screen.action_take_next,
             )
             yield SystemCommand("Filter", "Filter the queue as you type", screen.action_filter)
+            yield SystemCommand(
+                "Go to ticket",
+                "Open any ticket by its number, solved and closed ones too (g)",
+                screen.action_goto,
+            )
+            if self.me is not None and self.me.role == "lead":
+                from supportdesk.screens import review
+
+                yield SystemCommand(
+                    "Graduate trainee",
+                    "Let a trainee send replies without review from a chosen day",
+                    lambda: review.graduate(screen),
+                )
         if isinstance(screen, QueueScreen | TicketScreen):
             for name, help_text in (
                 ("reply", "Reply to the customer"),
@@ -468,6 +484,12 @@ class SupportDeskApp(App[None]):
             )
         if isinstance(screen, ComposeScreen) and screen.kind == "reply":
             yield SystemCommand("Template", "Insert a template (ctrl+t)", screen.action_template)
+        if isinstance(screen, TicketScreen) and screen.reviewable() is not None:
+            yield SystemCommand(
+                "Review reply",
+                "Approve, edit then approve, or return the trainee's reply (v)",
+                screen.action_review,
+            )
         if isinstance(screen, TicketScreen):
             yield SystemCommand(
                 "Similar tickets",

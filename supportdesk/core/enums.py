@@ -59,6 +59,8 @@ class DeliveryState(StrEnum):
     FAILED = "failed"
     UNKNOWN = "unknown"
     DISCARDED = "discarded"
+    # A trainee's reply the mentor sent back with a comment: it never goes out.
+    RETURNED = "returned"
 
 
 class IdentityKind(StrEnum):

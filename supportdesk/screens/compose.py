@@ -26,6 +26,7 @@ from supportdesk.screens.templates import TemplateChoice, TemplatePicker
 from supportdesk.store.desk import ConversationMoved, DeskError, ReplyRefused, StoreError
 from supportdesk.store.dto import DraftInfo, TicketSummary
 from supportdesk.store.libraryfiles import LoadedTemplates, ticket_context
+from supportdesk.store.reviewdto import ReviewItem
 from supportdesk.widgets.replyarea import ReplyArea
 
 SAVE_AFTER_SECONDS = 0.4
@@ -124,10 +125,19 @@ class ComposeScreen(Screen[None]):
     ]
 
     def __init__(
-        self, ticket: TicketSummary, kind: str, *, draft: DraftInfo | None, version: int
+        self,
+        ticket: TicketSummary,
+        kind: str,
+        *,
+        draft: DraftInfo | None,
+        version: int,
+        review: ReviewItem | None = None,
     ) -> None:
+        """`review`: a mentor edits a trainee's reply; sending approves the edited text
+        (nothing is saved as the mentor's own draft)."""
         super().__init__(classes="compose-screen")
         self.ticket = ticket
+        self.review = review
         self.kind = kind
         self.draft_kind = "reply" if kind == "reply" else "note"
         self.draft = draft
@@ -163,7 +173,13 @@ class ComposeScreen(Screen[None]):
         who = t.customer
         address = ", ".join([*who.emails[:1], *(f"tg {i}" for i in who.telegram_ids[:1])])
         head = Text.assemble(
-            Text(f"{TITLES[self.kind]} · #{t.number} ", style="bold"),
+            Text(
+                f"Edit {one_line(self.review.trainee_display, 40)}'s reply, then approve · "
+                f"#{t.number} "
+                if self.review
+                else f"{TITLES[self.kind]} · #{t.number} ",
+                style="bold",
+            ),
             Text(one_line(t.subject, 80)),
             "\n",
             Text(
@@ -184,7 +200,7 @@ class ComposeScreen(Screen[None]):
         yield Static(head, id="compose-head")
         yield ReplyArea(id="body", soft_wrap=True, show_line_numbers=False)
         with Horizontal(id="compose-bar"):
-            if self.kind == "reply":
+            if self.kind == "reply" and self.review is None:
                 yield Label("after sending: ")
                 yield Select(AFTER_SEND, value="pending", allow_blank=False, id="after")
             yield Static(id="compose-info")
@@ -194,8 +210,19 @@ class ComposeScreen(Screen[None]):
         area = self.query_one(TextArea)
         # A draft kept on this machine is newer than the database's: it is only written when
         # a save to the database failed, and removed by the next one that gets through.
-        local = self._local_drafts().load(self.ticket.number, self.draft_kind)
-        if local is not None and local.body.strip():
+        local = (
+            None
+            if self.review is not None
+            else self._local_drafts().load(self.ticket.number, self.draft_kind)
+        )
+        if self.review is not None:
+            area.load_text(self.review.text)
+            self._saved_text = self.review.text
+            self.set_info(
+                "ctrl+s approves and sends your version (the trainee's own words are kept for "
+                "the record); esc leaves the reply waiting for review."
+            )
+        elif local is not None and local.body.strip():
             self.base_version = local.base_version
             area.load_text(local.body)
             self._saved_text = None
@@ -281,6 +308,8 @@ class ComposeScreen(Screen[None]):
         else:
             self.offer_templates()
             self.show_placeholders()
+        if self.review is not None:
+            return  # a mentor's edit is no draft of theirs: it is sent or left
         if self._save_timer is not None:
             self._save_timer.stop()
         self._save_timer = self.set_timer(SAVE_AFTER_SECONDS, self.save_in_background)
@@ -317,7 +346,7 @@ class ComposeScreen(Screen[None]):
         return None
 
     @work(thread=True, group="compose-save")
-    def _save(self, text: str) -> None:
+    def _save(self, text: str, quiet: bool = False) -> None:
         try:
             kept_locally = self._store_draft(text)
         except DraftNotSaved as failure:
@@ -326,7 +355,7 @@ class ComposeScreen(Screen[None]):
         self._saved_text = text
         if kept_locally:
             self.app.call_from_thread(self.set_info, kept_locally, "yellow")
-        else:
+        elif not quiet:
             self.app.call_from_thread(self.set_info, "Draft saved.")
 
     def save_now(self) -> bool:
@@ -347,12 +376,19 @@ class ComposeScreen(Screen[None]):
     # -- actions ----------------------------------------------------------------------------
 
     def action_close(self) -> None:
+        if self.review is not None:
+            self.app.pop_screen()
+            return
         if self._save_timer is not None:
             self._save_timer.stop()
         if self.save_now():
             self.app.pop_screen()
 
     def action_discard(self) -> None:
+        if self.review is not None:
+            self.app.pop_screen()
+            return
+
         def answered(yes: bool | None) -> None:
             if not yes:
                 return
@@ -376,6 +412,12 @@ class ComposeScreen(Screen[None]):
             self.set_info("Nothing to send yet.", "bold yellow")
             return
         if self.kind == "reply" and unfilled(text):
+            # Saved now and quietly: a save pending from the last keystroke would otherwise
+            # land after this and put "Draft saved." where the refusal is.
+            if self._save_timer is not None:
+                self._save_timer.stop()
+            if self.review is None and text != self._saved_text:
+                self._save(text, quiet=True)
             # The Desk refuses it too; saying so here also shows where.
             self.show_placeholders()
             self.query_one(ReplyArea).select_next_placeholder()
@@ -387,7 +429,7 @@ class ComposeScreen(Screen[None]):
         if self._save_timer is not None:
             self._save_timer.stop()
         after = None
-        if self.kind == "reply":
+        if self.kind == "reply" and self.review is None:
             after = str(self.query_one("#after", Select).value)
         self.set_info("Sending…")
         self._send(text, after, None if force else self.base_version, override_checks)
@@ -399,7 +441,14 @@ class ComposeScreen(Screen[None]):
         desk = self.desk_app.desk
         try:
             with self._desk_lock:
-                if self.kind == "reply":
+                if self.review is not None:
+                    desk.approve_reply(
+                        self.review.message_id,
+                        body=text,
+                        expected_version=self.review.ticket_version,
+                        override_checks=override_checks,
+                    )
+                elif self.kind == "reply":
                     desk.queue_reply(
                         self.ticket.number,
                         text,
@@ -439,9 +488,17 @@ class ComposeScreen(Screen[None]):
             self.notify(message.error, severity="error", timeout=8, markup=False)
             return
         self._saved_text = self.query_one(TextArea).text
-        self._local_drafts().remove(self.ticket.number, self.draft_kind)
+        if self.review is None:
+            self._local_drafts().remove(self.ticket.number, self.draft_kind)
         if self.kind == "reply":
-            self.notify(f"Reply to #{self.ticket.number} queued for sending.", markup=False)
+            if self.review is not None:
+                self.notify(
+                    f"#{self.ticket.number}: {self.review.trainee_display}'s reply approved "
+                    "with your edits; it is being sent.",
+                    markup=False,
+                )
+            else:
+                self.notify(f"Reply to #{self.ticket.number} queued for sending.", markup=False)
             # Back to the queue at once: the next customer is waiting.
             from supportdesk.screens.queue import QueueScreen
 
@@ -502,7 +559,13 @@ class ComposeScreen(Screen[None]):
         )
         self.set_info(f"Not sent — the reply checker found:\n{summary}", "bold red")
         me = self.desk_app.me
-        if me is not None and me.role == "trainee":
+        today = self.desk_app.now().astimezone(self.desk_app.team.zone).date()
+        graduated = me is not None and me.sends_directly_from is not None
+        if (
+            me is not None
+            and me.role == "trainee"
+            and not (graduated and today >= me.sends_directly_from)
+        ):
             return  # a trainee fixes the reply; there is no sending past an error
 
         def answered(send_anyway: bool | None) -> None:

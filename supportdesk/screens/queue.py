@@ -15,6 +15,8 @@ from textual.widgets import DataTable, Footer, Input, Static, Tab, Tabs
 
 from supportdesk.core.plaintext import one_line
 from supportdesk.screens.actions import ActionFinished, TicketActions
+from supportdesk.screens.modals import PromptModal
+from supportdesk.screens.review import ReviewPanel, reviews_for
 from supportdesk.store.desk import VIEWS, DeskError, StoreError
 from supportdesk.store.dto import QueuePage, TicketSummary
 from supportdesk.widgets.sla_badge import sla_text
@@ -32,7 +34,14 @@ QUEUE_VIEWS = (
     "email",
     "telegram",
 )
+# The mentor's tab: trainee replies, not tickets (shown to leads and mentors only).
+REVIEW = "review"
+# Ticket actions that make no sense while the Review tab (not a ticket row) is shown.
+TICKET_ROW_ACTIONS = frozenset(
+    {"take", "reply", "note", "status", "priority", "assign", "filter", "clear_filter", "open"}
+)
 SHORT_LABELS = {
+    REVIEW: "Review",
     "at_risk": "At risk",
     "feature_requests": "Features",
     "open": "All open",
@@ -114,6 +123,14 @@ class QueueScreen(TicketActions):
             "A", "assign", "Assign", show=False, id="queue.assign", tooltip="Assign to a colleague"
         ),
         Binding(
+            "g",
+            "goto",
+            "Go to #",
+            show=False,
+            id="queue.goto",
+            tooltip="Open any ticket by its number (solved and closed ones too, read to learn)",
+        ),
+        Binding(
             "slash",
             "filter",
             "Filter",
@@ -162,23 +179,33 @@ class QueueScreen(TicketActions):
 
     # -- layout -----------------------------------------------------------------------------
 
+    @property
+    def views(self) -> tuple[str, ...]:
+        app = self.desk_app
+        if reviews_for(app.me, app.agents):
+            return (*QUEUE_VIEWS, REVIEW)
+        return QUEUE_VIEWS
+
     def compose(self) -> ComposeResult:
         yield Static(id="topbar")
         yield Tabs(
-            *(Tab(SHORT_LABELS.get(v, VIEWS[v]), id=v) for v in QUEUE_VIEWS),
+            *(Tab(SHORT_LABELS.get(v, VIEWS.get(v, v)), id=v) for v in self.views),
             active=self.view,
             id="views",
         )
         yield Input(placeholder="filter: subject, customer, #number or tag", id="filter")
         yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+        yield ReviewPanel(id="review-panel")
         yield Static(id="queue-status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
-        table = self.query_one(DataTable)
+        table = self.query_one("#queue-table", DataTable)
         self.setup_columns()
-        table.focus()
+        self.show_review(self.view == REVIEW)
+        if self.view != REVIEW:
+            table.focus()
         self.update_topbar()
         self.load()
         self.set_interval(1.0, self.tick)
@@ -224,6 +251,8 @@ class QueueScreen(TicketActions):
 
     def load(self) -> None:
         self._request += 1
+        if self.view == REVIEW:
+            self.query_one(ReviewPanel).load()
         self._load(self.view, self.search, self.limit, self._request)
 
     @work(thread=True, exclusive=True, group="queue-load")
@@ -231,9 +260,10 @@ class QueueScreen(TicketActions):
         desk = self.desk_app.desk
         try:
             # The rows first, so they are on screen while the view counts are counted.
-            self.post_message(
-                QueueLoaded(desk.list_queue(view, search=search or None, limit=limit), request)
-            )
+            if view != REVIEW:
+                self.post_message(
+                    QueueLoaded(desk.list_queue(view, search=search or None, limit=limit), request)
+                )
             self.post_message(CountsLoaded(desk.view_counts()))
         except (DeskError, StoreError) as exc:
             self.post_message(QueueFailed(str(exc)))
@@ -336,9 +366,9 @@ class QueueScreen(TicketActions):
 
     def update_tabs(self) -> None:
         tabs = self.query_one(Tabs)
-        for view in QUEUE_VIEWS:
+        for view in self.views:
             count = self.counts.get(view)
-            label = SHORT_LABELS.get(view, VIEWS[view])
+            label = SHORT_LABELS.get(view, VIEWS.get(view, view))
             tab = tabs.query_one(f"#{view}", Tab)
             tab.label = Text(f"{label} {count}" if count is not None else label)
 
@@ -364,6 +394,9 @@ class QueueScreen(TicketActions):
         self.query_one("#topbar", Static).update(Text.assemble(*parts))
 
     def update_status(self) -> None:
+        if self.view == REVIEW:
+            self.query_one("#queue-status", Static).update("")
+            return
         shown = len(self.order)
         text = f"{VIEWS[self.view]}: {self.total} ticket{'s' if self.total != 1 else ''}"
         if shown < self.total:
@@ -380,7 +413,26 @@ class QueueScreen(TicketActions):
             return None
         return self.order[table.cursor_row]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.view == REVIEW and action in TICKET_ROW_ACTIONS:
+            return False
+        return super().check_action(action, parameters)
+
+    def show_review(self, shown: bool) -> None:
+        self.query_one("#queue-table", DataTable).display = not shown
+        panel = self.query_one(ReviewPanel)
+        panel.display = shown
+        if shown:
+            self.query_one("#filter", Input).display = False
+            panel.focus_table()
+        else:
+            self.table.focus()
+        self.update_status()
+        self.refresh_bindings()
+
     def current_ticket(self) -> TicketSummary | None:
+        if self.view == REVIEW:
+            return None
         key = self.cursor_key()
         return self.rows[key].ticket if key in self.rows else None  # type: ignore[index]
 
@@ -408,6 +460,34 @@ class QueueScreen(TicketActions):
 
             self.app.push_screen(TicketScreen(ticket.number))
 
+    def action_goto(self) -> None:
+        def entered(value: str | None) -> None:
+            if not value:
+                return
+            digits = value.strip().lstrip("#")
+            if not digits.isdigit():
+                self.notify(f"{value!r} is not a ticket number.", severity="error", markup=False)
+                return
+            number = int(digits)
+
+            def found(_detail: object) -> None:
+                from supportdesk.screens.ticket import TicketScreen
+
+                self.app.push_screen(TicketScreen(number))
+
+            # Asked first, so a wrong number is told here and no empty screen opens.
+            self.perform("", lambda desk: desk.get_ticket(number), None, then=found)
+
+        self.app.push_screen(
+            PromptModal(
+                "Open ticket number",
+                placeholder="#1234",
+                required=True,
+                explanation="Any ticket: open, solved or closed, yours or a colleague's.",
+            ),
+            entered,
+        )
+
     def action_take_next(self) -> None:
         def opened(ticket: TicketSummary | None) -> None:
             if ticket is None:
@@ -426,8 +506,11 @@ class QueueScreen(TicketActions):
     def switch_view(self, event: Tabs.TabActivated) -> None:
         view = event.tab.id or "open"
         if view != self.view:
+            was_review = self.view == REVIEW
             self.view = view
             self.limit = PAGE_SIZE
+            if was_review or view == REVIEW:
+                self.show_review(view == REVIEW)
             self.load()
 
     def action_next_view(self) -> None:

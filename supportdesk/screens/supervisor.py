@@ -11,6 +11,7 @@ and any of those opened, read-only.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from supportdesk.screens.modals import PromptModal
 from supportdesk.store.desk import Desk, DeskError, StoreError
 from supportdesk.store.dto import HealthRow, QueueHealth, QueuePage, TeamReport, TicketSummary
 from supportdesk.store.escalationdto import EscalationStats
+from supportdesk.store.reviewdto import ReviewStats
 from supportdesk.widgets.escalation_stats import escalation_table
 from supportdesk.widgets.heatmap import VIEW_TITLES, VIEWS, WEEKDAY_NAMES, HeatmapTable
 from supportdesk.widgets.sla_badge import sla_text
@@ -126,6 +128,17 @@ class ReportLoaded(Message):
         self.report = report
         self.request = request
         self.escalations = escalations
+
+
+class ReviewStatsLoaded(Message):
+    def __init__(self, stats: ReviewStats) -> None:
+        super().__init__()
+        self.stats = stats
+
+
+# The trainee review section: this many recent weeks, this many latest returned comments.
+REVIEW_WEEKS = 4
+REVIEW_COMMENTS = 3
 
 
 class LoadFailed(Message):
@@ -293,6 +306,7 @@ class SupervisorScreen(Screen[None]):
                 yield DataTable(id="sv-agents", cursor_type="cell", zebra_stripes=True)
                 yield Static(id="sv-trainees-title", classes="sv-title")
                 yield DataTable(id="sv-trainees", cursor_type="cell", zebra_stripes=True)
+                yield Static(id="sv-review")
             with Vertical(id="sv-escalations-box", classes="sv-box"):
                 yield Static(id="sv-escalations-title", classes="sv-title")
                 yield Static(id="sv-escalations")
@@ -403,6 +417,9 @@ class SupervisorScreen(Screen[None]):
                 report = desk.team_report(period, "agent", extras=True)
                 escalations = desk.escalation_stats(period)
                 self.post_message(ReportLoaded(report, request, escalations))
+                # Mentors' and leads' figures; anyone else simply has no such section.
+                with contextlib.suppress(DeskError):
+                    self.post_message(ReviewStatsLoaded(desk.review_stats()))
             except (DeskError, StoreError) as exc:
                 self.post_message(LoadFailed("report", str(exc)))
 
@@ -586,6 +603,52 @@ class SupervisorScreen(Screen[None]):
             )
         )
         self.query_one("#sv-escalations", Static).update(escalation_table(stats))
+
+    def on_review_stats_loaded(self, message: ReviewStatsLoaded) -> None:
+        self.query_one("#sv-review", Static).update(self.review_text(message.stats))
+
+    def review_text(self, stats: ReviewStats) -> Text:
+        """Per trainee: the last weeks' review outcomes and approval rate, what waits now,
+        and the latest comments of returned replies."""
+        if not stats.weeks and not stats.pending:
+            return Text()
+        names = {a.name: a.display_name for a in self.desk_app.agents}
+        zone = self.desk_app.team.zone
+        width = max(40, self.size.width - 6)
+        lines = [
+            Text.assemble(
+                Text("Trainee review", style="bold"),
+                Text(
+                    "  per week: as written · edited · returned (approved as written)", style="dim"
+                ),
+            )
+        ]
+        pending = dict(stats.pending)
+        trainees = list(dict.fromkeys([w.trainee for w in stats.weeks] + list(pending)))
+        for trainee in trainees:
+            weeks = [w for w in stats.weeks if w.trainee == trainee][-REVIEW_WEEKS:]
+            parts = [
+                f"w/c {w.week:%d %b} {w.approved}·{w.edited}·{w.returned} ({w.approval_rate:.0%})"
+                for w in weeks
+            ]
+            line = Text(f" {one_line(names.get(trainee, trainee), 24)}: ", style="bold")
+            line.append(" | ".join(parts) or "nothing reviewed yet")
+            if pending.get(trainee):
+                line.append(f"  · {pending[trainee]} waiting", style="yellow")
+            lines.append(line)
+        for comment in stats.comments[-REVIEW_COMMENTS:][::-1]:
+            head = (
+                f" {comment.at.astimezone(zone):%a %d %b %H:%M} #{comment.ticket_number} "
+                f"{names.get(comment.reviewer, comment.reviewer)} → "
+                f"{names.get(comment.trainee, comment.trainee)}: "
+            )
+            lines.append(
+                Text.assemble(
+                    Text(head, style="dim"),
+                    Text(one_line(comment.comment, max(10, width - len(head)))),
+                )
+            )
+        return Text("\n").join(lines)
 
     @staticmethod
     def role_of(report: TeamReport, key: str) -> str | None:

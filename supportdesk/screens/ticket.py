@@ -16,6 +16,13 @@ from supportdesk.core.plaintext import one_line
 from supportdesk.screens.actions import ActionFinished, TicketActions
 from supportdesk.screens.kb import ArticleEditor, SimilarTicketsModal
 from supportdesk.screens.modals import ChoiceModal, PromptModal
+from supportdesk.screens.review import (
+    approve,
+    edit_then_approve,
+    may_review,
+    return_with_comment,
+    waiting_reply,
+)
 from supportdesk.store.desk import Desk, DeskError, StoreError
 from supportdesk.store.dto import TicketDetail, TicketSummary
 from supportdesk.widgets.conversation import Conversation, clock_lines
@@ -58,6 +65,13 @@ class TicketScreen(TicketActions):
             tooltip="A hand-over note so a colleague can take over",
         ),
         Binding("a", "take", "Take", id="ticket.take", tooltip="Assign the ticket to yourself"),
+        Binding(
+            "v",
+            "review",
+            "Review reply",
+            id="ticket.review",
+            tooltip="Mentors: approve, edit then approve, or return the trainee's reply",
+        ),
         Binding("s", "status", "Status", id="ticket.status", tooltip="Change the status"),
         Binding("p", "priority", "Priority", id="ticket.priority", tooltip="Change the priority"),
         Binding("c", "category", "Category", id="ticket.category", tooltip="Change the category"),
@@ -172,6 +186,7 @@ class TicketScreen(TicketActions):
         first = self.detail is None
         changed = self.detail is None or self.detail != message.detail
         self.detail = message.detail
+        self.refresh_bindings()
         if changed:
             self.show_head(message.detail.summary)
             self.query_one(Conversation).show(
@@ -194,6 +209,52 @@ class TicketScreen(TicketActions):
 
     def current_ticket(self) -> TicketSummary | None:
         return self.detail.summary if self.detail else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "review":
+            # Shown only with a trainee reply waiting that I may decide.
+            return not self.readonly and self.reviewable() is not None
+        return super().check_action(action, parameters)
+
+    def reviewable(self) -> int | None:
+        """The waiting trainee reply on this ticket that I may review, if any."""
+        if self.detail is None:
+            return None
+        message_id = waiting_reply(self.detail)
+        if message_id is None:
+            return None
+        trainee = next(m.agent for m in self.detail.messages if m.id == message_id)
+        app = self.desk_app
+        return message_id if may_review(app.me, trainee, app.agents) else None
+
+    def action_review(self) -> None:
+        message_id = self.reviewable()
+        if message_id is None:
+            self.notify("No trainee reply here waits for your review.", severity="warning")
+            return
+        decisions = {"approve": approve, "edit": edit_then_approve, "return": return_with_comment}
+
+        def chosen(choice: str | None) -> None:
+            if choice is None:
+                return
+            self.perform(
+                "",
+                lambda desk: desk.review_item(message_id),
+                self.number,
+                then=lambda item: decisions[choice](self, item),
+            )
+
+        self.app.push_screen(
+            ChoiceModal(
+                f"The trainee's reply on #{self.number} (awaiting review)",
+                [
+                    ("approve", "Approve — send it exactly as written"),
+                    ("edit", "Edit, then approve — your version goes out"),
+                    ("return", "Return with a comment — not sent; back to the trainee"),
+                ],
+            ),
+            chosen,
+        )
 
     def action_finished(self, message: ActionFinished) -> None:
         self.load()

@@ -938,6 +938,10 @@ def build_demo(
                 )
         # After the sequences moved: these rows take their ids from them.
         add_demo_escalations(session, now)
+    from supportdesk.store.demo_review import add_review_loop
+
+    say("trainee replies for the mentor's review")
+    add_review_loop(database, now)
     return DemoStats(
         tickets=counts["tickets"],
         customers=counts["customers"],

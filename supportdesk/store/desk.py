@@ -78,10 +78,12 @@ from supportdesk.store.models import (
     OutboxItem,
     Rating,
     RawOriginal,
+    ReplyReview,
     TeamSetting,
     Ticket,
     TicketTag,
 )
+from supportdesk.store.review import ReviewDesk, review_tab_count
 from supportdesk.store.slastore import recompute_tickets
 from supportdesk.store.teamsettings import (
     SETTINGS_KEY,
@@ -146,6 +148,10 @@ class ReplyRefused(DeskError):
     def __init__(self, message: str, check: dto.ReplyCheck) -> None:
         super().__init__(message)
         self.check = check
+
+
+class AlreadyReviewed(DeskError):
+    """A mentor or lead decided on this trainee reply first."""
 
 
 class AlreadyTaken(DeskError):
@@ -253,7 +259,7 @@ class _ReplyContext:
     articles_stamp: tuple[Any, ...]
 
 
-class Desk(LibraryDesk, EscalationDesk):
+class Desk(LibraryDesk, EscalationDesk, ReviewDesk):
     def __init__(
         self,
         database: Database,
@@ -469,7 +475,7 @@ class Desk(LibraryDesk, EscalationDesk):
         # The ticket's own changes need no flush (its history is read from the other tables);
         # a message added or changed in this transaction must be in the rows read back.
         session = write.session
-        if any(isinstance(obj, Message) for obj in (*session.new, *session.dirty)):
+        if any(isinstance(obj, Message | ReplyReview) for obj in (*session.new, *session.dirty)):
             session.flush()
         recompute_tickets(session, [ticket], write.settings.sla, write.now, write.events)
 
@@ -954,7 +960,7 @@ class Desk(LibraryDesk, EscalationDesk):
                 write, ticket, actor, body, override_checks, [name for name, *_ in files], context
             )
             recipient = context.recipient
-            review = actor.role == Role.TRAINEE
+            review = self._needs_review(write, actor)
             if (
                 after == Status.SOLVED
                 and ticket.channel == Channel.EMAIL
@@ -984,6 +990,8 @@ class Desk(LibraryDesk, EscalationDesk):
             )
             write.session.add(message)
             write.session.flush()
+            if review:
+                self._request_review(write, ticket, message, actor, after.value if after else None)
             for filename, sha256, size, content_type in files:
                 write.session.add(
                     Attachment(
@@ -1104,7 +1112,7 @@ class Desk(LibraryDesk, EscalationDesk):
         )
         if not check.errors:
             return []
-        trainee = actor.role == Role.TRAINEE
+        trainee = self._needs_review(write, actor)
         if trainee or not override:
             raise ReplyRefused(
                 replychecks.refusal_text(ticket.number, check, trainee=trainee), check
@@ -2513,6 +2521,9 @@ class Desk(LibraryDesk, EscalationDesk):
                 counts[view] = (
                     session.scalar(select(func.count()).select_from(Ticket).where(condition)) or 0
                 )
+            review = review_tab_count(session, me)
+            if review is not None:
+                counts["review"] = review
             return counts
 
     def _maybe_agent(self, session: Session) -> Agent | None:
@@ -3021,6 +3032,7 @@ def _agent_info(agent: Agent, names: dict[int, str]) -> dto.AgentInfo:
         language=agent.language,
         active=agent.active,
         signature=agent.signature,
+        sends_directly_from=agent.sends_directly_from,
     )
 
 
@@ -3093,6 +3105,11 @@ def _describe_event(event: dto.EventInfo) -> str:
             return f"{who} assigned it to {data.get('to') or 'nobody'} at {at}"
         case "reply" | "reply_for_review":
             return f"{who} replied at {at}"
+        case "reply_approved":
+            edited = " with edits" if data.get("edited") else ""
+            return f"{who} approved {data.get('trainee')}'s reply{edited} at {at}"
+        case "reply_returned":
+            return f"{who} returned {data.get('trainee')}'s reply at {at}"
         case "note":
             return f"{who} added a note at {at}"
         case "bounced":

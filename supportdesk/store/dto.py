@@ -7,7 +7,7 @@ Screens, the CLI and channels may import this module (it holds no SQL and opens 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from supportdesk.core.metrics import Figures, Heatmap, Period, Trend
@@ -30,6 +30,8 @@ class AgentInfo:
     active: bool
     signature: str = ""
     groups: tuple[str, ...] = ()
+    # A graduated trainee sends without review from this day on (team time zone).
+    sends_directly_from: date | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -41,6 +43,9 @@ class AgentInfo:
             "language": self.language,
             "active": self.active,
             "groups": list(self.groups),
+            "sends_directly_from": (
+                self.sends_directly_from.isoformat() if self.sends_directly_from else None
+            ),
         }
 
 

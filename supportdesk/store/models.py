@@ -6,7 +6,7 @@ A new database is made by the Alembic migrations in `store/migrations/`, never b
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Index, LargeBinary, Text, UniqueConstraint
@@ -49,6 +49,9 @@ class Agent(SQLModel, table=True):
     signature: str = Field(default="", sa_type=Text)
     active: bool = Field(default=True)
     created_at: datetime = Field(sa_type=UtcDateTime)
+    # A trainee graduated by a lead: from this day (team time zone) their replies go out
+    # without review.
+    sends_directly_from: date | None = Field(default=None)
 
 
 class Customer(SQLModel, table=True):
@@ -207,6 +210,38 @@ class Message(SQLModel, table=True):
     reply_to_message_id: int | None = Field(default=None, foreign_key="message.id")
     revision_of_id: int | None = Field(default=None, foreign_key="message.id")
     approved_by_id: int | None = Field(default=None, foreign_key="agent.id")
+
+
+REVIEW_OUTCOMES = ("approved", "edited", "returned")
+
+
+class ReplyReview(SQLModel, table=True):
+    """A trainee's reply waiting for (outcome None) or decided by their mentor or a lead.
+
+    One row per reply: a returned reply that the trainee fixes and sends again is a new reply
+    and a new request. `original_text` keeps the trainee's words when the mentor edited them.
+    """
+
+    __tablename__ = "reply_review"
+    __table_args__ = (
+        CheckConstraint("outcome IS NULL OR " + _in("outcome", REVIEW_OUTCOMES), name="outcome"),
+        CheckConstraint("outcome <> 'returned' OR comment IS NOT NULL", name="returned_comment"),
+        Index("ix_reply_review_pending", "outcome", "requested_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", unique=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    trainee_id: int = Field(foreign_key="agent.id", index=True)
+    requested_at: datetime = Field(sa_type=UtcDateTime)
+    # The status the trainee chose for after sending: applied when the reply is approved.
+    status_after: str | None = Field(default=None, max_length=16)
+    outcome: str | None = Field(default=None, max_length=16)
+    reviewer_id: int | None = Field(default=None, foreign_key="agent.id")
+    reviewed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    comment: str | None = Field(default=None, sa_type=Text)
+    original_text: str | None = Field(default=None, sa_type=Text)
+    note_id: int | None = Field(default=None, foreign_key="note.id")
 
 
 class Attachment(SQLModel, table=True):

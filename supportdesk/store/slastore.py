@@ -11,13 +11,24 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, String, cast, literal, literal_column, null, select, union_all
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    String,
+    cast,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from supportdesk.core.enums import DeliveryState, Direction, Status
 from supportdesk.core.ranking import rank_columns
 from supportdesk.core.sla import SlaClocks, SlaSettings, TicketHistory, compute_clocks
-from supportdesk.store.models import Event, Message, Ticket
+from supportdesk.store.models import Event, Message, ReplyReview, Ticket
 
 # Outbound messages that count as the agent having answered. A failed or discarded reply never
 # reached the customer; a trainee's draft counts only once a mentor approves it.
@@ -110,16 +121,21 @@ def load_histories(
         cast(null(), Boolean).label("automatic"),
         cast(null(), String).label("delivery_state"),
     ).where(Event.ticket_id.in_(ids), Event.kind == "status")  # type: ignore[union-attr]
-    stored_messages = select(
-        literal(1),
-        literal(0),
-        Message.ticket_id,
-        Message.stored_at,
-        cast(null(), JSON),
-        Message.direction,
-        Message.automatic,
-        Message.delivery_state,
-    ).where(Message.ticket_id.in_(ids))  # type: ignore[attr-defined]
+    # A trainee's reply answers the customer when it was approved, not when it was written.
+    stored_messages = (
+        select(
+            literal(1),
+            literal(0),
+            Message.ticket_id,
+            func.coalesce(ReplyReview.reviewed_at, Message.stored_at),
+            cast(null(), JSON),
+            Message.direction,
+            Message.automatic,
+            Message.delivery_state,
+        )
+        .outerjoin(ReplyReview, ReplyReview.message_id == Message.id)  # type: ignore[arg-type]
+        .where(Message.ticket_id.in_(ids))  # type: ignore[attr-defined]
+    )
     history = union_all(stored_events, stored_messages).order_by(
         literal_column("source"), literal_column("position")
     )

@@ -29,7 +29,8 @@ DELIVERY_WORDS = {
     "sent": ("sent", "green"),
     "failed": ("FAILED", "bold red"),
     "unknown": ("delivery unknown", "bold magenta"),
-    "awaiting_review": ("waiting for mentor review", "cyan"),
+    "awaiting_review": (" AWAITING REVIEW · not sent yet ", "bold black on cyan"),
+    "returned": ("returned by the mentor · never sent", "bold magenta"),
     "discarded": ("discarded", "dim"),
 }
 
@@ -68,6 +69,8 @@ def message_block(message: MessageInfo, zone: ZoneInfo, unfold: bool = False) ->
         if message.delivery_error:
             head.append(Text(f"  {one_line(message.delivery_error, 120)}", style="red"))
         classes = "message outbound"
+        if message.delivery_state == "awaiting_review":
+            classes += " awaiting-review"
     if message.automatic:
         head.append(Text("  automatic", style="italic dim"))
         classes += " automatic"
@@ -88,6 +91,18 @@ def message_block(message: MessageInfo, zone: ZoneInfo, unfold: bool = False) ->
 
 
 def note_block(note: NoteInfo, zone: ZoneInfo) -> Static:
+    if note.kind == "review":
+        # A mentor returned a trainee's reply: the comment is for the trainee.
+        to = ", ".join(f"@{name}" for name in note.mentions) or "the trainee"
+        head = Text.assemble(
+            Text(" REPLY RETURNED ", style="bold white on magenta"),
+            Text(f" {one_line(note.author_display, 60)} → {one_line(to, 60)}  ", style="bold"),
+            Text(_when(note.created_at, zone), style="dim"),
+            Text("  not sent; fix your draft and send again", style="italic dim"),
+        )
+        return Static(
+            Text.assemble(head, Text("\n"), body_text(note.body)), classes="message note review"
+        )
     label = "WHERE I STOPPED" if note.kind == "handover" else "INTERNAL NOTE"
     head = Text.assemble(
         Text(f"{label} ", style="bold black on yellow"),

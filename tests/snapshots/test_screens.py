@@ -90,3 +90,15 @@ def test_supervisor(snap_compare, supervisor: AppFactory, size: tuple[int, int])
 def test_supervisor_tickets(snap_compare, supervisor: AppFactory, size: tuple[int, int]) -> None:
     # enter on the first number: the open email tickets, read-only.
     assert snap_compare(supervisor(), terminal_size=size, run_before=keys("right", "enter"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_review(snap_compare, console: AppFactory, size: tuple[int, int]) -> None:
+    # marta mentors kasia: from All open, three tabs back wraps round to Review.
+    assert snap_compare(console("marta"), terminal_size=size, run_before=keys("h", "h", "h"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_ticket_awaiting_review(snap_compare, console: AppFactory, size: tuple[int, int]) -> None:
+    # The oldest waiting reply's ticket, opened from the Review view.
+    assert snap_compare(console("marta"), terminal_size=size, run_before=keys("h", "h", "h", "o"))

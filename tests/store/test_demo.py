@@ -192,3 +192,19 @@ def test_report_clock_runs_agree_with_the_stored_clocks(demo: Database) -> None:
             compared += 1
         assert [r.kind for r in runs].count(ClockKind.RESOLUTION) == 1
     assert compared > 700
+
+
+def test_demo_shows_the_review_loop(demo: Database) -> None:
+    """kasia's replies wait for marta; one came back with a comment and is kasia's draft."""
+    mentor = Desk(demo, FrozenClock(NOW), agent="marta")
+    waiting = mentor.pending_reviews()
+    assert len(waiting) >= 2 and {i.trainee for i in waiting} == {"kasia"}
+    assert mentor.view_counts()["review"] == len(waiting)
+    stats = mentor.review_stats("kasia")
+    assert len(stats.comments) == 1 and stats.comments[0].comment
+    returned = stats.comments[0].ticket_number
+    trainee = Desk(demo, FrozenClock(NOW), agent="kasia")
+    draft = trainee.get_draft(returned, "reply")
+    assert draft is not None and draft.body.startswith("Dzień dobry")
+    assert any(n.kind == "review" for n in trainee.get_ticket(returned).notes)
+    assert sum(w.edited for w in stats.weeks) > 0 and sum(w.approved for w in stats.weeks) > 0

@@ -18,6 +18,7 @@ import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,11 @@ READS = {
     "unreachable_reason",
     "rating_requests",
     "check_reply",
+    # Trainee review: what waits, one item, a ticket's reviews, the lead's figures.
+    "pending_reviews",
+    "review_item",
+    "review_history",
+    "review_stats",
     # The knowledge base and templates (export_articles only hands the articles back).
     "list_articles",
     "get_article",
@@ -91,6 +97,7 @@ class World:
     failed_reply: int
     outbox: int
     sent_external_id: str
+    review_message: int
 
 
 def inbound(who: str, clock: FrozenClock, **kw: Any) -> dto.InboundItem:
@@ -144,7 +151,9 @@ def build_world(desk: Desk, clock: FrozenClock) -> World:
             "Customer impact": "the customer gets none of our answers",
         },
     )
-    return World(first, second, split, failed, outbox, sent)
+    third = channel.receive_batch([inbound("ola@example.com", clock)])[0].ticket_number
+    review = desk.acting_as("kasia").queue_reply(third, "Dzień dobry,\n\nsprawdzę to.\n\nKasia")
+    return World(first, second, split, failed, outbox, sent, review.id)
 
 
 def writes(world: World, clock: FrozenClock) -> dict[str, Callable[[Desk], object]]:
@@ -215,6 +224,9 @@ def writes(world: World, clock: FrozenClock) -> dict[str, Callable[[Desk], objec
         "draft_article_from_reply": lambda d: d.draft_article_from_reply(
             next(m.id for m in d.get_ticket(w.second).messages if m.delivery_state == "sent")
         ),
+        "approve_reply": lambda d: d.approve_reply(w.review_message),
+        "return_reply": lambda d: d.return_reply(w.review_message, "ask for the number first"),
+        "graduate": lambda d: d.graduate("kasia", date(2026, 12, 1)),
         "record_template_use": lambda d: d.record_template_use("shipped:en:greeting"),
         "import_team_templates": lambda d: d.import_team_templates(
             [TemplateDef(key="team:hello", source="team", name="Hello", body="Hello!")]
@@ -303,7 +315,9 @@ def test_every_write_is_refused_and_nothing_changes(
             assert str(failed.value), name
             assert "Traceback" not in str(failed.value)
         # The reads all work on the same session.
-        assert supervisor.queue_health().total.open == 2
+        health = supervisor.queue_health()
+        assert (health.total.open, health.awaiting_review) == (3, 1)
+        assert [i.message_id for i in supervisor.pending_reviews()] == [world.review_message]
         assert supervisor.team_report(supervisor.report_period("today")).total.replies == 2
         assert supervisor.get_ticket(world.first).number == world.first
         assert supervisor.escalation_stats(supervisor.report_period("today")).total.made == 1
@@ -357,6 +371,7 @@ def readable(
     base = Desk(database, clock)
     base.add_agent("marta", "Marta Kowalska", "lead")
     base.acting_as("marta").add_agent("ann", "Ann Novak", "agent")
+    base.acting_as("marta").add_agent("kasia", "Kasia Wiśniewska", "trainee", mentor="marta")
     world = build_world(base.acting_as("ann"), clock)
     database.dispose()  # checkpoints the write-ahead log into the file
     folder = Path(tempfile.mkdtemp(prefix="sd-readonly-"))
@@ -439,7 +454,8 @@ def test_a_lead_who_may_only_read_the_file_gets_the_figures(
     assert "error" not in outcome, outcome
     if user is not None:
         assert outcome["uid"] == user
-    assert outcome["open"] == 2 and outcome["replies"] == 2
+    # Two tickets answered, a third waiting for the mentor's review of the trainee's reply.
+    assert outcome["open"] == 3 and outcome["replies"] == 2
     assert "read-only" in outcome["refused"]
     assert "read" in outcome["lifted_refused"]
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before

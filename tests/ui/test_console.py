@@ -215,7 +215,10 @@ async def test_draft_survives_closing_and_comes_back(
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
     with demo_db.read_session() as session:
-        draft = session.scalars(select(Draft)).one()
+        # The demo's only other draft is the trainee's returned reply, on another ticket.
+        draft = session.scalars(
+            select(Draft).join(Ticket, Ticket.id == Draft.ticket_id).where(Ticket.number == number)
+        ).one()
         assert "half-typed thought" in draft.body
     # A new console (as after a crash or a closed terminal) brings the draft back.
     again = console()
