@@ -60,6 +60,12 @@ READS = {
     "unreachable_reason",
     "rating_requests",
     "check_reply",
+    # Incidents.
+    "list_incidents",
+    "get_incident",
+    "incident_of_ticket",
+    "incident_groups",
+    "incident_queue",
     # The knowledge base and templates (export_articles only hands the articles back).
     "list_articles",
     "get_article",
@@ -129,6 +135,7 @@ def build_world(desk: Desk, clock: FrozenClock) -> World:
         ).first()
     assert outbox is not None and sent is not None
     desk.save_draft(second, "reply", "half a thought")
+    desk.declare_incident("Calls drop everywhere", "We are on it.", tickets=[first])
     return World(first, second, split, failed, outbox, sent)
 
 
@@ -201,6 +208,12 @@ def writes(world: World, clock: FrozenClock) -> dict[str, Callable[[Desk], objec
             next(m.id for m in d.get_ticket(w.second).messages if m.delivery_state == "sent")
         ),
         "record_template_use": lambda d: d.record_template_use("shipped:en:greeting"),
+        "declare_incident": lambda d: d.declare_incident("Outage", "Fixing.", tickets=[w.second]),
+        "update_incident": lambda d: d.update_incident(1, message="Still fixing."),
+        "link_tickets": lambda d: d.link_tickets(1, [w.second]),
+        "unlink_tickets": lambda d: d.unlink_tickets(1, [w.first]),
+        "incident_reply": lambda d: d.incident_reply(1),
+        "resolve_incident": lambda d: d.resolve_incident(1, "Fixed.", solve=True),
         "import_team_templates": lambda d: d.import_team_templates(
             [TemplateDef(key="team:hello", source="team", name="Hello", body="Hello!")]
         ),
