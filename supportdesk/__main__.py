@@ -1212,6 +1212,9 @@ def build_parser() -> argparse.ArgumentParser:
     from supportdesk import librarycli
 
     librarycli.add_commands(add, _ticket_number)
+    from supportdesk import incidentcli
+
+    incidentcli.add_commands(add, _ticket_number)
 
     config = add("config", cmd_config, "configuration help")
     config.add_argument(

@@ -12,7 +12,7 @@ history. While an incident is open the queue groups its tickets under one row.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -498,6 +498,7 @@ class IncidentDesk:
         incident_id: int,
         *,
         template: str | None = None,
+        translations: Mapping[str, str] | None = None,
         template_name: str | None = None,
         status_after: str | None = None,
         category_after: str | None = None,
@@ -505,8 +506,10 @@ class IncidentDesk:
         override_checks: bool = False,
     ) -> BulkReplyResult:
         """Answer every active linked ticket at once: with `template` (Jinja2 text, rendered
-        for each ticket's customer, agent and ticket) or, without one, the incident's status
-        message inside a greeting in the customer's language and the sender's signature.
+        for each ticket's customer, agent and ticket; `translations` by language code are used
+        for customers who write in that language — the same template in Polish, Russian…) or,
+        without one, the incident's status message inside a greeting in the customer's
+        language and the sender's signature.
 
         Each reply goes through the normal reply path (reply checker, outbox). A ticket that
         already got the same text, is solved, closed or merged, has no channel to answer on,
@@ -528,6 +531,7 @@ class IncidentDesk:
                 incident,
                 actor,
                 template=template,
+                translations=dict(translations or {}),
                 text=incident.message,
                 after=after,
                 category=category,
@@ -568,6 +572,7 @@ class IncidentDesk:
                 incident,
                 actor,
                 template=None,
+                translations={},
                 text=resolution,
                 after=Status.SOLVED if solve else None,
                 category=None,
@@ -601,6 +606,7 @@ class IncidentDesk:
         actor: Agent,
         *,
         template: str | None,
+        translations: dict[str, str],
         text: str,
         after: Status | None,
         category: Category | None,
@@ -662,7 +668,8 @@ class IncidentDesk:
                     signature=signature,
                 )
             else:
-                rendered = render(template, context)
+                language = summary.customer.language or ""
+                rendered = render(translations.get(language, template), context)
                 if rendered.unfilled:
                     names = ", ".join("{{ " + n + " }}" for n in dict.fromkeys(rendered.unfilled))
                     skipped.append(Skipped(number, f"would leave {names} unfilled"))
