@@ -7,6 +7,7 @@ import argparse
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from supportdesk.core.incidents import translations
 from supportdesk.core.plaintext import one_line
 from supportdesk.core.templates import TemplateDef
 from supportdesk.core.textsearch import fold
@@ -43,16 +44,6 @@ def find_template(templates: Sequence[TemplateDef], wanted: str) -> TemplateDef 
     ]
     found.sort(key=lambda t: (t.language != "en", t.key))
     return found[0] if found else None
-
-
-def translations(templates: Sequence[TemplateDef], chosen: TemplateDef) -> dict[str, str]:
-    """The same template in other languages (same shortcut), for each customer's language."""
-    same = {chosen.language: chosen.body}
-    if chosen.shortcut:
-        for t in templates:
-            if t.shortcut == chosen.shortcut and t.language not in same:
-                same[t.language] = t.body
-    return same
 
 
 def _print_link(ctx: Context, result: LinkResult, verb: str) -> None:

@@ -8,6 +8,9 @@ signature, like every reply that starts in the compose screen.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+from supportdesk.core.templates import TemplateDef
 
 GREETINGS = {
     "en": "Hello {first},",
@@ -54,3 +57,14 @@ def already_said(new: str, sent: str) -> bool:
 
 def clean_title(title: str) -> str:
     return " ".join(title.split())
+
+
+def translations(templates: Sequence[TemplateDef], chosen: TemplateDef) -> dict[str, str]:
+    """The chosen template's body by language: the same template (same shortcut) in the other
+    languages there is one for, so each customer of an incident is answered in theirs."""
+    same = {chosen.language: chosen.body}
+    if chosen.shortcut:
+        for t in templates:
+            if t.shortcut == chosen.shortcut and t.language not in same:
+                same[t.language] = t.body
+    return same
