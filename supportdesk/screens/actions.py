@@ -73,6 +73,10 @@ WRITE_ACTIONS = frozenset(
         "merge",
         "split",
         "delivery",
+        "mark",
+        "link",
+        "declare",
+        "incident",
     }
 )
 

@@ -247,3 +247,27 @@ def test_queue_groups_open_incidents(desk: Desk, clock: FrozenClock) -> None:
     assert desk.incident_groups("open", search="Invoice") == []
     # Without grouping the queue is whole.
     assert desk.list_queue("open").total == 5
+
+
+def test_the_demo_has_an_ongoing_and_a_resolved_incident(database: Database) -> None:
+    from supportdesk.store.demo import build_demo
+    from tests.store.test_demo import NOW
+
+    build_demo(database, now=NOW)
+    desk = Desk(database, FrozenClock(NOW), agent="ann")
+    [ongoing] = desk.list_incidents("open")
+    [past] = desk.list_incidents("resolved")
+    assert ongoing.ticket_count == 5 and ongoing.unanswered_count >= 1
+    assert ongoing.unanswered_count < ongoing.active_count  # partly answered
+    assert past.ticket_count >= 10 and past.resolved_at is not None
+    assert 5 <= (NOW - past.declared_at).days <= 7
+    tickets = desk.get_incident(ongoing.id).tickets
+    assert {t.priority for t in tickets} == {"urgent"}
+    # The queue shows the ongoing one as a group of its five tickets.
+    [group] = desk.incident_groups("open")
+    assert group.incident.id == ongoing.id and group.count == 5
+    grouped = desk.list_queue("open", group_incidents=True, limit=1000)
+    assert not {t.number for t in grouped.tickets} & {t.number for t in tickets}
+    # And it can be answered and resolved like any other (sequences moved past demo ids).
+    assert desk.incident_reply(ongoing.id).queued
+    assert desk.declare_incident("Another", "Second outage.").id > ongoing.id
