@@ -349,9 +349,19 @@ class QueueScreen(IncidentActions, TicketActions):
                     table.add_row(*self.rows[key].cells, key=key)
                 if cursor_key in self.rows:
                     table.move_cursor(row=new_order.index(cursor_key), animate=False)
+                elif cursor_key is None or cursor_key.startswith(GROUP_PREFIX):
+                    # A fresh list starts on the most urgent ticket, below the incidents' rows
+                    # (enter still opens a ticket; k goes up to an incident).
+                    table.move_cursor(row=self.first_ticket_row(), animate=False)
                 elif new_order:
                     table.move_cursor(row=min(old_index, len(new_order) - 1), animate=False)
         self.update_status()
+
+    def first_ticket_row(self) -> int:
+        return next(
+            (i for i, key in enumerate(self.order) if self.rows[key].group is None),
+            0,
+        )
 
     def update_row(self, key: str, cells: tuple[Text, ...]) -> None:
         table = self.table

@@ -54,6 +54,14 @@ def ticket_row(database: Database, number: int) -> Ticket:
         return session.scalars(select(Ticket).where(Ticket.number == number)).one()
 
 
+def english_ticket(pilot: Pilot[Any]) -> int:
+    """The first ticket of an English-speaking customer (the checker's English rules)."""
+    rows = queue(pilot).rows
+    return next(
+        int(key) for key in ticket_keys(pilot) if rows[key].ticket.customer.language == "en"
+    )
+
+
 async def move_to(pilot: Pilot[Any], number: int) -> None:
     screen = queue(pilot)
     screen.table.move_cursor(row=screen.order.index(str(number)))
@@ -352,11 +360,12 @@ async def test_hostile_customer_text_is_shown_literally(
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         row = queue(pilot).rows[str(number)]
-        cells = [c.plain for c in row.cells]
-        assert "[@click=app.quit]quit[/] [b]bold?[/b] red" in cells[4] or cells[4].startswith(
+        cells = dict(zip([key for key, *_ in COLUMNS], [c.plain for c in row.cells], strict=True))
+        subject = cells["subject"]
+        assert "[@click=app.quit]quit[/] [b]bold?[/b] red" in subject or subject.startswith(
             "[@click=app.quit]quit[/] [b]bold?[/b]"
         )
-        assert cells[3] == "[red]Mallory[/red]"
+        assert cells["customer"] == "[red]Mallory[/red]"
         await move_to(pilot, number)
         await pilot.press("enter")
         await settle(pilot)
@@ -530,7 +539,8 @@ async def test_the_reply_checker_stops_a_bad_reply_and_an_agent_may_send_anyway(
     bad = "You made a mistake in the settings. You must restart the router."
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        number = int(ticket_keys(pilot)[0])
+        number = english_ticket(pilot)
+        await move_to(pilot, number)
         messages_before = ticket_row(demo_db, number).message_count
         compose = await open_reply(pilot)
         area = compose.query_one(TextArea)
@@ -562,6 +572,7 @@ async def test_a_trainee_cannot_send_past_the_checker(
     app = console(trainees[0].name)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
+        await move_to(pilot, english_ticket(pilot))
         compose = await open_reply(pilot)
         compose.query_one(TextArea).text = "You made a mistake in the settings, you must redo it."
         await pilot.press("ctrl+s")
