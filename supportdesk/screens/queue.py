@@ -396,17 +396,17 @@ class QueueScreen(IncidentActions, TicketActions):
         opened = incident.id in self.opened
         style = "bold yellow"
         count = f"{group.count} ticket{'s' if group.count != 1 else ''}"
-        if group.unanswered:
-            count += f", {group.unanswered} unanswered"
+        # The title first: on a narrow terminal it is what must show.
         title = Text("⚠ ", style=style)
-        title.append(one_line(incident.title, max(8, subject_width - len(count) - 6)), style=style)
-        title.append(f" — {count}", style="yellow")
+        title.append(one_line(incident.title, max(8, subject_width - 2)), style=style)
+        if group.unanswered:
+            title.append(f" — {group.unanswered} unanswered", style="yellow")
         return (
             Text("▾" if opened else "▸", style=style),
             Text("INCIDENT", style="bold black on yellow"),
             Text("", style=""),
             Text("", style=""),
-            Text(one_line(f"{incident.ticket_count} linked", customer_width), style="dim"),
+            Text(one_line(count, customer_width), style=style),
             title,
             Text(""),
             Text(one_line(incident.declared_by, 10), style="dim"),
@@ -495,12 +495,14 @@ class QueueScreen(IncidentActions, TicketActions):
             text += f" · first {shown} loaded (more as you scroll)"
         if self.search:
             text += f" · filter {self.search!r}"
-        status = Text(text, style="dim")
+        status = Text()
         if self.marked:
+            # First, so a narrow terminal still shows it.
             status.append(
-                f"  ·  {len(self.marked)} marked (L links, I declares, esc clears)",
+                f"{len(self.marked)} marked (L links, I declares, esc clears)  ·  ",
                 style="bold magenta",
             )
+        status.append(text, style="dim")
         self.query_one("#queue-status", Static).update(status)
 
     # -- interaction ------------------------------------------------------------------------
