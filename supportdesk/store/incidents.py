@@ -22,6 +22,7 @@ from sqlalchemy import and_, case, delete, func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from supportdesk.core.checks import guess_language
 from supportdesk.core.enums import (
     ACTIVE_STATUSES,
     Category,
@@ -638,6 +639,7 @@ class IncidentDesk:
         summaries = {
             s.id: s for s in self._summaries(write.session, tickets, write.settings, write.now)
         }
+        languages = _languages(write.session, tickets, summaries)
         me = _agent_info(actor, {})
         signature = actor.signature or actor.display_name
         write.batch = True
@@ -660,15 +662,15 @@ class IncidentDesk:
                 continue
             summary = summaries[ticket.id]
             context: RenderContext = ticket_context(summary, me, kb)
+            language = languages[ticket.id]
             if template is None:
                 body = personal_reply(
                     text,
-                    language=summary.customer.language,
+                    language=language,
                     first_name=context.customer.get("first_name"),
                     signature=signature,
                 )
             else:
-                language = summary.customer.language or ""
                 rendered = render(translations.get(language, template), context)
                 if rendered.unfilled:
                     names = ", ".join("{{ " + n + " }}" for n in dict.fromkeys(rendered.unfilled))
@@ -704,6 +706,33 @@ class IncidentDesk:
 
 
 # -- helpers --------------------------------------------------------------------------------
+
+
+def _languages(
+    session: Session, tickets: Sequence[Ticket], summaries: dict[int, dto.TicketSummary]
+) -> dict[int, str]:
+    """Each ticket's language: the customer's when known, else guessed from what they wrote
+    (mail carries no language; the reply checker guesses the same way)."""
+    languages = {
+        t.id: summaries[t.id].customer.language
+        for t in tickets
+        if summaries[t.id].customer.language  # type: ignore[index]
+    }
+    unknown = [t for t in tickets if t.id not in languages]
+    if unknown:
+        first: dict[int, str] = {}
+        for ticket_id, body in session.execute(
+            select(Message.ticket_id, Message.text)
+            .where(
+                Message.ticket_id.in_([t.id for t in unknown]),  # type: ignore[attr-defined]
+                Message.direction == Direction.INBOUND,
+            )
+            .order_by(Message.id)
+        ):
+            first.setdefault(ticket_id, body)
+        for t in unknown:
+            languages[t.id] = guess_language(f"{t.subject}\n{first.get(t.id, '')}")
+    return languages  # type: ignore[return-value]
 
 
 def _valid_title(title: str) -> str:
