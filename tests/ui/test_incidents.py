@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from textual.pilot import Pilot
-from textual.widgets import Checkbox
+from textual.widgets import Checkbox, TextArea
 
 from supportdesk.clock import FrozenClock
 from supportdesk.screens.incidents import IncidentForm, IncidentPicker, ResolveForm
@@ -239,3 +239,43 @@ async def test_a_trainee_is_told_no_and_nothing_changes(
         assert number not in linked_numbers(demo_db, incident.id)
         assert any("trainee" in n.message for n in app._notifications)
         assert screen.marked == {number}
+
+
+async def test_the_command_palette_offers_the_incident_commands(console: AppFactory) -> None:
+    app = console()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {
+            "Incident: declare",
+            "Incident: link tickets",
+            "Incident: answer all",
+            "Incident: resolve",
+            "Incident: update message",
+        } <= titles
+        # Run one as the palette would: declare opens the form.
+        command = next(
+            c for c in app.get_system_commands(app.screen) if c.title == "Incident: declare"
+        )
+        command.callback()
+        await settle(pilot)
+        assert isinstance(app.screen, IncidentForm)
+        await pilot.press("escape")
+        await settle(pilot)
+        # Update the open incident's message through the palette's picker.
+        command = next(
+            c for c in app.get_system_commands(app.screen) if c.title == "Incident: update message"
+        )
+        command.callback()
+        await settle(pilot)
+        assert isinstance(app.screen, IncidentPicker)
+        await pilot.press("enter")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, IncidentForm)
+        form.query_one("#incident-message", TextArea).text = "One more hour, says the provider."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    incidents = Desk(app.desk.database, app.desk.clock, agent="ann").list_incidents("open")
+    assert incidents[0].message == "One more hour, says the provider."
+    assert incidents[0].version == 2
