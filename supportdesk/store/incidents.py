@@ -35,7 +35,14 @@ from supportdesk.core.incidents import TITLE_LIMIT, already_said, clean_title, p
 from supportdesk.core.templates import RenderContext, render
 from supportdesk.store import dto
 from supportdesk.store.libraryfiles import ticket_context
-from supportdesk.store.models import Agent, Incident, IncidentTicket, Message, Ticket
+from supportdesk.store.models import (
+    Agent,
+    Identity,
+    Incident,
+    IncidentTicket,
+    Message,
+    Ticket,
+)
 
 if TYPE_CHECKING:
     from supportdesk.clock import Clock
@@ -196,7 +203,6 @@ class IncidentDesk:
         def _write_reply(
             self, write: Any, ticket: Ticket, actor: Agent, *a: Any, **k: Any
         ) -> Message: ...
-        def _reply_recipient(self, session: Session, ticket: Ticket) -> str | None: ...
         def kb_links(self) -> dict[str, KbLink]: ...
 
     # -- reads ------------------------------------------------------------------------------
@@ -640,6 +646,7 @@ class IncidentDesk:
             s.id: s for s in self._summaries(write.session, tickets, write.settings, write.now)
         }
         languages = _languages(write.session, tickets, summaries)
+        addressable = _addressable(write.session, tickets)
         me = _agent_info(actor, {})
         signature = actor.signature or actor.display_name
         write.batch = True
@@ -657,7 +664,7 @@ class IncidentDesk:
             if ticket.channel == Channel.INTERNAL:
                 skipped.append(Skipped(number, "came in by no channel (nowhere to send)"))
                 continue
-            if self._reply_recipient(write.session, ticket) is None:
+            if ticket.id not in addressable:
                 skipped.append(Skipped(number, "has no address to reply to"))
                 continue
             summary = summaries[ticket.id]
@@ -706,6 +713,19 @@ class IncidentDesk:
 
 
 # -- helpers --------------------------------------------------------------------------------
+
+
+def _addressable(session: Session, tickets: Sequence[Ticket]) -> set[int]:
+    """The tickets whose customer has an address on the ticket's channel (an email address
+    for mail, a Telegram id for Telegram): the others have nowhere for a reply to go."""
+    kinds: dict[int, set[str]] = defaultdict(set)
+    for customer_id, kind in session.execute(
+        select(Identity.customer_id, Identity.kind).where(
+            Identity.customer_id.in_({t.customer_id for t in tickets})  # type: ignore[attr-defined]
+        )
+    ):
+        kinds[customer_id].add(kind)
+    return {t.id for t in tickets if t.channel in kinds[t.customer_id]}  # type: ignore[misc]
 
 
 def _languages(
