@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 from tests.ui.conftest import AppFactory, settle
 
@@ -23,6 +23,9 @@ def keys(*pressed: str):
         for key in pressed:
             await pilot.press(key)
             await settle(pilot)
+        # A blinking cursor would make the picture differ from run to run.
+        for area in pilot.app.screen.query(TextArea):
+            area.cursor_blink = False
         await pilot.pause(0.2)
 
     return run_before
