@@ -7,6 +7,8 @@ under a minute), then times, against a baseline measured alongside in the same p
 
 - first page: `Desk.list_queue()` (50 rows in ranking order, with customers, tags and SLA
   clocks) vs the bare indexed SELECT of those 50 ids — the floor. Goal: under 20 ms on SQLite.
+- grouped page: what the console loads while incidents are open (their group rows, then the
+  page without their tickets); again with 2,000 tickets linked to one incident.
 - status change: `Desk.set_status()` (role and version checks, event, SLA recompute, one
   transaction) vs a bare UPDATE of the status column in its own transaction.
 - SLA recomputation: `Desk.recompute_sla()` over every active ticket (tickets per second) vs
@@ -107,6 +109,15 @@ def bench(database: Database, label: str, scale: int, repeat: int) -> None:
 
     report("page + count", timed(desk_page_total, repeat), timed(floor_page, repeat))
 
+    def console_page() -> None:
+        # What the console loads: the open incidents' group rows, then the page without
+        # their tickets.
+        groups = desk.incident_groups("open")
+        desk.list_queue("open", with_total=False, group_incidents=bool(groups))
+
+    console_page()
+    report("grouped page", timed(console_page, repeat), timed(floor_page, repeat))
+
     numbers = [
         t.number for t in desk.list_queue("open", limit=repeat * 2, with_total=False).tickets
     ]
@@ -140,6 +151,15 @@ def bench(database: Database, label: str, scale: int, repeat: int) -> None:
     for history in histories:
         compute_clocks(history, settings, NOW)
     pure_seconds = time.perf_counter() - start
+    # A big outage: 2,000 of the open tickets linked to the open incident.
+    [incident] = desk.list_incidents("open") or [desk.declare_incident("Outage", "Down.")]
+    with database.read_session() as session:
+        wanted = session.scalars(
+            select(Ticket.number).where(Ticket.status.in_(active)).limit(2000)  # type: ignore[attr-defined]
+        ).all()
+    desk.link_tickets(incident.id, wanted)
+    console_page()
+    report("grouped, 2k in", timed(console_page, repeat), timed(floor_page, repeat))
     ours_rate = count / recompute_seconds
     pure_rate = len(histories) / pure_seconds
     print(

@@ -1257,6 +1257,9 @@ def build_parser() -> argparse.ArgumentParser:
     librarycli.add_commands(add, _ticket_number)
     escalationcli.add_commands(add, _day)
     reviewcli.add_commands(add)
+    from supportdesk import incidentcli
+
+    incidentcli.add_commands(add, _ticket_number)
 
     config = add("config", cmd_config, "configuration help")
     config.add_argument(

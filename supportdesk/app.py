@@ -412,6 +412,34 @@ class SupportDeskApp(App[None]):
         if not isinstance(screen, HelpScreen):
             self.push_screen(HelpScreen(sections, self.user_keymap))
 
+    def _incident_commands(self, screen: QueueScreen) -> Iterable[SystemCommand]:
+        yield SystemCommand(
+            "Incident: declare",
+            "Declare an outage many customers write about (I); links the marked tickets",
+            screen.action_declare,
+        )
+        yield SystemCommand(
+            "Incident: link tickets",
+            "Link the marked tickets (or the highlighted one) to an incident (L)",
+            screen.action_link,
+        )
+        for name, help_text, method in (
+            ("answer all", "Answer every linked ticket at once", screen.incident_reply),
+            (
+                "resolve",
+                "Resolve: tell every linked ticket, optionally solve",
+                screen.resolve_incident,
+            ),
+            ("update message", "A new title or status message", screen.update_incident),
+        ):
+            yield SystemCommand(
+                f"Incident: {name}",
+                help_text,
+                lambda name=name, method=method: screen.choose_incident(
+                    f"Incident: {name}", method
+                ),
+            )
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if isinstance(screen, SupervisorScreen):
@@ -458,6 +486,7 @@ class SupportDeskApp(App[None]):
                     "Let a trainee send replies without review from a chosen day",
                     lambda: review.graduate(screen),
                 )
+            yield from self._incident_commands(screen)
         if isinstance(screen, QueueScreen | TicketScreen):
             for name, help_text in (
                 ("reply", "Reply to the customer"),

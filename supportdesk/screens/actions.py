@@ -75,6 +75,10 @@ WRITE_ACTIONS = frozenset(
         "delivery",
         "escalate",
         "send_back",
+        "mark",
+        "link",
+        "declare",
+        "incident",
     }
 )
 

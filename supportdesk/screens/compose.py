@@ -258,7 +258,13 @@ class ComposeScreen(Screen[None]):
         return f"{greeting}\n\n\n\n{signature}\n", 2
 
     def set_info(self, text: str, style: str = "dim") -> None:
+        self._info_style = style
         self.query_one("#compose-info", Static).update(Text(text, style=style))
+
+    def note_saved(self) -> None:
+        # Routine news never hides a warning (a refusal, placeholders still to fill in).
+        if getattr(self, "_info_style", "dim") == "dim":
+            self.set_info("Draft saved.")
 
     # -- @mentions --------------------------------------------------------------------------
 
@@ -356,7 +362,7 @@ class ComposeScreen(Screen[None]):
         if kept_locally:
             self.app.call_from_thread(self.set_info, kept_locally, "yellow")
         elif not quiet:
-            self.app.call_from_thread(self.set_info, "Draft saved.")
+            self.app.call_from_thread(self.note_saved)
 
     def save_now(self) -> bool:
         """Save synchronously (closing the screen): returns whether the draft is safe."""

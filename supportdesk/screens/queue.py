@@ -15,10 +15,12 @@ from textual.widgets import DataTable, Footer, Input, Static, Tab, Tabs
 
 from supportdesk.core.plaintext import one_line
 from supportdesk.screens.actions import ActionFinished, TicketActions
+from supportdesk.screens.incidents import IncidentActions
 from supportdesk.screens.modals import PromptModal
 from supportdesk.screens.review import ReviewPanel, reviews_for
 from supportdesk.store.desk import VIEWS, DeskError, StoreError
 from supportdesk.store.dto import QueuePage, TicketSummary
+from supportdesk.store.incidents import IncidentGroup
 from supportdesk.widgets.sla_badge import sla_text
 
 QUEUE_VIEWS = (
@@ -38,7 +40,20 @@ QUEUE_VIEWS = (
 REVIEW = "review"
 # Ticket actions that make no sense while the Review tab (not a ticket row) is shown.
 TICKET_ROW_ACTIONS = frozenset(
-    {"take", "reply", "note", "status", "priority", "assign", "filter", "clear_filter", "open"}
+    {
+        "take",
+        "reply",
+        "note",
+        "status",
+        "priority",
+        "assign",
+        "filter",
+        "clear_filter",
+        "open",
+        "mark",
+        "link",
+        "declare",
+    }
 )
 SHORT_LABELS = {
     REVIEW: "Review",
@@ -57,6 +72,7 @@ CHANNEL_CELL = {"email": "mail", "telegram": "tg", "internal": "—"}
 PAGE_SIZE = 100
 # (key, title, width); the customer and subject share what the terminal has left.
 COLUMNS = (
+    ("mark", "", 1),
     ("sla", "SLA", 10),
     ("pri", "Pri", 4),
     ("num", "#", 5),
@@ -68,11 +84,25 @@ COLUMNS = (
 )
 
 
+GROUP_PREFIX = "incident:"
+MARK = Text("●", style="bold magenta")
+NO_MARK = Text("")
+
+
 class QueueLoaded(Message):
-    def __init__(self, page: QueuePage, request: int) -> None:
+    def __init__(
+        self,
+        page: QueuePage,
+        request: int,
+        groups: list[IncidentGroup] | None = None,
+        opened: dict[int, list[TicketSummary]] | None = None,
+    ) -> None:
         super().__init__()
         self.page = page
         self.request = request
+        # Open incidents with tickets in this view, and the tickets of the groups opened.
+        self.groups = groups or []
+        self.opened = opened or {}
 
 
 class CountsLoaded(Message):
@@ -89,8 +119,12 @@ class QueueFailed(Message):
 
 @dataclass
 class _Row:
-    ticket: TicketSummary
+    ticket: TicketSummary | None
     cells: tuple[Text, ...]
+    # A group row: one open incident, its tickets folded under it.
+    group: IncidentGroup | None = None
+    # A ticket row shown inside an opened group.
+    in_group: bool = False
 
 
 def _age(moment: datetime, now: datetime) -> str:
@@ -102,7 +136,7 @@ def _age(moment: datetime, now: datetime) -> str:
     return f"{int(seconds // 86400)}d"
 
 
-class QueueScreen(TicketActions):
+class QueueScreen(IncidentActions, TicketActions):
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="queue.down", tooltip="Next ticket"),
         Binding("k", "cursor_up", "Up", show=False, id="queue.up", tooltip="Previous ticket"),
@@ -138,12 +172,33 @@ class QueueScreen(TicketActions):
             tooltip="Filter by subject, customer, number or tag",
         ),
         Binding(
+            "space",
+            "mark",
+            "Mark",
+            id="queue.mark",
+            tooltip="Mark or unmark the ticket (to link several to an incident at once)",
+        ),
+        Binding(
+            "L",
+            "link",
+            "Link",
+            id="queue.link",
+            tooltip="Link the marked tickets (or this one) to an incident",
+        ),
+        Binding(
+            "I",
+            "declare",
+            "Incident",
+            id="queue.incident",
+            tooltip="Declare an incident (and link the marked tickets)",
+        ),
+        Binding(
             "escape",
             "clear_filter",
-            "Clear filter",
+            "Clear marks / filter",
             show=False,
             id="queue.clear_filter",
-            tooltip="Clear the filter",
+            tooltip="Clear the marks, then the filter",
         ),
         Binding(
             "right,l",
@@ -176,6 +231,12 @@ class QueueScreen(TicketActions):
         self._filter_timer: Timer | None = None
         self._stale = False
         self._widths: tuple[int, int] | None = None
+        # Marked tickets by number: they stay marked while rows come and go (paging, the
+        # filter, live refreshes) until linked or cleared with escape.
+        self.marked: set[int] = set()
+        self.groups: list[IncidentGroup] = []
+        self.opened: set[int] = set()
+        self.loaded_tickets = 0
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -242,7 +303,7 @@ class QueueScreen(TicketActions):
             now = self.desk_app.now()
             for key in self.order:
                 row = self.rows[key]
-                row.cells = self.cells(row.ticket, now)
+                row.cells = self.row_cells(row, now)
                 table.add_row(*row.cells, key=key)
             if self.order:
                 table.move_cursor(row=min(max(cursor, 0), len(self.order) - 1), animate=False)
@@ -253,17 +314,27 @@ class QueueScreen(TicketActions):
         self._request += 1
         if self.view == REVIEW:
             self.query_one(ReviewPanel).load()
-        self._load(self.view, self.search, self.limit, self._request)
+        self._load(self.view, self.search, self.limit, self._request, frozenset(self.opened))
 
     @work(thread=True, exclusive=True, group="queue-load")
-    def _load(self, view: str, search: str, limit: int, request: int) -> None:
+    def _load(
+        self, view: str, search: str, limit: int, request: int, opened: frozenset[int]
+    ) -> None:
         desk = self.desk_app.desk
         try:
-            # The rows first, so they are on screen while the view counts are counted.
             if view != REVIEW:
-                self.post_message(
-                    QueueLoaded(desk.list_queue(view, search=search or None, limit=limit), request)
+                # Open incidents' tickets are grouped: one row each, opened with enter.
+                groups = desk.incident_groups(view, search or None)
+                shown = {g.incident.id for g in groups}
+                tickets = {
+                    incident: desk.incident_queue(incident, view, search or None, limit=PAGE_SIZE)
+                    for incident in opened & shown
+                }
+                page = desk.list_queue(
+                    view, search=search or None, limit=limit, group_incidents=bool(groups)
                 )
+                # The rows first, so they are on screen while the view counts are counted.
+                self.post_message(QueueLoaded(page, request, groups, tickets))
             self.post_message(CountsLoaded(desk.view_counts()))
         except (DeskError, StoreError) as exc:
             self.post_message(QueueFailed(str(exc)))
@@ -272,7 +343,8 @@ class QueueScreen(TicketActions):
         if message.request != self._request:
             return  # an answer to an older question (the view or filter changed since)
         self.total = message.page.total
-        self.apply_page(message.page)
+        self.groups = message.groups
+        self.apply_page(message.page, message.groups, message.opened)
 
     def on_counts_loaded(self, message: CountsLoaded) -> None:
         self.counts = message.counts
@@ -285,11 +357,28 @@ class QueueScreen(TicketActions):
             Text(f"Could not load the queue: {message.error}", style="bold red")
         )
 
-    def apply_page(self, page: QueuePage) -> None:
+    def apply_page(
+        self,
+        page: QueuePage,
+        groups: list[IncidentGroup] | None = None,
+        opened: dict[int, list[TicketSummary]] | None = None,
+    ) -> None:
         now = self.desk_app.now()
         cursor_key = self.cursor_key()
-        self.rows = {str(t.number): _Row(t, self.cells(t, now)) for t in page.tickets}
-        new_order = [str(t.number) for t in page.tickets]
+        rows: dict[str, _Row] = {}
+        for group in groups or []:
+            key = f"{GROUP_PREFIX}{group.incident.id}"
+            rows[key] = _Row(None, (), group)
+            for ticket in (opened or {}).get(group.incident.id, []):
+                rows[str(ticket.number)] = _Row(ticket, (), in_group=True)
+        self.opened &= {g.incident.id for g in groups or []}
+        for ticket in page.tickets:
+            rows[str(ticket.number)] = _Row(ticket, ())
+        self.loaded_tickets = len(page.tickets)
+        for row in rows.values():
+            row.cells = self.row_cells(row, now)
+        self.rows = rows
+        new_order = list(rows)
         table = self.table
         if new_order == self.order:
             # Same tickets in the same order: repaint only the cells that changed.
@@ -304,9 +393,19 @@ class QueueScreen(TicketActions):
                     table.add_row(*self.rows[key].cells, key=key)
                 if cursor_key in self.rows:
                     table.move_cursor(row=new_order.index(cursor_key), animate=False)
+                elif cursor_key is None or cursor_key.startswith(GROUP_PREFIX):
+                    # A fresh list starts on the most urgent ticket, below the incidents' rows
+                    # (enter still opens a ticket; k goes up to an incident).
+                    table.move_cursor(row=self.first_ticket_row(), animate=False)
                 elif new_order:
                     table.move_cursor(row=min(old_index, len(new_order) - 1), animate=False)
         self.update_status()
+
+    def first_ticket_row(self) -> int:
+        return next(
+            (i for i, key in enumerate(self.order) if self.rows[key].group is None),
+            0,
+        )
 
     def update_row(self, key: str, cells: tuple[Text, ...]) -> None:
         table = self.table
@@ -320,10 +419,43 @@ class QueueScreen(TicketActions):
             return
         now = self.desk_app.now()
         for key, row in self.rows.items():
-            cells = self.cells(row.ticket, now)
+            cells = self.row_cells(row, now)
             if force or cells != row.cells:
                 row.cells = cells
                 self.update_row(key, cells)
+
+    def row_cells(self, row: _Row, now: datetime) -> tuple[Text, ...]:
+        if row.group is not None:
+            return self.group_cells(row.group, now)
+        assert row.ticket is not None
+        cells = self.cells(row.ticket, now)
+        if row.in_group:
+            # Indented under its incident's row.
+            cells = (*cells[:4], Text("  ") + cells[4], *cells[5:])
+        return cells
+
+    def group_cells(self, group: IncidentGroup, now: datetime) -> tuple[Text, ...]:
+        customer_width, subject_width = self.text_widths()
+        incident = group.incident
+        opened = incident.id in self.opened
+        style = "bold yellow"
+        count = f"{group.count} ticket{'s' if group.count != 1 else ''}"
+        # The title first: on a narrow terminal it is what must show.
+        title = Text("⚠ ", style=style)
+        title.append(one_line(incident.title, max(8, subject_width - 2)), style=style)
+        if group.unanswered:
+            title.append(f" — {group.unanswered} unanswered", style="yellow")
+        return (
+            Text("▾" if opened else "▸", style=style),
+            Text("INCIDENT", style="bold black on yellow"),
+            Text("", style=""),
+            Text("", style=""),
+            Text(one_line(count, customer_width), style=style),
+            title,
+            Text(""),
+            Text(one_line(incident.declared_by, 10), style="dim"),
+            Text(_age(incident.declared_at, now), style="dim"),
+        )
 
     def cells(self, t: TicketSummary, now: datetime) -> tuple[Text, ...]:
         calendars = self.desk_app.team.sla.calendars
@@ -334,6 +466,7 @@ class QueueScreen(TicketActions):
         else:
             assignee = Text(one_line(t.assignee or "—", 10), style="" if t.assignee else "dim")
         return (
+            MARK if t.number in self.marked else NO_MARK,
             sla_text(t, calendars, now),
             PRIORITY_CELL.get(t.priority, Text(t.priority)),
             Text(str(t.number), style="bold"),
@@ -397,13 +530,27 @@ class QueueScreen(TicketActions):
         if self.view == REVIEW:
             self.query_one("#queue-status", Static).update("")
             return
-        shown = len(self.order)
+        shown = self.loaded_tickets
         text = f"{VIEWS[self.view]}: {self.total} ticket{'s' if self.total != 1 else ''}"
+        if self.groups:
+            grouped = sum(g.count for g in self.groups)
+            text += (
+                f" + {grouped} in {len(self.groups)} open incident"
+                f"{'s' if len(self.groups) != 1 else ''} (enter opens)"
+            )
         if shown < self.total:
             text += f" · first {shown} loaded (more as you scroll)"
         if self.search:
             text += f" · filter {self.search!r}"
-        self.query_one("#queue-status", Static).update(Text(text, style="dim"))
+        status = Text()
+        if self.marked:
+            # First, so a narrow terminal still shows it.
+            status.append(
+                f"{len(self.marked)} marked (L links, I declares, esc clears)  ·  ",
+                style="bold magenta",
+            )
+        status.append(text, style="dim")
+        self.query_one("#queue-status", Static).update(status)
 
     # -- interaction ------------------------------------------------------------------------
 
@@ -436,6 +583,59 @@ class QueueScreen(TicketActions):
         key = self.cursor_key()
         return self.rows[key].ticket if key in self.rows else None  # type: ignore[index]
 
+    def current_group(self) -> IncidentGroup | None:
+        key = self.cursor_key()
+        return self.rows[key].group if key in self.rows else None  # type: ignore[index]
+
+    # -- incidents: marks, groups -----------------------------------------------------------
+
+    def action_mark(self) -> None:
+        ticket = self.current_ticket()
+        if ticket is None:
+            if self.current_group() is not None:
+                self.notify("An incident's row: enter opens it; mark its tickets inside.")
+            return
+        self.marked ^= {ticket.number}
+        key = str(ticket.number)
+        row = self.rows[key]
+        row.cells = self.row_cells(row, self.desk_app.now())
+        self.update_row(key, row.cells)
+        self.update_status()
+        self.table.action_cursor_down()
+
+    def action_link(self) -> None:
+        numbers = sorted(self.marked)
+        if not numbers and (ticket := self.current_ticket()) is not None:
+            numbers = [ticket.number]
+        self.link_to_incident(numbers)
+
+    def action_declare(self) -> None:
+        self.declare_incident(sorted(self.marked))
+
+    def incidents_changed(self) -> None:
+        if self.marked:
+            self.marked.clear()
+            self.render_rows(force=True)
+        self.load()
+
+    def toggle_group(self, group: IncidentGroup) -> None:
+        self.opened ^= {group.incident.id}
+        self.load()
+
+    def action_reply(self) -> None:
+        group = self.current_group()
+        if group is not None:
+            self.incident_reply(group.incident)
+            return
+        super().action_reply()  # type: ignore[safe-super]
+
+    def action_status(self) -> None:
+        group = self.current_group()
+        if group is not None:
+            self.resolve_incident(group.incident)
+            return
+        super().action_status()
+
     def action_cursor_down(self) -> None:
         self.table.action_cursor_down()
 
@@ -445,7 +645,8 @@ class QueueScreen(TicketActions):
     @on(DataTable.RowHighlighted)
     def more_when_near_the_end(self, event: DataTable.RowHighlighted) -> None:
         near_end = event.cursor_row >= len(self.order) - 10
-        if near_end and len(self.order) < self.total and self.limit <= len(self.order):
+        loaded = self.loaded_tickets
+        if near_end and loaded < self.total and self.limit <= loaded:
             self.limit += PAGE_SIZE
             self.load()
 
@@ -454,6 +655,10 @@ class QueueScreen(TicketActions):
         self.action_open()
 
     def action_open(self) -> None:
+        group = self.current_group()
+        if group is not None:
+            self.toggle_group(group)
+            return
         ticket = self.current_ticket()
         if ticket is not None:
             from supportdesk.screens.ticket import TicketScreen
@@ -526,6 +731,11 @@ class QueueScreen(TicketActions):
 
     def action_clear_filter(self) -> None:
         field = self.query_one("#filter", Input)
+        if self.marked and not field.has_focus:
+            self.marked.clear()
+            self.render_rows(force=True)
+            self.update_status()
+            return
         if field.display or self.search:
             field.value = ""
             field.display = False

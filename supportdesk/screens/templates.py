@@ -67,8 +67,10 @@ class TemplatePicker(ModalScreen[TemplateChoice | None]):
         language: str | None,
         query: str = "",
         problems: Sequence[str] = (),
+        title: str | None = None,
     ) -> None:
         super().__init__(classes="dialog-screen")
+        self.title_text = title
         self.templates = list(templates)
         self.context = context
         self.language = language
@@ -78,7 +80,7 @@ class TemplatePicker(ModalScreen[TemplateChoice | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker"):
-            title = "Insert a template"
+            title = self.title_text or "Insert a template"
             if self.language:
                 title += f" · {self.language} first (the customer's language)"
             yield Label(Text(title), classes="dialog-title")

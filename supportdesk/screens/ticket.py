@@ -14,6 +14,7 @@ from textual.widgets import Footer, Static
 
 from supportdesk.core.plaintext import one_line
 from supportdesk.screens.actions import ActionFinished, TicketActions
+from supportdesk.screens.incidents import IncidentActions
 from supportdesk.screens.kb import ArticleEditor, SimilarTicketsModal
 from supportdesk.screens.modals import ChoiceModal, PromptModal
 from supportdesk.screens.review import (
@@ -25,6 +26,7 @@ from supportdesk.screens.review import (
 )
 from supportdesk.store.desk import Desk, DeskError, StoreError
 from supportdesk.store.dto import TicketDetail, TicketSummary
+from supportdesk.store.incidents import IncidentInfo
 from supportdesk.widgets.conversation import Conversation, clock_lines
 
 RULE_WORDS = {
@@ -41,9 +43,10 @@ RULE_WORDS = {
 
 
 class TicketLoaded(Message):
-    def __init__(self, detail: TicketDetail) -> None:
+    def __init__(self, detail: TicketDetail, incident: IncidentInfo | None = None) -> None:
         super().__init__()
         self.detail = detail
+        self.incident = incident
 
 
 class TicketFailed(Message):
@@ -52,7 +55,7 @@ class TicketFailed(Message):
         self.error = error
 
 
-class TicketScreen(TicketActions):
+class TicketScreen(IncidentActions, TicketActions):
     BINDINGS = [
         Binding("escape,q", "back", "Back", id="ticket.back", tooltip="Back to the queue"),
         Binding("r", "reply", "Reply", id="ticket.reply", tooltip="Reply to the customer"),
@@ -142,6 +145,13 @@ class TicketScreen(TicketActions):
             tooltip="Second line: return the escalation as incomplete, or hand it back done",
         ),
         Binding(
+            "L",
+            "incident",
+            "Incident",
+            id="ticket.incident",
+            tooltip="Link the ticket to an incident, or unlink it",
+        ),
+        Binding(
             "j", "scroll_down", "Scroll down", show=False, id="ticket.down", tooltip="Scroll down"
         ),
         Binding("k", "scroll_up", "Scroll up", show=False, id="ticket.up", tooltip="Scroll up"),
@@ -152,6 +162,7 @@ class TicketScreen(TicketActions):
         self._desk = desk
         self.number = number
         self.detail: TicketDetail | None = None
+        self.incident: IncidentInfo | None = None
         self.unfold = False
         # What was typed into the escalation form or a send-back comment, kept until it
         # is sent: closing the form or a refusal loses nothing.
@@ -177,16 +188,22 @@ class TicketScreen(TicketActions):
     def _load(self, number: int) -> None:
         try:
             detail = self.desk.get_ticket(number)
+            incident = self.desk.incident_of_ticket(number)
         except (DeskError, StoreError) as exc:
             self.post_message(TicketFailed(str(exc)))
             return
-        self.post_message(TicketLoaded(detail))
+        self.post_message(TicketLoaded(detail, incident))
 
     def on_ticket_loaded(self, message: TicketLoaded) -> None:
         first = self.detail is None
-        changed = self.detail is None or self.detail != message.detail
+        changed = (
+            self.detail is None
+            or self.detail != message.detail
+            or self.incident != message.incident
+        )
         self.detail = message.detail
         self.refresh_bindings()
+        self.incident = message.incident
         if changed:
             self.show_head(message.detail.summary)
             self.query_one(Conversation).show(
@@ -564,10 +581,25 @@ class TicketScreen(TicketActions):
         )
         self.query_one("#ticket-head", Static).update(head)
 
+    def action_incident(self) -> None:
+        if self.detail is None:
+            return
+        if self.incident is not None:
+            self.unlink_from_incident(self.incident, self.number)
+        else:
+            self.link_to_incident([self.number])
+
+    def incidents_changed(self) -> None:
+        self.load()
+
     def side_text(self, detail: TicketDetail) -> Text:
         t = detail.summary
         c = t.customer
         out = Text()
+        if self.incident is not None:
+            out.append("⚠ Part of an incident\n", style="bold yellow")
+            out.append(one_line(self.incident.title, 60) + "\n", style="bold")
+            out.append(f"{self.incident.active_count} active tickets · L unlinks\n\n", style="dim")
         out.append("Customer\n", style="bold underline")
         out.append(one_line(c.name, 60) + "\n", style="bold")
         if c.company:

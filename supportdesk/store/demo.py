@@ -42,6 +42,8 @@ from supportdesk.store.models import (
     Customer,
     Event,
     Identity,
+    Incident,
+    IncidentTicket,
     KbArticle,
     Message,
     Note,
@@ -171,7 +173,18 @@ class _Rows:
     """Everything to insert, as plain dicts with explicit ids, handed over in chunks."""
 
     # In insertion order: every table's foreign keys point at tables before it.
-    TABLES = ("tickets", "tags", "messages", "outbox", "notes", "mentions", "ratings", "events")
+    TABLES = (
+        "tickets",
+        "tags",
+        "messages",
+        "outbox",
+        "notes",
+        "mentions",
+        "ratings",
+        "events",
+        "incidents",
+        "incident_tickets",
+    )
 
     def __init__(self) -> None:
         self.customers: list[dict[str, Any]] = []
@@ -226,6 +239,27 @@ class _Customer:
     telegram_id: str | None
 
 
+# (title, status message, resolution) of the outage going on now and the one five days back.
+OUTAGE_TEXTS: dict[bool, tuple[str, str, str | None]] = {
+    True: (
+        "Incoming calls fail (SIP provider outage)",
+        "Since about an hour ago incoming calls to some Telvio numbers fail or go silent: our "
+        "SIP provider has a failure in its Warsaw data centre. Our engineers and theirs are "
+        "working on it. Outgoing calls work. If you need calls now, turn on forwarding to a "
+        "mobile in Numbers → Forwarding. We will write again as soon as it is fixed.",
+        None,
+    ),
+    False: (
+        "Incoming calls not ringing (SIP trunk failure)",
+        "Incoming calls to some numbers do not ring: a SIP trunk failed. We are switching "
+        "traffic to the backup trunk and will write again within the hour.",
+        "Incoming calls work again on every number. The cause was a failed SIP trunk at "
+        "our provider; traffic now runs on a new one. Sorry for the trouble — if a "
+        "number still does not ring, just reply and we will check it at once.",
+    ),
+}
+
+
 def has_data(database: Database) -> bool:
     with database.read_session() as session:
         return bool(session.scalar(select(func.count()).select_from(Ticket)))
@@ -257,6 +291,9 @@ class _Generator:
         self.customers: list[_Customer] = []
         self.scenarios: dict[str, list[dict[str, Any]]] = {"en": [], "pl": [], "ru": []}
         self.outages: list[dict[str, Any]] = []
+        # The two outages' incidents (by "still going on") and when each was declared.
+        self.incidents: dict[bool, int] = {}
+        self.incident_declared: dict[int, datetime] = {}
         for scenario in content.SCENARIOS:
             key = str(scenario["key"])
             (
@@ -441,6 +478,8 @@ class _Generator:
                 ongoing=plan.ongoing,
                 channel="email" if plan.at_risk else None,
             )
+            if plan.scenario is not None and not plan.at_risk:
+                self.link_to_outage(plan, self.rows.counts["tickets"])
             if (number_offset + 1) % every == 0:
                 sink(self.rows.take_chunk())
         sink(self.rows.take_chunk())
@@ -489,6 +528,69 @@ class _Generator:
                 moment = start + timedelta(seconds=self.rng.randrange(40 * 60))
                 plans.append(_Plan(moment, self.outages[index % len(self.outages)], is_ongoing))
         return plans
+
+    def link_to_outage(self, plan: _Plan, ticket_id: int) -> None:
+        """The outage's incident (declared by the lead minutes after the first ticket; the
+        one five days back resolved two and a half hours later) and this ticket's link."""
+        rows, now = self.rows, self.now
+        incident_id = self.incidents.get(plan.ongoing)
+        lead = self.agent_ids["marta"]
+        if incident_id is None:
+            declared = min(now, plan.at + timedelta(minutes=8))
+            title, message, resolution = OUTAGE_TEXTS[plan.ongoing]
+            resolved = None if plan.ongoing else plan.at + timedelta(hours=2, minutes=30)
+            incident_id = rows.add(
+                "incidents",
+                title=title,
+                message=message,
+                status="open" if plan.ongoing else "resolved",
+                resolution=resolution,
+                declared_by_id=lead,
+                declared_at=declared,
+                updated_at=resolved or declared,
+                resolved_by_id=None if plan.ongoing else lead,
+                resolved_at=resolved,
+                version=1 if plan.ongoing else 2,
+            )
+            self.incidents[plan.ongoing] = incident_id
+            self.incident_declared[incident_id] = declared
+            rows.add(
+                "events",
+                at=declared,
+                agent_id=lead,
+                ticket_id=None,
+                kind="incident_declared",
+                data={"incident": incident_id, "title": title},
+            )
+            if resolved is not None:
+                rows.add(
+                    "events",
+                    at=resolved,
+                    agent_id=lead,
+                    ticket_id=None,
+                    kind="incident_resolved",
+                    data={"incident": incident_id, "title": title, "solve": False},
+                )
+        linked_at = min(
+            now, max(self.incident_declared[incident_id], plan.at) + timedelta(minutes=1)
+        )
+        rows.append(
+            "incident_tickets",
+            {
+                "incident_id": incident_id,
+                "ticket_id": ticket_id,
+                "linked_by_id": lead,
+                "linked_at": linked_at,
+            },
+        )
+        rows.add(
+            "events",
+            at=linked_at,
+            agent_id=lead,
+            ticket_id=ticket_id,
+            kind="incident_linked",
+            data={"incident": incident_id},
+        )
 
     def make_ticket(
         self,
@@ -927,6 +1029,7 @@ def build_demo(
                 "note",
                 "rating",
                 "event",
+                "incident",
                 "template",
                 "kb_article",
             ):
@@ -964,6 +1067,8 @@ _MODELS: dict[str, type] = {
     "mentions": NoteMention,
     "ratings": Rating,
     "events": Event,
+    "incidents": Incident,
+    "incident_tickets": IncidentTicket,
 }
 # Below this many tickets a second process costs more than it saves.
 PIPELINE_FROM = 5000

@@ -61,6 +61,7 @@ from supportdesk.store.escalation import (
     groups_by_agent,
     open_escalations,
 )
+from supportdesk.store.incidents import IncidentDesk
 from supportdesk.store.library import LibraryDesk
 from supportdesk.store.locks import ChannelLock, FileChannelLock, PostgresChannelLock
 from supportdesk.store.models import (
@@ -134,6 +135,10 @@ class StaleTicket(DeskError):
         self.changes = tuple(changes)
 
 
+class StaleIncident(DeskError):
+    """The incident (its title, message or state) changed after the caller looked at it."""
+
+
 class ConversationMoved(StaleTicket):
     """The customer wrote again, or a colleague answered, after a reply was begun."""
 
@@ -167,6 +172,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "close": frozenset({Role.AGENT, Role.LEAD}),
     "manage_agents": frozenset({Role.LEAD}),
     "team_settings": frozenset({Role.LEAD}),
+    "incidents": frozenset({Role.AGENT, Role.LEAD}),
 }
 PERMISSION_WORDS: dict[str, str] = {
     "assign_others": "assign tickets to colleagues",
@@ -174,6 +180,7 @@ PERMISSION_WORDS: dict[str, str] = {
     "close": "close tickets",
     "manage_agents": "manage agents",
     "team_settings": "change team settings",
+    "incidents": "declare or work on incidents (their replies go out to many customers at once)",
 }
 
 VIEWS: dict[str, str] = {
@@ -259,7 +266,7 @@ class _ReplyContext:
     articles_stamp: tuple[Any, ...]
 
 
-class Desk(LibraryDesk, EscalationDesk, ReviewDesk):
+class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
     def __init__(
         self,
         database: Database,
@@ -948,106 +955,132 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk):
             assert actor is not None
             if conversation_since is not None:
                 self._check_conversation(write, ticket, conversation_since, actor)
-            if ticket.channel == Channel.INTERNAL:
-                raise InvalidInput(
-                    f"#{number} came in by no channel (typed in by an agent); there is no way "
-                    "to send a reply — add a note instead"
-                )
-            if ticket.assignee_id not in (None, actor.id) and actor.role == Role.TRAINEE:
-                raise NotPermitted("a trainee replies only on their own or unassigned tickets")
-            context = self._reply_context(write.session, ticket)
-            overridden = self._checked_reply(
-                write, ticket, actor, body, override_checks, [name for name, *_ in files], context
+            message = self._write_reply(
+                write, ticket, actor, body, after, category, files, override_checks
             )
-            recipient = context.recipient
-            review = self._needs_review(write, actor)
-            if (
-                after == Status.SOLVED
-                and ticket.channel == Channel.EMAIL
-                and write.settings.closing.ask_rating_by_email
-            ):
-                customer = write.session.get(Customer, ticket.customer_id)
-                body = f"{body}\n\n{rating_request(customer.language if customer else None)}"
-            message = Message(
-                ticket_id=ticket.id,  # type: ignore[arg-type]
-                direction=Direction.OUTBOUND,
-                channel=ticket.channel,
-                channel_account=ticket.channel_account,
-                external_id=(
-                    f"<{uuid.uuid4().hex}@{self.mail_domain}>"
-                    if ticket.channel == Channel.EMAIL
-                    else None
-                ),
-                in_reply_to=context.in_reply_to,
-                subject=_reply_subject(ticket),
-                sender_name=actor.display_name,
-                agent_id=actor.id,
-                recipients=[recipient] if recipient else [],
-                text=body,
-                created_at=write.now,
-                stored_at=write.now,
-                delivery_state=DeliveryState.AWAITING_REVIEW if review else DeliveryState.QUEUED,
+            return _message_info(message, {actor.id: actor.name}, ())
+
+    def _write_reply(
+        self,
+        write: _Write,
+        ticket: Ticket,
+        actor: Agent,
+        body: str,
+        after: Status | None,
+        category: Category | None,
+        files: Sequence[tuple[str, str, int, str]] = (),
+        override_checks: bool = False,
+        *,
+        bulk: bool = False,
+        **event_data: Any,
+    ) -> Message:
+        """A reply inside a write already under way: checked, stored, queued (or held for
+        review), the ticket updated. Raises before writing anything when refused. A `bulk`
+        reply (one answer to an incident's many tickets) neither takes the ticket nor holds
+        it for the sender, and leaves their draft alone."""
+        number = ticket.number
+        if ticket.channel == Channel.INTERNAL:
+            raise InvalidInput(
+                f"#{number} came in by no channel (typed in by an agent); there is no way "
+                "to send a reply — add a note instead"
             )
-            write.session.add(message)
-            write.session.flush()
-            if review:
-                self._request_review(write, ticket, message, actor, after.value if after else None)
-            for filename, sha256, size, content_type in files:
-                write.session.add(
-                    Attachment(
-                        message_id=message.id,  # type: ignore[arg-type]
-                        sha256=sha256,
-                        filename=filename,
-                        size=size,
-                        content_type=content_type,
-                    )
+        if ticket.assignee_id not in (None, actor.id) and actor.role == Role.TRAINEE:
+            raise NotPermitted("a trainee replies only on their own or unassigned tickets")
+        context = self._reply_context(write.session, ticket)
+        overridden = self._checked_reply(
+            write, ticket, actor, body, override_checks, [name for name, *_ in files], context
+        )
+        recipient = context.recipient
+        review = self._needs_review(write, actor)
+        if (
+            after == Status.SOLVED
+            and ticket.channel == Channel.EMAIL
+            and write.settings.closing.ask_rating_by_email
+        ):
+            body = f"{body}\n\n{rating_request(context.customer_language)}"
+        message = Message(
+            ticket_id=ticket.id,  # type: ignore[arg-type]
+            direction=Direction.OUTBOUND,
+            channel=ticket.channel,
+            channel_account=ticket.channel_account,
+            external_id=(
+                f"<{uuid.uuid4().hex}@{self.mail_domain}>"
+                if ticket.channel == Channel.EMAIL
+                else None
+            ),
+            in_reply_to=context.in_reply_to,
+            subject=_reply_subject(ticket),
+            sender_name=actor.display_name,
+            agent_id=actor.id,
+            recipients=[recipient] if recipient else [],
+            text=body,
+            created_at=write.now,
+            stored_at=write.now,
+            delivery_state=DeliveryState.AWAITING_REVIEW if review else DeliveryState.QUEUED,
+        )
+        write.session.add(message)
+        write.session.flush()
+        if review:
+            self._request_review(write, ticket, message, actor, after.value if after else None)
+        for filename, sha256, size, content_type in files:
+            write.session.add(
+                Attachment(
+                    message_id=message.id,  # type: ignore[arg-type]
+                    sha256=sha256,
+                    filename=filename,
+                    size=size,
+                    content_type=content_type,
                 )
-            if not review:
-                write.session.add(
-                    OutboxItem(
-                        message_id=message.id,  # type: ignore[arg-type]
-                        channel=ticket.channel,
-                        channel_account=ticket.channel_account,
-                        state="queued",
-                        next_attempt_at=write.now,
-                        created_at=write.now,
-                        updated_at=write.now,
-                    )
+            )
+        if not review:
+            write.session.add(
+                OutboxItem(
+                    message_id=message.id,  # type: ignore[arg-type]
+                    channel=ticket.channel,
+                    channel_account=ticket.channel_account,
+                    state="queued",
+                    next_attempt_at=write.now,
+                    created_at=write.now,
+                    updated_at=write.now,
                 )
-                ticket.last_agent_reply_at = write.now
-                ticket.first_response_at = ticket.first_response_at or write.now
-            ticket.message_count += 1
-            if ticket.assignee_id is None:
-                ticket.assignee_id = actor.id
-                self._event(write, "assigned", ticket, version=ticket.version + 1, to=actor.name)
+            )
+            ticket.last_agent_reply_at = write.now
+            ticket.first_response_at = ticket.first_response_at or write.now
+        ticket.message_count += 1
+        if ticket.assignee_id is None and not bulk:
+            ticket.assignee_id = actor.id
+            self._event(write, "assigned", ticket, version=ticket.version + 1, to=actor.name)
+        if not bulk:
             self._claim(write, ticket, actor)
+        self._event(
+            write,
+            "reply_for_review" if review else "reply",
+            ticket,
+            version=ticket.version + 1,
+            message_id=message.id,
+            **({"checks_overridden": overridden} if overridden else {}),
+            **event_data,
+        )
+        # A trainee's reply has not gone out: the ticket must not look answered (pending,
+        # solved) while it waits for the mentor.
+        target = None if review else after
+        if target is None and ticket.status == Status.NEW:
+            target = Status.OPEN
+        if target is not None and target != ticket.status:
+            self._set_status(write, ticket, target)
+        if category is not None and category != ticket.category:
             self._event(
                 write,
-                "reply_for_review" if review else "reply",
+                "category",
                 ticket,
                 version=ticket.version + 1,
-                message_id=message.id,
-                **({"checks_overridden": overridden} if overridden else {}),
+                **{"from": ticket.category, "to": category.value},
             )
-            # A trainee's reply has not gone out: the ticket must not look answered (pending,
-            # solved) while it waits for the mentor.
-            target = None if review else after
-            if target is None and ticket.status == Status.NEW:
-                target = Status.OPEN
-            if target is not None and target != ticket.status:
-                self._set_status(write, ticket, target)
-            if category is not None and category != ticket.category:
-                self._event(
-                    write,
-                    "category",
-                    ticket,
-                    version=ticket.version + 1,
-                    **{"from": ticket.category, "to": category.value},
-                )
-                ticket.category = category
+            ticket.category = category
+        if not bulk:
             self._delete_draft(write, ticket, actor, "reply")
-            self._touch(write, ticket)
-            return _message_info(message, {actor.id: actor.name}, ())
+        self._touch(write, ticket)
+        return message
 
     def _keep_outgoing_file(self, path: Path) -> tuple[str, str, int, str]:
         """A file an agent attaches: checked, copied into the attachment store; (name, hash,
@@ -2456,7 +2489,10 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk):
         limit: int = 50,
         offset: int = 0,
         with_total: bool = True,
+        group_incidents: bool = False,
     ) -> dto.QueuePage:
+        """`group_incidents`: leave out the tickets of open incidents (the queue shows them
+        under one row per incident, from incident_groups())."""
         if view not in VIEWS:
             raise InvalidInput(f"unknown view {view!r}; views: {', '.join(VIEWS)}")
         status_values = [_parse(Status, s, "status").value for s in statuses] if statuses else None
@@ -2467,6 +2503,8 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk):
             condition = self._view_condition(session, view, me, now, status_values)
             if search and search.strip():
                 condition = and_(condition, self._search_condition(search.strip()))
+            if group_incidents:
+                condition = and_(condition, self._not_in_open_incident())
             rows = session.scalars(
                 select(Ticket)
                 .where(condition)

@@ -482,3 +482,37 @@ class Escalation(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     # The second line's comment (returned) or note (handed back).
     comment: str | None = Field(default=None, sa_type=Text)
+
+
+INCIDENT_STATUSES = ("open", "resolved")
+
+
+class Incident(SQLModel, table=True):
+    """One outage many customers write about: answered together, told together when fixed."""
+
+    __tablename__ = "incident"
+    __table_args__ = (CheckConstraint(_in("status", INCIDENT_STATUSES), name="status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=300)
+    # What customers are told while it lasts (the text of a bulk reply).
+    message: str = Field(sa_type=Text)
+    status: str = Field(default="open", max_length=16, index=True)
+    resolution: str | None = Field(default=None, sa_type=Text)
+    declared_by_id: int = Field(foreign_key="agent.id")
+    declared_at: datetime = Field(sa_type=UtcDateTime)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+    resolved_by_id: int | None = Field(default=None, foreign_key="agent.id")
+    resolved_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    version: int = Field(default=1)
+
+
+class IncidentTicket(SQLModel, table=True):
+    """A ticket linked to an incident (kept after the incident is resolved, for history)."""
+
+    __tablename__ = "incident_ticket"
+
+    incident_id: int = Field(foreign_key="incident.id", primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True, index=True)
+    linked_by_id: int | None = Field(default=None, foreign_key="agent.id")
+    linked_at: datetime = Field(sa_type=UtcDateTime)

@@ -33,10 +33,11 @@ async def escalation_form(pilot: Pilot[Any]) -> None:
     screen = pilot.app.screen
     assert isinstance(screen, QueueScreen)
     # Ann's first open ticket: the one she would escalate.
+    tickets = {key: row.ticket for key, row in screen.rows.items() if row.ticket is not None}
     mine = next(
         key
         for key in screen.order
-        if screen.rows[key].ticket.assignee == "ann" and screen.rows[key].ticket.status == "open"
+        if key in tickets and tickets[key].assignee == "ann" and tickets[key].status == "open"
     )
     screen.table.move_cursor(row=screen.order.index(mine))
     await pilot.press("enter")

@@ -66,6 +66,12 @@ READS = {
     "review_item",
     "review_history",
     "review_stats",
+    # Incidents.
+    "list_incidents",
+    "get_incident",
+    "incident_of_ticket",
+    "incident_groups",
+    "incident_queue",
     # The knowledge base and templates (export_articles only hands the articles back).
     "list_articles",
     "get_article",
@@ -153,6 +159,7 @@ def build_world(desk: Desk, clock: FrozenClock) -> World:
     )
     third = channel.receive_batch([inbound("ola@example.com", clock)])[0].ticket_number
     review = desk.acting_as("kasia").queue_reply(third, "Dzień dobry,\n\nsprawdzę to.\n\nKasia")
+    desk.declare_incident("Calls drop everywhere", "We are on it.", tickets=[first])
     return World(first, second, split, failed, outbox, sent, review.id)
 
 
@@ -228,6 +235,12 @@ def writes(world: World, clock: FrozenClock) -> dict[str, Callable[[Desk], objec
         "return_reply": lambda d: d.return_reply(w.review_message, "ask for the number first"),
         "graduate": lambda d: d.graduate("kasia", date(2026, 12, 1)),
         "record_template_use": lambda d: d.record_template_use("shipped:en:greeting"),
+        "declare_incident": lambda d: d.declare_incident("Outage", "Fixing.", tickets=[w.second]),
+        "update_incident": lambda d: d.update_incident(1, message="Still fixing."),
+        "link_tickets": lambda d: d.link_tickets(1, [w.second]),
+        "unlink_tickets": lambda d: d.unlink_tickets(1, [w.first]),
+        "incident_reply": lambda d: d.incident_reply(1),
+        "resolve_incident": lambda d: d.resolve_incident(1, "Fixed.", solve=True),
         "import_team_templates": lambda d: d.import_team_templates(
             [TemplateDef(key="team:hello", source="team", name="Hello", body="Hello!")]
         ),

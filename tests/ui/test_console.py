@@ -15,7 +15,7 @@ from supportdesk.clock import FrozenClock
 from supportdesk.screens.compose import ComposeScreen
 from supportdesk.screens.help import HelpScreen
 from supportdesk.screens.modals import ConfirmModal
-from supportdesk.screens.queue import QueueScreen
+from supportdesk.screens.queue import COLUMNS, QueueScreen
 from supportdesk.screens.ticket import TicketScreen
 from supportdesk.store.db import Database
 from supportdesk.store.desk import Desk
@@ -30,8 +30,14 @@ def queue(pilot: Pilot[Any]) -> QueueScreen:
     return screen
 
 
+def ticket_keys(pilot: Pilot[Any]) -> list[str]:
+    """The rows that are tickets (not an open incident's group row), in order."""
+    screen = queue(pilot)
+    return [key for key in screen.order if screen.rows[key].ticket is not None]
+
+
 def row_numbers(pilot: Pilot[Any]) -> list[int]:
-    return [int(key) for key in queue(pilot).order]
+    return [int(key) for key in ticket_keys(pilot)]
 
 
 def latest_reply(database: Database, number: int) -> Message | None:
@@ -47,6 +53,14 @@ def latest_reply(database: Database, number: int) -> Message | None:
 def ticket_row(database: Database, number: int) -> Ticket:
     with database.read_session() as session:
         return session.scalars(select(Ticket).where(Ticket.number == number)).one()
+
+
+def english_ticket(pilot: Pilot[Any]) -> int:
+    """The first ticket of an English-speaking customer (the checker's English rules)."""
+    rows = queue(pilot).rows
+    return next(
+        int(key) for key in ticket_keys(pilot) if rows[key].ticket.customer.language == "en"
+    )
 
 
 async def move_to(pilot: Pilot[Any], number: int) -> None:
@@ -80,14 +94,17 @@ async def test_queue_shows_the_desk_order_with_live_countdowns(
     app = console()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        expected = [t.number for t in Desk(demo_db, clock, agent="ann").list_queue("open").tickets]
+        desk = Desk(demo_db, clock, agent="ann")
+        # An open incident's tickets are grouped under its row (tests/ui/test_incidents.py).
+        expected = [t.number for t in desk.list_queue("open", group_incidents=True).tickets]
         assert row_numbers(pilot) == expected
         screen = queue(pilot)
-        first = screen.order[0]
-        before = str(screen.table.get_row(first)[0])
+        first = ticket_keys(pilot)[0]
+        sla = [key for key, *_ in COLUMNS].index("sla")
+        before = str(screen.table.get_row(first)[sla])
         clock.advance(minutes=5)
         await pilot.pause(1.2)  # one tick of the second timer
-        after = str(screen.table.get_row(first)[0])
+        after = str(screen.table.get_row(first)[sla])
         assert before != after
 
 
@@ -99,7 +116,7 @@ async def test_take_status_and_priority_from_the_keyboard(
         await settle(pilot)
         unassigned = next(
             key
-            for key in queue(pilot).order
+            for key in ticket_keys(pilot)
             if queue(pilot).rows[key].ticket.assignee is None
             and queue(pilot).rows[key].ticket.priority != "urgent"
         )
@@ -151,7 +168,7 @@ async def test_reply_is_queued_and_returns_to_the_queue(
     app = console()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        number = int(queue(pilot).order[0])
+        number = int(ticket_keys(pilot)[0])
         compose = await open_reply(pilot)
         area = compose.query_one(TextArea)
         assert area.text.strip() != ""  # greeting and signature are pre-filled
@@ -177,7 +194,7 @@ async def test_note_with_mention(console: AppFactory, demo_db: Database) -> None
     app = console()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        number = int(queue(pilot).order[3])
+        number = int(ticket_keys(pilot)[3])
         await move_to(pilot, number)
         await pilot.press("N")
         await settle(pilot)
@@ -206,7 +223,7 @@ async def test_draft_survives_closing_and_comes_back(
     app = console()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        number = int(queue(pilot).order[1])
+        number = int(ticket_keys(pilot)[1])
         await move_to(pilot, number)
         await pilot.press("r")
         await settle(pilot)
@@ -236,7 +253,7 @@ async def test_new_customer_message_before_sending_asks_first(
     app = console()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        number = int(queue(pilot).order[0])
+        number = int(ticket_keys(pilot)[0])
         await pilot.press("r")
         await settle(pilot)
         await pilot.press(*"Answer to the first question")
@@ -273,16 +290,16 @@ async def test_filter_as_you_type(console: AppFactory, demo_db: Database) -> Non
     app = console()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        all_rows = len(queue(pilot).order)
+        all_rows = len(ticket_keys(pilot))
         await pilot.press("slash", *"GA4")
         await pilot.pause(0.3)
         await settle(pilot)
-        rows = queue(pilot).rows.values()
+        rows = [r.ticket for r in queue(pilot).rows.values() if r.ticket is not None]
         assert 0 < len(rows) < all_rows
-        assert all("ga4" in r.ticket.subject.casefold() or "ga4" in r.ticket.tags for r in rows)
+        assert all("ga4" in t.subject.casefold() or "ga4" in t.tags for t in rows)
         await pilot.press("escape")
         await settle(pilot)
-        assert len(queue(pilot).order) == all_rows
+        assert len(ticket_keys(pilot)) == all_rows
 
 
 async def test_views_switch_and_count(console: AppFactory) -> None:
@@ -293,8 +310,10 @@ async def test_views_switch_and_count(console: AppFactory) -> None:
         await settle(pilot)
         screen = queue(pilot)
         assert screen.view == "mine"
-        assert all(r.ticket.assignee == "ann" for r in screen.rows.values())
-        assert len(screen.order) == screen.counts["mine"]
+        tickets = [r.ticket for r in screen.rows.values() if r.ticket is not None]
+        assert all(t.assignee == "ann" for t in tickets)
+        grouped = sum(g.count for g in screen.groups)
+        assert len(tickets) + grouped == screen.counts["mine"]
 
 
 async def test_changes_from_another_console_appear_within_two_seconds(
@@ -345,11 +364,12 @@ async def test_hostile_customer_text_is_shown_literally(
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         row = queue(pilot).rows[str(number)]
-        cells = [c.plain for c in row.cells]
-        assert "[@click=app.quit]quit[/] [b]bold?[/b] red" in cells[4] or cells[4].startswith(
+        cells = dict(zip([key for key, *_ in COLUMNS], [c.plain for c in row.cells], strict=True))
+        subject = cells["subject"]
+        assert "[@click=app.quit]quit[/] [b]bold?[/b] red" in subject or subject.startswith(
             "[@click=app.quit]quit[/] [b]bold?[/b]"
         )
-        assert cells[3] == "[red]Mallory[/red]"
+        assert cells["customer"] == "[red]Mallory[/red]"
         await move_to(pilot, number)
         await pilot.press("enter")
         await settle(pilot)
@@ -381,7 +401,7 @@ async def test_help_lists_every_binding_and_keymap_remaps(
         await pilot.press("escape")
         await pilot.pause()
         unassigned = next(
-            key for key in queue(pilot).order if queue(pilot).rows[key].ticket.assignee is None
+            key for key in ticket_keys(pilot) if queue(pilot).rows[key].ticket.assignee is None
         )
         await move_to(pilot, int(unassigned))
         await pilot.press("t")
@@ -394,7 +414,7 @@ async def test_errors_are_told_not_raised(console: AppFactory, demo_db: Database
     app = console(agent="kasia")  # a trainee may not mark tickets urgent
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        number = int(queue(pilot).order[-1])
+        number = int(ticket_keys(pilot)[-1])
         await move_to(pilot, number)
         await pilot.press("p", "home", "enter")
         await pilot.pause()
@@ -445,7 +465,7 @@ async def test_save_an_attachment_from_the_ticket_screen(
     app = console()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        number = int(queue(pilot).order[0])
+        number = int(ticket_keys(pilot)[0])
         message_id = app.desk.get_ticket(number).messages[0].id
         app.desk.acting_as(None).store_attachment(
             message_id, "screenshot.png", "image/png", b"\x89PNG"
@@ -523,7 +543,8 @@ async def test_the_reply_checker_stops_a_bad_reply_and_an_agent_may_send_anyway(
     bad = "You made a mistake in the settings. You must restart the router."
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        number = int(queue(pilot).order[0])
+        number = english_ticket(pilot)
+        await move_to(pilot, number)
         messages_before = ticket_row(demo_db, number).message_count
         compose = await open_reply(pilot)
         area = compose.query_one(TextArea)
@@ -555,6 +576,7 @@ async def test_a_trainee_cannot_send_past_the_checker(
     app = console(trainees[0].name)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
+        await move_to(pilot, english_ticket(pilot))
         compose = await open_reply(pilot)
         compose.query_one(TextArea).text = "You made a mistake in the settings, you must redo it."
         await pilot.press("ctrl+s")
@@ -572,7 +594,7 @@ async def test_a_reply_with_a_file_attached(
     app = console()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        number = int(queue(pilot).order[0])
+        number = int(ticket_keys(pilot)[0])
         compose = await open_reply(pilot)
         await pilot.press("ctrl+o")
         await settle(pilot)
@@ -603,7 +625,9 @@ async def test_an_unreachable_customer_is_shown_on_the_ticket_and_in_the_reply_e
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         number = next(
-            int(key) for key, row in queue(pilot).rows.items() if row.ticket.customer.emails
+            int(key)
+            for key, row in queue(pilot).rows.items()
+            if row.ticket is not None and row.ticket.customer.emails
         )
         desk: Desk = app.desk  # type: ignore[attr-defined]
         [email, *_] = desk.get_ticket(number).summary.customer.emails

@@ -17,7 +17,7 @@ from supportdesk.screens.ticket import TicketScreen
 from supportdesk.store.db import Database
 from supportdesk.store.models import Escalation, Ticket
 from tests.ui.conftest import AppFactory, settle
-from tests.ui.test_console import move_to, queue, ticket_row, until
+from tests.ui.test_console import move_to, queue, ticket_keys, ticket_row, until
 
 COMPLETE = (
     "Call log, SIP trunk registration, the routing of the number",
@@ -49,8 +49,9 @@ def anns_ticket(pilot: Pilot[Any]) -> int:
     screen = queue(pilot)
     return next(
         int(key)
-        for key in screen.order
-        if screen.rows[key].ticket.assignee == "ann" and screen.rows[key].ticket.status == "open"
+        for key in ticket_keys(pilot)
+        if screen.rows[key].ticket.assignee == "ann"  # type: ignore[union-attr]
+        and screen.rows[key].ticket.status == "open"  # type: ignore[union-attr]
     )
 
 

@@ -53,7 +53,7 @@ async def test_a_telegram_ticket_end_to_end(
             found = [
                 row.ticket.number
                 for row in queue(pilot).rows.values()
-                if row.ticket.subject == "Telefony milczą"
+                if row.ticket is not None and row.ticket.subject == "Telefony milczą"
             ]
             number = found[0] if found else None
             return number is not None
