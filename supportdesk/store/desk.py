@@ -54,6 +54,7 @@ from supportdesk.core.threading import decide as decide_thread
 from supportdesk.store import dto, replychecks, reports
 from supportdesk.store.attachments import AttachmentStore
 from supportdesk.store.db import Database, StoreError, explain_db_error
+from supportdesk.store.intake import InboundBatch
 from supportdesk.store.library import LibraryDesk
 from supportdesk.store.locks import ChannelLock, FileChannelLock, PostgresChannelLock
 from supportdesk.store.models import (
@@ -1241,10 +1242,19 @@ class Desk(LibraryDesk):
             write.batch = True
             if channel_state is not None:
                 self._save_channel_state(write, channel_state)
-            return [
-                self._receive_one(write, item, kind, value, files)
-                for (item, (kind, value)), files in zip(prepared, kept, strict=True)
-            ]
+            # Read and written a batch at a time (store/intake.py); a message for a solved or
+            # closed ticket goes through _receive_one, in order.
+            batch = InboundBatch(
+                write,
+                fallback=functools.partial(self._receive_one, write),
+                survivor=_survivor,
+            )
+            return batch.run(
+                [
+                    (item, kind, value, files)
+                    for (item, (kind, value)), files in zip(prepared, kept, strict=True)
+                ]
+            )
 
     @staticmethod
     def _validated_sender(item: dto.InboundItem) -> tuple[IdentityKind, str]:
