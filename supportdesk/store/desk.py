@@ -1226,14 +1226,11 @@ class Desk(LibraryDesk):
         prepared = [(item, self._validated_sender(item)) for item in items]
         # Files first, outside the transaction: a crash leaves an unused file, never a row
         # that points at nothing.
+        blobs = [a.data for item in items for a in item.attachments if a.data is not None]
+        hashes = iter(self._attachment_store().put_many(blobs) if blobs else ())
         kept = [
             [
-                (
-                    attachment,
-                    self._attachment_store().put(attachment.data)
-                    if attachment.data is not None
-                    else None,
-                )
+                (attachment, next(hashes) if attachment.data is not None else None)
                 for attachment in item.attachments
             ]
             for item in items

@@ -24,12 +24,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from supportdesk.core.enums import FINISHED_STATUSES, Channel, DeliveryState, Direction, Status
+from supportdesk.core.enums import (
+    FINISHED_STATUSES,
+    Category,
+    Channel,
+    DeliveryState,
+    Direction,
+    Priority,
+    Status,
+)
 from supportdesk.core.filenames import safe_filename
 from supportdesk.core.plaintext import one_line
+from supportdesk.core.sla import TicketHistory, compute_clocks
 from supportdesk.core.threading import Candidate, ChatTicket, decide_chat
 from supportdesk.core.threading import decide as decide_thread
 from supportdesk.store import dto
@@ -42,6 +51,7 @@ from supportdesk.store.models import (
     RawOriginal,
     Ticket,
 )
+from supportdesk.store.slastore import build_history, sla_columns
 
 # An item with its validated sender (kind, value) and its attachments' stored hashes.
 Prepared = tuple[dto.InboundItem, Any, str, Sequence[tuple[dto.NewAttachment, str | None]]]
@@ -116,11 +126,28 @@ _CLEAR_UNREACHABLE = (
     .where(Identity.id == bindparam("identity"))  # type: ignore[arg-type]
     .values(unreachable_reason=None)
 )
-_INSERT_CUSTOMERS = insert(Customer).returning(Customer.id, sort_by_parameter_order=True)  # type: ignore[arg-type]
-_INSERT_IDENTITIES = insert(Identity).returning(Identity.id, sort_by_parameter_order=True)  # type: ignore[arg-type]
-_INSERT_RAWS = insert(RawOriginal).returning(RawOriginal.id, sort_by_parameter_order=True)  # type: ignore[arg-type]
-_INSERT_MESSAGES = insert(Message).returning(Message.id, sort_by_parameter_order=True)  # type: ignore[arg-type]
-_INSERT_TICKETS = insert(Ticket).returning(Ticket, sort_by_parameter_order=True)
+
+
+def insert_ids(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert `rows` with multi-row INSERTs and return their new ids, in the rows' order.
+
+    PostgreSQL: SQLAlchemy's "insertmanyvalues" orders the RETURNING rows by a sentinel.
+    SQLite: asked for that order, SQLAlchemy falls back to one INSERT per row; but in one
+    write transaction (BEGIN IMMEDIATE: nobody else inserts) SQLite gives the rows of a
+    multi-row INSERT consecutive ids in the order of its VALUES, so the ids sorted are the
+    rows' ids. That is checked: ids that are not consecutive fail the transaction rather
+    than be matched to the wrong rows.
+    """
+    if not rows:
+        return []
+    primary = table.c.id
+    if connection.dialect.name != "sqlite":
+        statement = insert(table).returning(primary, sort_by_parameter_order=True)
+        return [row[0] for row in connection.execute(statement, rows)]
+    ids = sorted(row[0] for row in connection.execute(insert(table).returning(primary), rows))
+    if ids != list(range(ids[0], ids[0] + len(rows))):
+        raise RuntimeError(f"{table.name}: the new rows' ids are not consecutive; not stored")
+    return ids
 
 
 class _Flush(Exception):
@@ -167,11 +194,10 @@ class _NewTicket:
     closed_at: datetime | None = None
     last_customer_message_at: datetime | None = None
     merged_into_id: int | None = None
-    row: Ticket | None = None
-
-    @property
-    def id(self) -> int | None:
-        return self.row.id if self.row is not None else None
+    id: int | None = None
+    # What its clocks are computed from (see slastore.build_history).
+    messages: list[tuple[str, datetime, bool, str]] = field(default_factory=list)
+    status_events: list[tuple[datetime, dict[str, object]]] = field(default_factory=list)
 
     def values(self) -> dict[str, Any]:
         customer = self.customer_id
@@ -181,7 +207,7 @@ class _NewTicket:
             "channel": self.channel,
             "channel_account": self.channel_account,
             "customer_id": customer.id if isinstance(customer, _NewCustomer) else customer,
-            "category": "question",
+            "category": Category.QUESTION.value,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "status_changed_at": self.status_changed_at,
@@ -274,6 +300,7 @@ class InboundBatch:
         self.now: datetime = write.now
         self._fallback = fallback
         self._survivor = survivor
+        self._clock_cache: dict[tuple[TicketHistory, str], dict[str, Any]] = {}
         self.flushes = 0
         self.handed = 0
 
@@ -616,6 +643,10 @@ class InboundBatch:
         if external_id is not None:
             segment.messages[(account, external_id)] = known
         ticket.message_count += 1
+        if isinstance(ticket, _NewTicket):
+            ticket.messages.append(
+                (Direction.INBOUND.value, received, automatic, DeliveryState.RECEIVED.value)
+            )
         if automatic and created:
             # Nobody is waiting for an answer to an out-of-office note.
             self._set_status(segment, ticket, Status.CLOSED, "automatic message, no conversation")
@@ -705,7 +736,36 @@ class InboundBatch:
     ) -> None:
         """As `Desk._event`; the ticket's and the message's ids are filled in when written."""
         data.setdefault("version", ticket.version)
-        segment.events.append(_EventSpec(kind, ticket, when or self.now, data, message))
+        at = when or self.now
+        segment.events.append(_EventSpec(kind, ticket, at, data, message))
+        if kind == "status" and isinstance(ticket, _NewTicket):
+            ticket.status_events.append((at, data))
+
+    def _clocks(self, segment: _Segment, ticket: _NewTicket) -> dict[str, Any]:
+        """The SLA columns of a ticket started in this batch: its whole history is here (what
+        `slastore.load_histories` would read back once written), so it is not read back."""
+        history = build_history(
+            created_at=ticket.created_at,
+            channel=ticket.channel,
+            priority=Priority.NORMAL.value,
+            created_by_agent=False,
+            messages=ticket.messages,
+            status_events=ticket.status_events,
+        )
+        # Tickets started by one batch mostly share their history (created now, one
+        # message, new): the clocks are a function of it, computed once per distinct one.
+        key = (history, ticket.status)
+        columns = self._clock_cache.get(key)
+        if columns is None:
+            settings = self.write.settings.sla
+            columns = self._clock_cache[key] = sla_columns(
+                status=ticket.status,
+                priority=Priority.NORMAL.value,
+                category=Category.QUESTION.value,
+                clocks=compute_clocks(history, settings, self.now),
+                settings=settings,
+            )
+        return columns
 
     # -- writing --------------------------------------------------------------------------
 
@@ -718,30 +778,28 @@ class InboundBatch:
         if segment.numbered:
             assert segment.counter is not None
             connection.execute(_SET_COUNTER, {"last": segment.counter + segment.numbered})
-        if segment.customers:
-            ids = connection.execute(_INSERT_CUSTOMERS, [c.values for c in segment.customers])
-            for new, row in zip(segment.customers, ids, strict=True):
-                new.id = row.id
-        if segment.new_identities:
-            rows = []
-            for ref in segment.new_identities:
-                assert ref.new_values is not None and isinstance(ref.customer, _NewCustomer)
-                rows.append({**ref.new_values, "customer_id": ref.customer.id})
-            ids = connection.execute(_INSERT_IDENTITIES, rows)
-            for ref, row in zip(segment.new_identities, ids, strict=True):
-                ref.id = row.id
+        customers = insert_ids(connection, _table(Customer), [c.values for c in segment.customers])
+        for new, customer_id in zip(segment.customers, customers, strict=True):
+            new.id = customer_id
+        rows = []
+        for ref in segment.new_identities:
+            assert ref.new_values is not None and isinstance(ref.customer, _NewCustomer)
+            rows.append({**ref.new_values, "customer_id": ref.customer.id})
+        for ref, identity_id in zip(
+            segment.new_identities, insert_ids(connection, _table(Identity), rows), strict=True
+        ):
+            ref.id = identity_id
         if segment.new_tickets:
-            written = self.session.scalars(
-                _INSERT_TICKETS, [t.values() for t in segment.new_tickets]
-            ).all()
-            for new, orm in zip(segment.new_tickets, written, strict=True):
-                new.row = orm
+            rows = [{**t.values(), **self._clocks(segment, t)} for t in segment.new_tickets]
+            for new, ticket_id in zip(
+                segment.new_tickets, insert_ids(connection, _table(Ticket), rows), strict=True
+            ):
+                new.id = ticket_id
         messages = segment.new_messages
         raws = [m for m in messages if m.raw is not None]
-        if raws:
-            ids = connection.execute(_INSERT_RAWS, [m.raw for m in raws])
-            for message, row in zip(raws, ids, strict=True):
-                message.values["raw_id"] = row.id
+        raw_ids = insert_ids(connection, _table(RawOriginal), [m.raw for m in raws])  # type: ignore[misc]
+        for message, raw_id in zip(raws, raw_ids, strict=True):
+            message.values["raw_id"] = raw_id
         if messages:
             rows = []
             for message in messages:
@@ -753,9 +811,10 @@ class InboundBatch:
                         "identity_id": message.identity.id,
                     }
                 )
-            ids = connection.execute(_INSERT_MESSAGES, rows)
-            for message, row in zip(messages, ids, strict=True):
-                message.id = message.known.id = row.id
+            for message, message_id in zip(
+                messages, insert_ids(connection, _table(Message), rows), strict=True
+            ):
+                message.id = message.known.id = message_id
             files = [{**a, "message_id": m.id} for m in messages for a in m.attachments]
             if files:
                 connection.execute(insert(Attachment), files)
@@ -778,19 +837,24 @@ class InboundBatch:
                 }
             )
         for ticket in segment.touched.values():
-            # A new ticket was written as it is now; only its clocks are left to compute.
-            row = ticket.row if isinstance(ticket, _NewTicket) else ticket
-            assert row is not None and row.id is not None
-            self.write.touched[row.id] = row
+            # A new ticket was written complete, clocks included; a stored one gets its
+            # clocks from its whole history, once for the batch, at the commit.
+            if isinstance(ticket, Ticket):
+                self.write.touched[ticket.id] = ticket
         for index, outcome in segment.outcomes:
             message = outcome.message
             assert message.id is not None
             results[index] = dto.ReceiveResult(
                 outcome.ticket.number, message.id, outcome.created, False, outcome.reopened
             )
-        segment.new_messages = []
+        # Written: nothing of it may be written again.
+        segment.customers, segment.new_identities, segment.new_tickets = [], [], []
+        segment.new_messages, segment.events, segment.outcomes = [], [], []
         segment.touched = {}
-        segment.outcomes = []
+
+
+def _table(model: type) -> Table:
+    return model.__table__  # type: ignore[attr-defined,no-any-return]
 
 
 def _chunks(values: Sequence[Any]) -> list[Sequence[Any]]:
