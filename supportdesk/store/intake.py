@@ -406,7 +406,12 @@ class InboundBatch:
                 known.ticket = segment.tickets_by_id.get(ticket_id)
         for key, ticket_id in latest.items():
             segment.latest_chat[key] = segment.tickets_by_id[ticket_id]
+        # Whose addresses a threading candidate may need: the customers of the tickets found,
+        # and the senders' own (a ticket they start in this batch may be answered in it).
         customers = {t.customer_id for t in segment.tickets_by_id.values()}
+        customers.update(
+            ref.customer for ref in segment.identities.values() if isinstance(ref.customer, int)
+        )
         for chunk in _chunks(sorted(customers)):
             for customer, address in connection.execute(_EMAIL_ADDRESSES, {"customers": chunk}):
                 segment.addresses.setdefault(customer, set()).add(address)

@@ -312,6 +312,9 @@ def test_batches_store_exactly_what_one_message_at_a_time_stored(
                     "5",
                     in_reply_to=("<11@firma.pl>",),
                 ),
+                # A known customer's new ticket, answered by them under another subject.
+                mail("ola@sklep.pl", "<21@sklep.pl>", "Nowe zamówienie"),
+                mail("ola@sklep.pl", "<22@sklep.pl>", "Cennik", in_reply_to=("<21@sklep.pl>",)),
                 chat(101, 1, "Nie mogę się zalogować"),
                 chat(101, 2, "Dalej nie działa"),
                 # An edit of a message of this very batch.
@@ -321,7 +324,7 @@ def test_batches_store_exactly_what_one_message_at_a_time_stored(
             ],
             dto.ChannelStateUpdate("telegram", "bot", "offset", {"offset": 42}),
         )
-        as_lead("set_status", chats[1].ticket_number, "solved")
+        as_lead("set_status", chats[3].ticket_number, "solved")
         both([chat(101, 3, "Jednak nadal nie działa"), chat(102, 3, "Dziękuję")])
         assert snapshot(database) == snapshot(reference)
         # Handed to the per-message path: a follow-up of the closed auto-reply ticket (#3);
