@@ -835,6 +835,9 @@ class InboundBatch:
             files = [{**a, "message_id": m.id} for m in messages for a in m.attachments]
             if files:
                 connection.execute(insert(Attachment), files)
+        if segment.events:
+            # Other consoles are woken once, at the commit (see Desk._finish).
+            self.write.notify = True
         for spec in segment.events:
             data = spec.data
             if spec.kind == "received":

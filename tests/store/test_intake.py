@@ -19,6 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import select
 
@@ -26,7 +27,7 @@ from supportdesk.clock import FrozenClock
 from supportdesk.store import dto
 from supportdesk.store.attachments import AttachmentStore
 from supportdesk.store.db import Database, open_database
-from supportdesk.store.desk import Desk
+from supportdesk.store.desk import NOTIFY_CHANNEL, Desk
 from supportdesk.store.intake import InboundBatch
 from supportdesk.store.models import (
     Attachment,
@@ -40,7 +41,7 @@ from supportdesk.store.models import (
     RawOriginal,
     Ticket,
 )
-from tests.conftest import MONDAY_MORNING, _admin, _with_database
+from tests.conftest import MONDAY_MORNING, _admin, _plain, _with_database
 
 
 @pytest.fixture
@@ -335,3 +336,21 @@ def test_batches_store_exactly_what_one_message_at_a_time_stored(
         assert len(tickets) >= 10 and any(t["follow_up_of"] for t in tickets)
     finally:
         reference.dispose()
+
+
+def test_a_stored_batch_wakes_listening_consoles_once(fresh_pg_url: str, tmp_path: Path) -> None:
+    """PostgreSQL: one NOTIFY per transaction, however many messages it stored."""
+    database = open_database(fresh_pg_url)
+    listener = psycopg.connect(_plain(fresh_pg_url), autocommit=True)
+    try:
+        listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        desk = Desk(database, FrozenClock(MONDAY_MORNING), attachments=AttachmentStore(tmp_path))
+        results = desk.acting_as(None).receive_batch(
+            [mail(f"k{n}@firma.pl", f"<{n}@firma.pl>", f"Sprawa {n}") for n in range(5)]
+        )
+        assert all(r.created_ticket for r in results)
+        woken = list(listener.notifies(timeout=3))
+        assert [n.payload for n in woken] == ["changed"]
+    finally:
+        listener.close()
+        database.dispose()
