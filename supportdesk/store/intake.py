@@ -33,6 +33,7 @@ from supportdesk.core.enums import (
     Channel,
     DeliveryState,
     Direction,
+    IdentityKind,
     Priority,
     Status,
 )
@@ -54,10 +55,10 @@ from supportdesk.store.models import (
 from supportdesk.store.slastore import build_history, sla_columns
 
 # An item with its validated sender (kind, value) and its attachments' stored hashes.
-Prepared = tuple[dto.InboundItem, Any, str, Sequence[tuple[dto.NewAttachment, str | None]]]
+Kept = Sequence[tuple[dto.NewAttachment, str | None]]
+Prepared = tuple[dto.InboundItem, IdentityKind, str, Kept]
 # Runs one item through the per-message path, in the same transaction.
-Fallback = Callable[[dto.InboundItem, Any, str, Sequence[tuple[dto.NewAttachment, str | None]]],
-                    dto.ReceiveResult]  # fmt: skip
+Fallback = Callable[[dto.InboundItem, IdentityKind, str, Kept], dto.ReceiveResult]
 
 # Ticket numbers are 32-bit integers in the database; anything larger is no ticket.
 MAX_TICKET_NUMBER = 2**31 - 1
@@ -443,9 +444,9 @@ class InboundBatch:
         self,
         segment: _Segment,
         item: dto.InboundItem,
-        kind: Any,
+        kind: IdentityKind,
         value: str,
-        kept: Sequence[tuple[dto.NewAttachment, str | None]],
+        kept: Kept,
     ) -> dto.ReceiveResult | _Outcome:
         account, external_id = item.account, item.external_id
         if external_id is not None:
@@ -586,7 +587,7 @@ class InboundBatch:
         segment: _Segment,
         item: dto.InboundItem,
         value: str,
-        kept: Sequence[tuple[dto.NewAttachment, str | None]],
+        kept: Kept,
         sender: _IdentityRef,
         ticket: AnyTicket | None,
         thread_rule: str | None,
