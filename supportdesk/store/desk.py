@@ -62,6 +62,7 @@ from supportdesk.store.escalation import (
     open_escalations,
 )
 from supportdesk.store.incidents import IncidentDesk
+from supportdesk.store.intake import InboundBatch
 from supportdesk.store.library import LibraryDesk
 from supportdesk.store.locks import ChannelLock, FileChannelLock, PostgresChannelLock
 from supportdesk.store.models import (
@@ -1365,14 +1366,11 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
         prepared = [(item, self._validated_sender(item)) for item in items]
         # Files first, outside the transaction: a crash leaves an unused file, never a row
         # that points at nothing.
+        blobs = [a.data for item in items for a in item.attachments if a.data is not None]
+        hashes = iter(self._attachment_store().put_many(blobs) if blobs else ())
         kept = [
             [
-                (
-                    attachment,
-                    self._attachment_store().put(attachment.data)
-                    if attachment.data is not None
-                    else None,
-                )
+                (attachment, next(hashes) if attachment.data is not None else None)
                 for attachment in item.attachments
             ]
             for item in items
@@ -1381,10 +1379,19 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
             write.batch = True
             if channel_state is not None:
                 self._save_channel_state(write, channel_state)
-            return [
-                self._receive_one(write, item, kind, value, files)
-                for (item, (kind, value)), files in zip(prepared, kept, strict=True)
-            ]
+            # Read and written a batch at a time (store/intake.py); a message for a solved or
+            # closed ticket goes through _receive_one, in order.
+            batch = InboundBatch(
+                write,
+                fallback=functools.partial(self._receive_one, write),
+                survivor=_survivor,
+            )
+            return batch.run(
+                [
+                    (item, kind, value, files)
+                    for (item, (kind, value)), files in zip(prepared, kept, strict=True)
+                ]
+            )
 
     @staticmethod
     def _validated_sender(item: dto.InboundItem) -> tuple[IdentityKind, str]:
