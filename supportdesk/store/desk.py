@@ -51,7 +51,7 @@ from supportdesk.core.sla import (
 from supportdesk.core.templates import unfilled
 from supportdesk.core.threading import Candidate, ChatTicket, decide_chat, with_token
 from supportdesk.core.threading import decide as decide_thread
-from supportdesk.store import dto, replychecks, reports
+from supportdesk.store import dto, replychecks, reportfacts, reports
 from supportdesk.store.attachments import AttachmentStore
 from supportdesk.store.db import Database, StoreError, explain_db_error
 from supportdesk.store.library import LibraryDesk
@@ -368,7 +368,7 @@ class Desk(LibraryDesk):
         if write.touched:
             write.session.flush()
             recompute_tickets(
-                write.session, list(write.touched.values()), write.settings.sla, write.now
+                write.session, list(write.touched.values()), write.settings, write.now
             )
             write.touched = {}
         write.session.flush()
@@ -409,7 +409,7 @@ class Desk(LibraryDesk):
             return
         self._write_events(write)
         write.session.flush()
-        recompute_tickets(write.session, [ticket], write.settings.sla, write.now)
+        recompute_tickets(write.session, [ticket], write.settings, write.now)
 
     def _set_status(
         self,
@@ -2314,18 +2314,19 @@ class Desk(LibraryDesk):
             return closed
 
     def recompute_sla(self) -> int:
-        """Recompute the clocks of every active ticket (after a calendar change, say)."""
+        """Recompute the clocks of every active ticket (after a calendar change, say), and the
+        report facts of every ticket whose facts are missing or were computed under other SLA
+        settings (so that reports need not work them out from history)."""
         with self._writing(needs_agent=False) as write:
-            count = self._recompute_all(write)
+            count = self._recompute_all(write, stale_facts=True)
             self._event(write, "sla_recomputed", None, recomputed=count)
             return count
 
-    def _recompute_all(self, write: _Write) -> int:
-        ids = list(
-            write.session.scalars(
-                select(Ticket.id).where(Ticket.status.in_(ACTIVE_STATUSES)).order_by(Ticket.id)  # type: ignore[attr-defined]
-            )
-        )
+    def _recompute_all(self, write: _Write, *, stale_facts: bool = False) -> int:
+        wanted = Ticket.status.in_(ACTIVE_STATUSES)  # type: ignore[attr-defined]
+        if stale_facts:
+            wanted = or_(wanted, reportfacts.stale(reportfacts.facts_key(write.settings)))
+        ids = list(write.session.scalars(select(Ticket.id).where(wanted).order_by(Ticket.id)))
         for start in range(0, len(ids), 2000):
             chunk = write.session.scalars(
                 select(Ticket)
@@ -2333,7 +2334,7 @@ class Desk(LibraryDesk):
                 .order_by(Ticket.id)
                 .with_for_update()
             ).all()
-            recompute_tickets(write.session, chunk, write.settings.sla, write.now)
+            recompute_tickets(write.session, chunk, write.settings, write.now)
             write.session.flush()
             write.session.expunge_all()
         return len(ids)

@@ -33,7 +33,7 @@ from supportdesk.core.enums import (
     Status,
 )
 from supportdesk.core.sla import clock_runs
-from supportdesk.store import dto
+from supportdesk.store import dto, reportfacts
 from supportdesk.store.models import Agent, Event, Message, Rating, Ticket
 from supportdesk.store.slastore import COUNTING_DELIVERY, build_history
 from supportdesk.store.teamsettings import TeamSettings
@@ -384,21 +384,80 @@ def load_facts(
     period: metrics.Period,
     now: datetime,
     cache: LogCache | None = None,
+    names: dict[int, str] | None = None,
 ) -> metrics.Facts:
-    """Everything that happened in `period`.
+    """Everything that happened in `period`: the facts stored for each ticket when its
+    clocks were last recomputed (`reportfacts`), selected by the database, and for the few
+    tickets whose facts are missing or out of date, the same worked out from their history."""
+    connection = session.connection()
+    if names is None:
+        names = {row.id: row.name for row in connection.execute(select(Agent.id, Agent.name))}
+    key = reportfacts.facts_key(settings)
+    stored = reportfacts.stored_facts(session, key, period, now, names)
+    replayed = metrics.facts_in(
+        period, _replayed_logs(session, settings, period, now, names, key, cache or LogCache())
+    )
+    dialect = connection.dialect.name
+    ratings = [
+        metrics.Rated(
+            metrics.TicketFacts(
+                r.number,
+                r.channel,
+                r.priority,
+                _utc(r.created_at),
+                names.get(r.assignee_id) if r.assignee_id else None,
+            ),
+            names.get(r.assignee_id) if r.assignee_id else None,
+            _utc(r.rated_at),
+            r.score,
+        )
+        for r in connection.execute(
+            select(
+                Ticket.number,
+                Ticket.channel,
+                Ticket.priority,
+                _instant(Ticket.created_at, dialect).label("created_at"),
+                Ticket.assignee_id,
+                _instant(Rating.created_at, dialect).label("rated_at"),
+                Rating.score,
+            )
+            .join(Ticket, Ticket.id == Rating.ticket_id)  # type: ignore[arg-type]
+            .where(
+                Rating.created_at >= period.start,  # type: ignore[operator]
+                Rating.created_at < period.end,  # type: ignore[operator]
+            )
+        )
+    ]
+    return metrics.Facts(
+        new=(*stored.new, *replayed.new),
+        replies=(*stored.replies, *replayed.replies),
+        solves=(*stored.solves, *replayed.solves),
+        responses=(*stored.responses, *replayed.responses),
+        outcomes=(*stored.outcomes, *replayed.outcomes),
+        ratings=tuple(r for r in ratings if period.contains(r.at)),
+    )
+
+
+def _replayed_logs(
+    session: Session,
+    settings: TeamSettings,
+    period: metrics.Period,
+    now: datetime,
+    names: dict[int, str],
+    key: str,
+    cache: LogCache,
+) -> list[metrics.TicketLog]:
+    """The logs of the tickets without current stored facts, from their history.
 
     The tickets read are those created before the period ends that were touched since it
     began (a reply, a status change, a new message all touch a ticket) or are still active
     (their clocks may run out in it). The clocks of finished tickets solved before the period
     began are not run: everything about them was decided before.
     """
-    cache = cache or LogCache()
     connection = session.connection()
     dialect = connection.dialect.name
-    names: dict[int, str] = {
-        row.id: row.name for row in connection.execute(select(Agent.id, Agent.name))
-    }
     selection = and_(
+        reportfacts.stale(key),
         Ticket.created_at < period.end,  # type: ignore[operator]
         or_(Ticket.updated_at >= period.start, _active()),  # type: ignore[operator]
     )
@@ -417,6 +476,8 @@ def load_facts(
             _instant(Ticket.closed_at, dialect).label("closed_at"),
         ).where(selection)
     ).all()
+    if not tickets:
+        return []
     document = settings.document
     logs: list[metrics.TicketLog] = []
     todo = []
@@ -513,37 +574,7 @@ def load_facts(
         if finished:
             cache.put(t.id, t.version, log)
         logs.append(log)
-    ratings = [
-        metrics.Rated(
-            metrics.TicketFacts(
-                r.number,
-                r.channel,
-                r.priority,
-                _utc(r.created_at),
-                names.get(r.assignee_id) if r.assignee_id else None,
-            ),
-            names.get(r.assignee_id) if r.assignee_id else None,
-            _utc(r.rated_at),
-            r.score,
-        )
-        for r in connection.execute(
-            select(
-                Ticket.number,
-                Ticket.channel,
-                Ticket.priority,
-                _instant(Ticket.created_at, dialect).label("created_at"),
-                Ticket.assignee_id,
-                _instant(Rating.created_at, dialect).label("rated_at"),
-                Rating.score,
-            )
-            .join(Ticket, Ticket.id == Rating.ticket_id)  # type: ignore[arg-type]
-            .where(
-                Rating.created_at >= period.start,  # type: ignore[operator]
-                Rating.created_at < period.end,  # type: ignore[operator]
-            )
-        )
-    ]
-    return metrics.facts_in(period, logs, ratings)
+    return logs
 
 
 def team_report(
