@@ -1,11 +1,12 @@
 """The read queries behind the supervisor screen and `supportdesk report`.
 
 Counting what is true now (queue health, the breach forecast, backlogs) is done by the
-database from the stored SLA columns. The figures of a period need each ticket's clocks run by
-run, so the tickets active in the period — not every ticket — are read with their messages and
-status changes in a few queries, and `core/sla.py` (the same code that runs the live clocks)
-and `core/metrics.py` turn them into figures. Used only through the Desk, inside its read
-transactions.
+database from the stored SLA columns, in a few grouped queries. The figures of a period come from
+the facts each ticket stored when its clocks were last recomputed (`reportfacts`: replies,
+solves, every SLA clock run with its business time), selected by the database for the period;
+`core/metrics.py` turns them into figures. Tickets whose facts are missing or out of date are
+read with their messages and status changes and replayed through `core/sla.py` (the same code
+that stores the facts). Used only through the Desk, inside its read transactions.
 """
 
 from __future__ import annotations
@@ -219,6 +220,10 @@ def queue_health(session: Session, settings: TeamSettings, now: datetime) -> dto
             _count(_paused(settings)).label("pending"),
             _count(_at_risk(now)).label("at_risk"),
             _count(_breached(now)).label("breached"),
+            *(
+                _count(forecast_condition(minutes, settings, now)).label(f"due_{minutes}")
+                for minutes in FORECAST_MINUTES
+            ),
             func.min(waiting).label("oldest"),
         )
         .where(_active())
@@ -243,17 +248,6 @@ def queue_health(session: Session, settings: TeamSettings, now: datetime) -> dto
             select(ranked.c.number, ranked.c.channel, ranked.c.priority).where(ranked.c.rank == 1)
         )
     }
-    due: dict[int, dict[tuple[str, str], int]] = {
-        minutes: {
-            (channel, priority): count
-            for channel, priority, count in session.execute(
-                select(Ticket.channel, Ticket.priority, func.count())
-                .where(forecast_condition(minutes, settings, now))
-                .group_by(Ticket.channel, Ticket.priority)
-            )
-        }
-        for minutes in FORECAST_MINUTES
-    }
     cells = [
         dto.HealthRow(
             channel=row.channel,
@@ -265,8 +259,8 @@ def queue_health(session: Session, settings: TeamSettings, now: datetime) -> dto
             breached=int(row.breached),
             oldest_waiting_since=row.oldest,
             oldest_waiting_ticket=oldest_per.get((row.channel, row.priority)),
-            due_15=due[15].get((row.channel, row.priority), 0),
-            due_60=due[60].get((row.channel, row.priority), 0),
+            due_15=int(row.due_15),
+            due_60=int(row.due_60),
         )
         for row in rows
     ]
