@@ -153,7 +153,8 @@ def _instant(column: Any, dialect: str) -> Any:
 
 def _utc(value: Any) -> datetime:
     if isinstance(value, str):
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        # SQLite's naive UTC text; parsed with its offset: several times faster than replace().
+        return datetime.fromisoformat(value + "+00:00")
     return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
@@ -218,7 +219,7 @@ def stored_facts(
         priority,
         created_at,
         assignee_id,
-    ) in connection.execute(query):
+    ) in connection.execute(query).tuples().all():
         ticket = tickets.get(ticket_id)
         if ticket is None:
             assignee = names.get(assignee_id) if assignee_id else None

@@ -364,7 +364,8 @@ def _second(item: tuple[Any, ...]) -> Any:
 
 def _utc(value: Any) -> datetime:
     if isinstance(value, str):
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        # SQLite's naive UTC text; parsed with its offset: several times faster than replace().
+        return datetime.fromisoformat(value + "+00:00")
     return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
@@ -449,6 +450,9 @@ def _replayed_logs(
     began are not run: everything about them was decided before.
     """
     connection = session.connection()
+    # Usually none: one index lookup says so, before the selection below (a scan).
+    if connection.execute(select(Ticket.id).where(reportfacts.stale(key)).limit(1)).first() is None:
+        return []
     dialect = connection.dialect.name
     selection = and_(
         reportfacts.stale(key),
