@@ -215,6 +215,11 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument(
+        "--pg-name",
+        default="supportdesk_bench_report",
+        help="the scratch database to create (and drop) on that server",
+    )
     parser.add_argument("--skip-pg", action="store_true")
     args = parser.parse_args()
     print(f"supportdesk supervisor benchmark, scale {args.scale}, {args.repeat} repetitions")
@@ -230,7 +235,7 @@ def main() -> None:
         if args.skip_pg:
             return
         admin_url = make_url(args.pg_url).set(drivername="postgresql")
-        name = "supportdesk_bench_report"
+        name = args.pg_name
         admin = admin_url.render_as_string(hide_password=False)
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -219,7 +219,7 @@ def stored_facts(
         priority,
         created_at,
         assignee_id,
-    ) in connection.execute(query).tuples().all():
+    ) in connection.execute(query).all():
         ticket = tickets.get(ticket_id)
         if ticket is None:
             assignee = names.get(assignee_id) if assignee_id else None
