@@ -24,7 +24,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, String, and_, delete, insert, or_, select, type_coerce
+from sqlalchemy import (
+    DateTime,
+    String,
+    and_,
+    delete,
+    insert,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -54,8 +63,23 @@ def facts_key(settings: TeamSettings) -> str:
 def stale(key: str) -> ColumnElement[bool]:
     """Tickets whose stored facts are missing or were computed under other settings (three
     index ranges rather than a scan for `!=`)."""
+    return or_(*_stale_ranges(key))
+
+
+def _stale_ranges(key: str) -> tuple[ColumnElement[bool], ...]:
     column = Ticket.report_key
-    return or_(column.is_(None), column < key, column > key)  # type: ignore[union-attr,operator]
+    return (column.is_(None), column < key, column > key)  # type: ignore[union-attr,operator]
+
+
+def any_stale(session: Session, key: str) -> bool:
+    """Whether any ticket is stale: one index probe per range (SQLite would rather walk the
+    whole index for the three ranges OR-ed together)."""
+    return bool(
+        session.execute(
+            # Only the id: the index covers it, so SQLite does not weigh a scan of the table.
+            select(or_(*(select(Ticket.id).where(c).exists() for c in _stale_ranges(key))))
+        ).scalar()
+    )
 
 
 @dataclass(frozen=True)
