@@ -27,6 +27,8 @@ CATEGORY_RANK: dict[str, int] = {
 }
 # Stands for "no running deadline" so every row has a comparable value in the index.
 NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
+# Solved and closed tickets' group: every active ticket ranks below it.
+FINISHED_GROUP = 4
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ def rank_columns(
     *, priority: str, status: str, paused: bool, due_at: datetime | None, category: str
 ) -> RankColumns:
     if status in FINISHED_STATUSES:
-        group = 4
+        group = FINISHED_GROUP
     else:
         group = (0 if priority == Priority.URGENT else 1) + (2 if paused else 0)
     return RankColumns(

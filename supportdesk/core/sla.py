@@ -771,6 +771,16 @@ class ClockRun:
     breached: bool
     # When the target was passed (None while within it).
     breached_at: datetime | None
+    # When the target passes if nothing else happens: `breached_at` once breached, else the
+    # deadline of a clock that runs (None for a clock that stopped in time or is paused within
+    # its target). Lets a stored run tell, at any later moment, whether it has breached since.
+    due_at: datetime | None = None
+
+    def breached_by(self, moment: datetime) -> bool:
+        """Whether the run is (or, if nothing else happens, will be) breached at `moment`."""
+        if self.stopped_at is not None:
+            return self.breached
+        return self.due_at is not None and self.due_at <= moment
 
 
 def clock_runs(
@@ -819,6 +829,12 @@ def clock_runs(
             breached = breached_at is not None and breached_at < stop
         else:
             breached = used >= target
+        due_at = breached_at if breached else None
+        if stop is None and not breached and not paused:
+            lengths = [
+                calendar.business_seconds(a, b) if b is not None else None for a, b in segments
+            ]
+            due_at = _walk_to(calendar, segments, lengths, target)
         runs.append(
             ClockRun(
                 kind=kind,
@@ -831,6 +847,7 @@ def clock_runs(
                 paused=paused,
                 breached=breached,
                 breached_at=breached_at if breached else None,
+                due_at=due_at,
             )
         )
     return tuple(runs)

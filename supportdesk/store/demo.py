@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from supportdesk.core.enums import Category, Channel, DeliveryState, Direction, Priority, Status
 from supportdesk.core.frontmatter import FrontMatterError, split_front_matter
-from supportdesk.core.sla import BusinessCalendar, compute_clocks
+from supportdesk.core.sla import BusinessCalendar, clock_runs, compute_clocks
 from supportdesk.resources import demo_kb_dir, shipped_templates_dir
 from supportdesk.store import demo_scenarios as content
 from supportdesk.store import search
@@ -50,11 +50,13 @@ from supportdesk.store.models import (
     NoteMention,
     OutboxItem,
     Rating,
+    ReportFact,
     TeamSetting,
     Template,
     Ticket,
     TicketTag,
 )
+from supportdesk.store.reportfacts import TicketRecord, fact_rows, facts_key, is_new_work
 from supportdesk.store.slastore import build_history, sla_columns
 from supportdesk.store.teamsettings import SETTINGS_KEY, default_document, default_settings
 
@@ -151,6 +153,10 @@ GENERIC_FOLLOW_UP = {
 }
 
 
+def _first(item: tuple[Any, ...]) -> Any:
+    return item[0]
+
+
 def _display_name(agent: str | None) -> str | None:
     return next((display for name, display, *_rest in AGENTS if name == agent), None)
 
@@ -184,6 +190,7 @@ class _Rows:
         "events",
         "incidents",
         "incident_tickets",
+        "facts",
     )
 
     def __init__(self) -> None:
@@ -283,6 +290,7 @@ class _Generator:
         self.scale = scale
         self.rng = random.Random(seed)
         self.settings = default_settings()
+        self.facts_key = facts_key(self.settings)
         self.calendar: BusinessCalendar = self.settings.sla.calendars["default"]
         self.zone = self.calendar.zone
         self.days = 14 if scale <= 2000 else 365
@@ -799,6 +807,25 @@ class _Generator:
         )
         clocks = compute_clocks(history, self.settings.sla, now)
         rows.statuses[status] = rows.statuses.get(status, 0) + 1
+        events.sort(key=_first)  # the order they are stored in (ids follow it)
+        agent_ids = self.agent_ids
+        closed_at = status_events[-1][0] if status == Status.CLOSED else None
+        record = TicketRecord(
+            created_at=created_at,
+            new_work=is_new_work(status, created_at, closed_at),
+            replies=[
+                (at, agent_ids[who] if who else None)
+                for at, who, kind, _data in events
+                if kind == "reply"
+            ],
+            statuses=[
+                (at, str(data["to"]), bool(data.get("initial")), agent_ids[who] if who else None)
+                for at, who, kind, data in events
+                if kind == "status"
+            ],
+        )
+        for fact in fact_rows(ticket_id, record, clock_runs(history, self.settings.sla, now)):
+            rows.add("facts", **fact)
         rows.chunk["tickets"].append(
             {
                 "id": ticket_id,
@@ -818,7 +845,7 @@ class _Generator:
                 "status_changed_at": status_events[-1][0],
                 "first_response_at": first_response_at,
                 "solved_at": solved_at if status in (Status.SOLVED, Status.CLOSED) else None,
-                "closed_at": status_events[-1][0] if status == Status.CLOSED else None,
+                "closed_at": closed_at,
                 "last_customer_message_at": last_customer,
                 "last_agent_reply_at": last_reply,
                 "message_count": len(messages),
@@ -827,6 +854,7 @@ class _Generator:
                 "version": len(events) + 1,
                 "claimed_by_id": None,
                 "claim_expires_at": None,
+                "report_key": self.facts_key,
                 **sla_columns(
                     status=status,
                     priority=priority,
@@ -838,7 +866,7 @@ class _Generator:
         )
         for tag in scenario.get("tags", ()) or ():
             rows.append("tags", {"ticket_id": ticket_id, "tag": str(tag)})
-        for at, who, kind, data in sorted(events, key=lambda e: e[0]):
+        for at, who, kind, data in events:
             rows.add(
                 "events",
                 at=at,
@@ -1030,6 +1058,7 @@ def build_demo(
                 "rating",
                 "event",
                 "incident",
+                "report_fact",
                 "template",
                 "kb_article",
             ):
@@ -1069,6 +1098,7 @@ _MODELS: dict[str, type] = {
     "events": Event,
     "incidents": Incident,
     "incident_tickets": IncidentTicket,
+    "facts": ReportFact,
 }
 # Below this many tickets a second process costs more than it saves.
 PIPELINE_FROM = 5000

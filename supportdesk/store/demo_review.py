@@ -87,7 +87,7 @@ def add_review_loop(database: Database, now: datetime) -> int:
         for ticket in tickets:
             ticket.claimed_by_id = None
             ticket.claim_expires_at = None
-        recompute_tickets(session, list(tickets), default_settings().sla, now)
+        recompute_tickets(session, list(tickets), default_settings(), now)
     return waiting
 
 

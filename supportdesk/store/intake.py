@@ -39,7 +39,7 @@ from supportdesk.core.enums import (
 )
 from supportdesk.core.filenames import safe_filename
 from supportdesk.core.plaintext import one_line
-from supportdesk.core.sla import TicketHistory, compute_clocks
+from supportdesk.core.sla import TicketHistory, clock_runs, compute_clocks
 from supportdesk.core.threading import Candidate, ChatTicket, decide_chat
 from supportdesk.core.threading import decide as decide_thread
 from supportdesk.store import dto
@@ -50,8 +50,10 @@ from supportdesk.store.models import (
     Identity,
     Message,
     RawOriginal,
+    ReportFact,
     Ticket,
 )
+from supportdesk.store.reportfacts import TicketRecord, fact_rows, facts_key, is_new_work
 from supportdesk.store.slastore import build_history, sla_columns
 
 # An item with its validated sender (kind, value) and its attachments' stored hashes.
@@ -211,6 +213,7 @@ class _NewTicket:
     # What its clocks are computed from (see slastore.build_history).
     messages: list[tuple[str, datetime, bool, str]] = field(default_factory=list)
     status_events: list[tuple[datetime, dict[str, object]]] = field(default_factory=list)
+    history: TicketHistory | None = None
 
     def values(self) -> dict[str, Any]:
         customer = self.customer_id
@@ -770,6 +773,7 @@ class InboundBatch:
             messages=ticket.messages,
             status_events=ticket.status_events,
         )
+        ticket.history = history
         # Tickets started by one batch mostly share their history (created now, one
         # message, new): the clocks are a function of it, computed once per distinct one.
         key = (history, ticket.status)
@@ -783,7 +787,24 @@ class InboundBatch:
                 clocks=compute_clocks(history, settings, self.now),
                 settings=settings,
             )
+            columns["report_key"] = facts_key(self.write.settings)
         return columns
+
+    def _facts(self, ticket: _NewTicket) -> list[dict[str, Any]]:
+        """The report facts of a ticket started in this batch (as `slastore.recompute_tickets`
+        stores them for every other ticket), from the history its clocks came from."""
+        assert ticket.history is not None and ticket.id is not None
+        record = TicketRecord(
+            created_at=ticket.created_at,
+            new_work=is_new_work(ticket.status, ticket.created_at, ticket.closed_at),
+            replies=(),
+            statuses=[
+                (at, str(data["to"]), bool(data.get("initial")), None)
+                for at, data in ticket.status_events
+            ],
+        )
+        runs = clock_runs(ticket.history, self.write.settings.sla, self.now)
+        return fact_rows(ticket.id, record, runs)
 
     # -- writing --------------------------------------------------------------------------
 
@@ -813,6 +834,9 @@ class InboundBatch:
                 segment.new_tickets, insert_ids(connection, _table(Ticket), rows), strict=True
             ):
                 new.id = ticket_id
+            facts = [fact for t in segment.new_tickets for fact in self._facts(t)]
+            if facts:
+                connection.execute(insert(_table(ReportFact)), facts)
         messages = segment.new_messages
         raws = [m for m in messages if m.raw is not None]
         raw_ids = insert_ids(connection, _table(RawOriginal), [m.raw for m in raws])  # type: ignore[misc]

@@ -147,6 +147,9 @@ class Ticket(SQLModel, table=True):
     # Who is working on it right now (a lease, renewed while they type).
     claimed_by_id: int | None = Field(default=None, foreign_key="agent.id")
     claim_expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # Which SLA settings its report facts were computed under (store/reportfacts.py); None:
+    # never computed (a ticket from before they were stored).
+    report_key: str | None = Field(default=None, max_length=16, index=True)
 
 
 class TicketTag(SQLModel, table=True):
@@ -338,7 +341,10 @@ class Rating(SQLModel, table=True):
     """Customer satisfaction for a ticket; a second rating replaces the first."""
 
     __tablename__ = "rating"
-    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score"),)
+    __table_args__ = (
+        CheckConstraint("score BETWEEN 1 AND 5", name="score"),
+        Index("ix_rating_created_at", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", unique=True)
@@ -347,6 +353,32 @@ class Rating(SQLModel, table=True):
     channel: str = Field(max_length=16)
     created_at: datetime = Field(sa_type=UtcDateTime)
     updated_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class ReportFact(SQLModel, table=True):
+    """One thing a ticket contributes to the supervisor's figures, stored whenever its clocks
+    are recomputed (store/reportfacts.py): it arrived as new work, a reply, a solve, or one run
+    of an SLA clock. The report then only selects the period's rows."""
+
+    __tablename__ = "report_fact"
+    __table_args__ = (
+        Index("ix_report_fact_at", "at"),
+        Index("ix_report_fact_due_at", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    # new, reply, solve, or a clock: first_response, next_response, resolution.
+    kind: str = Field(max_length=16)
+    # When it happened; for a clock, when it stopped (None while it runs).
+    at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # Who replied or solved; for a clock, whoever stopped it (None: nobody, or no agent).
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    # A stopped clock's business seconds.
+    seconds: float | None = None
+    # A clock's target passing: when it was breached, or, for one still running, when it will
+    # be if nothing happens (None: met, or paused within its target).
+    due_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class Event(SQLModel, table=True):

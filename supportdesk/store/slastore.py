@@ -27,8 +27,22 @@ from sqlalchemy.orm import Session
 
 from supportdesk.core.enums import DeliveryState, Direction, Status
 from supportdesk.core.ranking import rank_columns
-from supportdesk.core.sla import SlaClocks, SlaSettings, TicketHistory, compute_clocks
+from supportdesk.core.sla import (
+    SlaClocks,
+    SlaSettings,
+    TicketHistory,
+    clock_runs,
+    compute_clocks,
+)
 from supportdesk.store.models import Event, Message, ReplyReview, Ticket
+from supportdesk.store.reportfacts import (
+    TicketRecord,
+    fact_rows,
+    facts_key,
+    is_new_work,
+    replace_facts,
+)
+from supportdesk.store.teamsettings import TeamSettings
 
 # Outbound messages that count as the agent having answered. A failed or discarded reply never
 # reached the customer; a trainee's draft counts only once a mentor approves it.
@@ -104,19 +118,31 @@ def load_histories(
     tickets: Sequence[Ticket],
     pending_events: Sequence[dict[str, Any]] = (),
 ) -> dict[int, TicketHistory]:
-    """The SLA history of each ticket, read with one query for the whole batch.
+    """The SLA history of each ticket, read with one query for the whole batch."""
+    loaded = _load(session, tickets, pending_events)
+    return {ticket_id: history for ticket_id, (history, _record) in loaded.items()}
+
+
+def _load(
+    session: Session,
+    tickets: Sequence[Ticket],
+    pending_events: Sequence[dict[str, Any]] = (),
+) -> dict[int, tuple[TicketHistory, TicketRecord]]:
+    """Each ticket's SLA history and what its report facts need besides (who replied, who
+    changed the status), read with one query for the whole batch.
 
     `pending_events` are event rows of this transaction not written yet (they go out with the
     transaction's last statement); their status changes count, after every stored one.
     """
     ids = [t.id for t in tickets]
-    # One round trip: the status events (in log order) and the messages, as one result.
+    # One round trip: the status events and the messages, each in the order they were made.
     stored_events = select(
         literal(0).label("source"),
         Event.id.label("position"),  # type: ignore[union-attr]
         Event.ticket_id,
         Event.at,
         Event.data,
+        Event.agent_id,
         cast(null(), String).label("direction"),
         cast(null(), Boolean).label("automatic"),
         cast(null(), String).label("delivery_state"),
@@ -125,10 +151,11 @@ def load_histories(
     stored_messages = (
         select(
             literal(1),
-            literal(0),
+            Message.id,
             Message.ticket_id,
             func.coalesce(ReplyReview.reviewed_at, Message.stored_at),
             cast(null(), JSON),
+            Message.agent_id,
             Message.direction,
             Message.automatic,
             Message.delivery_state,
@@ -140,26 +167,43 @@ def load_histories(
         literal_column("source"), literal_column("position")
     )
     messages: dict[int, list[tuple[str, datetime, bool, str]]] = defaultdict(list)
+    replies: dict[int, list[tuple[datetime, int | None]]] = defaultdict(list)
     statuses: dict[int, list[tuple[datetime, dict[str, object]]]] = defaultdict(list)
-    for source, _position, ticket_id, at, data, direction, automatic, state in session.execute(
-        history
-    ):
+    changes: dict[int, list[tuple[datetime, str, bool, int | None]]] = defaultdict(list)
+
+    def status_change(ticket_id: int, at: datetime, data: Any, agent_id: int | None) -> None:
+        statuses[ticket_id].append((at, data))
+        changes[ticket_id].append((at, str(data["to"]), bool(data.get("initial")), agent_id))
+
+    for row in session.execute(history):
+        source, _position, ticket_id, at, data, agent_id, direction, automatic, state = row
         if source == 0:
-            statuses[ticket_id].append((at, data))
-        else:
-            messages[ticket_id].append((direction, at, bool(automatic), state))
+            status_change(ticket_id, at, data, agent_id)
+            continue
+        automatic = bool(automatic)
+        messages[ticket_id].append((direction, at, automatic, state))
+        if direction == Direction.OUTBOUND and not automatic and state in COUNTING_DELIVERY:
+            replies[ticket_id].append((at, agent_id))
     wanted = set(ids)
     for event in pending_events:
         if event["kind"] == "status" and event["ticket_id"] in wanted:
-            statuses[event["ticket_id"]].append((event["at"], event["data"]))
+            status_change(event["ticket_id"], event["at"], event["data"], event["agent_id"])
     return {
-        ticket.id: build_history(  # type: ignore[misc]
-            created_at=ticket.created_at,
-            channel=ticket.channel,
-            priority=ticket.priority,
-            created_by_agent=ticket.created_by_id is not None,
-            messages=messages[ticket.id],  # type: ignore[index]
-            status_events=statuses[ticket.id],  # type: ignore[index]
+        ticket.id: (  # type: ignore[misc]
+            build_history(
+                created_at=ticket.created_at,
+                channel=ticket.channel,
+                priority=ticket.priority,
+                created_by_agent=ticket.created_by_id is not None,
+                messages=messages[ticket.id],  # type: ignore[index]
+                status_events=statuses[ticket.id],  # type: ignore[index]
+            ),
+            TicketRecord(
+                created_at=ticket.created_at,
+                new_work=is_new_work(ticket.status, ticket.created_at, ticket.closed_at),
+                replies=replies[ticket.id],  # type: ignore[index]
+                statuses=changes[ticket.id],  # type: ignore[index]
+            ),
         )
         for ticket in tickets
     }
@@ -168,21 +212,29 @@ def load_histories(
 def recompute_tickets(
     session: Session,
     tickets: Sequence[Ticket],
-    settings: SlaSettings,
+    settings: TeamSettings,
     now: datetime,
     pending_events: Sequence[dict[str, Any]] = (),
 ) -> None:
-    """Recompute and store the clocks of `tickets`, loading their histories in batches."""
+    """Recompute and store the clocks of `tickets` and their report facts, loading their
+    histories in batches."""
+    sla = settings.sla
+    key = facts_key(settings)
     for start in range(0, len(tickets), BATCH):
         batch = tickets[start : start + BATCH]
-        histories = load_histories(session, batch, pending_events)
+        loaded = _load(session, batch, pending_events)
+        rows: list[dict[str, Any]] = []
         for ticket in batch:
+            history, record = loaded[ticket.id]  # type: ignore[index]
             columns = sla_columns(
                 status=ticket.status,
                 priority=ticket.priority,
                 category=ticket.category,
-                clocks=compute_clocks(histories[ticket.id], settings, now),  # type: ignore[index]
-                settings=settings,
+                clocks=compute_clocks(history, sla, now),
+                settings=sla,
             )
-            for key, value in columns.items():
-                setattr(ticket, key, value)
+            for name, value in columns.items():
+                setattr(ticket, name, value)
+            ticket.report_key = key
+            rows.extend(fact_rows(ticket.id, record, clock_runs(history, sla, now)))  # type: ignore[arg-type]
+        replace_facts(session, [t.id for t in batch], rows)  # type: ignore[misc]

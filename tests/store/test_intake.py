@@ -39,6 +39,7 @@ from supportdesk.store.models import (
     Message,
     Rating,
     RawOriginal,
+    ReportFact,
     Ticket,
 )
 from tests.conftest import MONDAY_MORNING, _admin, _plain, _with_database
@@ -174,7 +175,15 @@ def snapshot(database: Database) -> dict[str, list[Any]]:
         ]
         ratings = [(numbers[r.ticket_id], r.score) for r in session.scalars(select(Rating))]
         states = [(s.key, s.data) for s in session.scalars(select(ChannelState))]
+        facts = sorted(
+            (
+                (numbers[f.ticket_id], f.kind, f.at, f.agent_id, f.seconds, f.due_at)
+                for f in session.scalars(select(ReportFact))
+            ),
+            key=repr,
+        )
     return {
+        "facts": facts,
         "customers": sorted(customers.values()),
         "identities": identities,
         "tickets": tickets,

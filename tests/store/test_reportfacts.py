@@ -1,0 +1,174 @@
+"""Stored report facts agree with a full recompute from each ticket's history, and reports from
+them agree figure for figure (and ticket for ticket) with reports that replay every history —
+on the demo database, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, update
+
+from supportdesk.clock import FrozenClock
+from supportdesk.core.sla import clock_runs
+from supportdesk.store import dto
+from supportdesk.store.db import Database
+from supportdesk.store.demo import build_demo
+from supportdesk.store.desk import Desk
+from supportdesk.store.models import ReportFact, Ticket
+from supportdesk.store.reportfacts import fact_rows, facts_key
+from supportdesk.store.slastore import _load
+from supportdesk.store.teamsettings import default_settings
+
+# A Tuesday 15:10 in Warsaw: business hours, so running clocks tick.
+NOW = datetime(2026, 11, 24, 14, 10, tzinfo=UTC)
+
+
+@pytest.fixture
+def demo(database: Database) -> Database:
+    build_demo(database, now=NOW)
+    return database
+
+
+Row = tuple[Any, ...]
+
+
+def _order(row: Row) -> tuple[Any, ...]:
+    return tuple((value is None, value) for value in row)
+
+
+def _same(rows: list[Row]) -> list[Row]:
+    """Sorted, with business seconds to the millisecond (PostgreSQL and SQLite both keep
+    doubles, but a recompute may add the same seconds up in another order)."""
+    return sorted(
+        ((*row[:4], None if row[4] is None else round(row[4], 3), row[5]) for row in rows),
+        key=_order,
+    )
+
+
+def stored_rows(database: Database) -> list[Row]:
+    """(ticket id, kind, at, agent id, seconds, due at) of every stored fact."""
+    with database.read_session() as session:
+        return _same(
+            [
+                (f.ticket_id, f.kind, f.at, f.agent_id, f.seconds, f.due_at)
+                for f in session.scalars(select(ReportFact))
+            ]
+        )
+
+
+def recomputed_rows(database: Database, now: datetime) -> list[Row]:
+    """Every ticket's facts worked out afresh from its stored history."""
+    sla = default_settings().sla
+    fields = ("ticket_id", "kind", "at", "agent_id", "seconds", "due_at")
+    rows = []
+    with database.read_session() as session:
+        tickets = session.scalars(select(Ticket)).all()
+        for ticket_id, (history, record) in _load(session, tickets).items():
+            for fact in fact_rows(ticket_id, record, clock_runs(history, sla, now)):
+                rows.append(tuple(fact[name] for name in fields))
+    return _same(rows)
+
+
+def test_demo_facts_agree_with_a_full_recompute(demo: Database) -> None:
+    stored = stored_rows(demo)
+    assert len(stored) > 2000
+    assert {row[1] for row in stored} == {
+        "new",
+        "reply",
+        "solve",
+        "first_response",
+        "next_response",
+        "resolution",
+    }
+    # Running clocks know when they will breach; some have, by now.
+    assert any(row[2] is None and row[5] is not None and row[5] <= NOW for row in stored)
+    assert any(row[2] is None and row[5] is not None and row[5] > NOW for row in stored)
+    assert stored == recomputed_rows(demo, NOW)
+    with demo.read_session() as session:
+        keys = set(session.scalars(select(Ticket.report_key)))
+    assert keys == {facts_key(default_settings())}
+
+
+def test_recompute_sla_stores_the_same_facts_again(demo: Database) -> None:
+    """The Desk's own recompute (every ticket, once their facts are marked out of date)
+    writes exactly what the demo builder wrote."""
+    before = stored_rows(demo)
+    with demo.write_engine.begin() as connection:
+        connection.execute(update(Ticket).values(report_key=None))
+    count = Desk(demo, FrozenClock(NOW)).recompute_sla()
+    with demo.read_session() as session:
+        assert count == session.scalar(select(func.count()).select_from(Ticket))
+        assert set(session.scalars(select(Ticket.report_key))) == {facts_key(default_settings())}
+    assert stored_rows(demo) == before
+
+
+def figures(report: dto.TeamReport) -> list[Any]:
+    return [(row, dict(row.tickets)) for row in (*report.rows, report.total)] + [
+        report.trend,
+        report.heatmap,
+        report.agents,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("later", "every"),
+    [(timedelta(0), 1), (timedelta(hours=3, minutes=20), 2)],
+    ids=["now-all-replayed", "later-half-replayed"],
+)
+def test_reports_from_stored_facts_equal_reports_replayed_from_history(
+    demo: Database, later: timedelta, every: int
+) -> None:
+    """Every grouping and period, now and later the same day (running clocks breach
+    meanwhile), with the stored facts and with every ticket (or every other one) replayed
+    from its history."""
+    clock = FrozenClock(NOW + later)
+    desk = Desk(demo, clock)
+    periods = [
+        desk.report_period("today"),
+        desk.report_period("7d"),
+        desk.report_period("30d"),
+        desk.report_period(
+            "custom",
+            first_day=datetime(2026, 11, 16).date(),
+            last_day=datetime(2026, 11, 18).date(),
+        ),
+    ]
+    groupings = ("agent", "channel", "day", "hour")
+    stored = [
+        figures(desk.team_report(period, by, extras=True)) for period in periods for by in groupings
+    ]
+    with demo.write_engine.begin() as connection:
+        connection.execute(
+            update(Ticket).where(Ticket.id % every == 0).values(report_key="out-of-date")
+        )
+    replayed_desk = Desk(demo, clock)
+    replayed = [
+        figures(replayed_desk.team_report(period, by, extras=True))
+        for period in periods
+        for by in groupings
+    ]
+    assert stored == replayed
+    total = stored[8][-4][0]  # 30 days by agent
+    assert total.first_count > 100 and total.sla_missed > 0 and total.ratings > 10
+
+
+def test_a_change_refreshes_the_tickets_facts(demo: Database) -> None:
+    clock = FrozenClock(NOW)
+    desk = Desk(demo, clock, agent="ann")
+    with demo.read_session() as session:
+        ticket = session.scalars(
+            select(Ticket).where(Ticket.status == "new").order_by(Ticket.number)
+        ).first()
+        assert ticket is not None
+        number, ticket_id = ticket.number, ticket.id
+    desk.queue_reply(number, "Hello, we are looking into it.")
+    with demo.read_session() as session:
+        facts = session.scalars(select(ReportFact).where(ReportFact.ticket_id == ticket_id)).all()
+    replies = [f for f in facts if f.kind == "reply"]
+    (first,) = [f for f in facts if f.kind == "first_response"]
+    assert [f.at for f in replies] == [NOW] and first.at == NOW
+    assert first.seconds is not None and first.seconds > 0
+    today = desk.team_report(desk.report_period("today"), "agent")
+    assert number in today.row("ann").tickets["first_response"]
