@@ -175,7 +175,7 @@ def test_a_lead_watches_a_file_they_may_only_read(tmux: Callable[..., str], tmp_
         "-x",
         "120",
         "-y",
-        "36",
+        "50",  # the trainees come after six agents, below a smaller screen's fold
         "-s",
         "desk",
         f"{SUPPORTDESK} --db {database} --agent marta supervisor",
