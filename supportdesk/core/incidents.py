@@ -10,27 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from supportdesk.core.greetings import greeting
 from supportdesk.core.templates import TemplateDef
 
-GREETINGS = {
-    "en": "Hello {first},",
-    "pl": "Dzień dobry,",
-    "ru": "Здравствуйте, {first}!",
-}
-GREETINGS_WITHOUT_NAME = {
-    "en": "Hello,",
-    "pl": "Dzień dobry,",
-    "ru": "Здравствуйте!",
-}
 TITLE_LIMIT = 300
 _SPACE = re.compile(r"\s+")
-
-
-def greeting(language: str | None, first_name: str | None) -> str:
-    language = language if language in GREETINGS else "en"
-    if not first_name:
-        return GREETINGS_WITHOUT_NAME[language]
-    return GREETINGS[language].format(first=first_name)
 
 
 def personal_reply(

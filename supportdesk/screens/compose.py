@@ -17,6 +17,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 from textual.widgets.text_area import Selection
 
+from supportdesk.core.greetings import greeting
 from supportdesk.core.plaintext import one_line
 from supportdesk.core.templates import TemplateDef, unfilled
 from supportdesk.localdrafts import LocalDrafts
@@ -30,11 +31,6 @@ from supportdesk.store.reviewdto import ReviewItem
 from supportdesk.widgets.replyarea import ReplyArea
 
 SAVE_AFTER_SECONDS = 0.4
-GREETINGS = {
-    "en": "Hello {first},",
-    "pl": "Dzień dobry,",
-    "ru": "Здравствуйте, {first}!",
-}
 # (what the agent reads, the status): Select's order.
 AFTER_SEND = [
     ("pending — wait for the customer", "pending"),
@@ -251,11 +247,10 @@ class ComposeScreen(Screen[None]):
         if self.kind != "reply":
             return "", 0
         me = self.desk_app.me
-        language = self.ticket.customer.language or "en"
         first = one_line(self.ticket.customer.name, 60).split(" ")[0]
-        greeting = GREETINGS.get(language, GREETINGS["en"]).format(first=first)
+        opening = greeting(self.ticket.customer.language, first)
         signature = (me.signature or me.display_name) if me else ""
-        return f"{greeting}\n\n\n\n{signature}\n", 2
+        return f"{opening}\n\n\n\n{signature}\n", 2
 
     def set_info(self, text: str, style: str = "dim") -> None:
         self._info_style = style
