@@ -67,7 +67,13 @@ class Terminals:
 def terminals(tmp_path: Path) -> Iterator[Terminals]:
     if shutil.which("tmux") is None:
         missing_server("tmux")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORTDESK_")}
+    # pytest-xdist's workers carry COLUMNS=80 and LINES=24, which Textual would believe over
+    # the terminal tmux gives it.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SUPPORTDESK_") and k not in ("COLUMNS", "LINES")
+    }
     env |= {
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
         "XDG_DATA_HOME": str(tmp_path / "data"),

@@ -26,7 +26,13 @@ def tmux(tmp_path: Path) -> Iterator[Callable[..., str]]:
     if shutil.which("tmux") is None:
         missing_server("tmux")
     socket = str(tmp_path / "tmux.sock")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORTDESK_")}
+    # pytest-xdist's workers carry COLUMNS=80 and LINES=24, which Textual would believe over
+    # the terminal tmux gives it.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SUPPORTDESK_") and k not in ("COLUMNS", "LINES")
+    }
     env |= {
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
         "XDG_DATA_HOME": str(tmp_path / "data"),
