@@ -13,40 +13,16 @@ from typing import Any
 import pytest
 
 # The CLI tests' clean environment (no SUPPORTDESK_* from the developer's shell) and runner.
+from tests.channels.mailaccount import one_mail_account
 from tests.cli.test_cli import clean_environment, sd  # noqa: F401
 
 
 def test_configure_poll_reply_and_the_answer_threads_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, imap_server: Any, smtp_server: Any
 ) -> None:
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f"""agent = "marta"
-database_url = "{tmp_path / "desk.db"}"
-poll_in_console = false
-
-[[email]]
-name = "support"
-address = "support@telvio.example"
-display_name = "Telvio Support"
-imap_host = "127.0.0.1"
-imap_port = {imap_server.port}
-imap_tls = "none"
-imap_user = "{imap_server.user}"
-smtp_host = "127.0.0.1"
-smtp_port = {smtp_server.port}
-smtp_tls = "none"
-smtp_user = "support"
-password_secret = "support-mail"
-timeout_seconds = 5
-""",
-        encoding="utf-8",
+    base = one_mail_account(
+        tmp_path, monkeypatch, imap_server, smtp_server, display_name="Telvio Support"
     )
-    # One secret name in the config file; the value comes from the environment.
-    monkeypatch.setenv("SUPPORTDESK_SECRET_SUPPORT_MAIL", imap_server.password)
-    smtp_server.require_auth("support", imap_server.password)
-    base = ("--config", str(config))
-    assert sd(*base, "init", "--lead", "marta", "--display-name", "Marta").code == 0
 
     first_id = make_msgid(domain="firma.pl")
     imap_server.append(

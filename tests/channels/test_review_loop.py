@@ -17,6 +17,7 @@ from supportdesk.store.db import open_database
 from supportdesk.store.desk import Desk
 
 # The CLI tests' clean environment (no SUPPORTDESK_* from the developer's shell) and runner.
+from tests.channels.mailaccount import one_mail_account
 from tests.cli.test_cli import clean_environment, sd  # noqa: F401
 
 FIRST = "Dzień dobry,\n\nproszę zrestartować router.\n\nKasia"
@@ -30,33 +31,8 @@ FIXED = (
 def test_trainee_drafts_mentor_returns_trainee_fixes_mentor_approves_sent_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, imap_server: Any, smtp_server: Any
 ) -> None:
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f"""agent = "marta"
-database_url = "{tmp_path / "desk.db"}"
-poll_in_console = false
-
-[[email]]
-name = "support"
-address = "support@telvio.example"
-imap_host = "127.0.0.1"
-imap_port = {imap_server.port}
-imap_tls = "none"
-imap_user = "{imap_server.user}"
-smtp_host = "127.0.0.1"
-smtp_port = {smtp_server.port}
-smtp_tls = "none"
-smtp_user = "support"
-password_secret = "support-mail"
-timeout_seconds = 5
-""",
-        encoding="utf-8",
-    )
-    monkeypatch.setenv("SUPPORTDESK_SECRET_SUPPORT_MAIL", imap_server.password)
-    smtp_server.require_auth("support", imap_server.password)
-    base = ("--config", str(config))
+    base = one_mail_account(tmp_path, monkeypatch, imap_server, smtp_server)
     trainee = (*base, "--agent", "kasia")
-    assert sd(*base, "init", "--lead", "marta", "--display-name", "Marta").code == 0
     added = sd(*base, "agents", "add", "kasia", "--role", "trainee", "--mentor", "marta")
     assert added.code == 0, added.err
 
