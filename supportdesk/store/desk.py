@@ -1035,19 +1035,7 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
                 )
             )
         if not review:
-            write.session.add(
-                OutboxItem(
-                    message_id=message.id,  # type: ignore[arg-type]
-                    channel=ticket.channel,
-                    channel_account=ticket.channel_account,
-                    state="queued",
-                    next_attempt_at=write.now,
-                    created_at=write.now,
-                    updated_at=write.now,
-                )
-            )
-            ticket.last_agent_reply_at = write.now
-            ticket.first_response_at = ticket.first_response_at or write.now
+            self._queue_for_delivery(write, ticket, message)
         ticket.message_count += 1
         if ticket.assignee_id is None and not bulk:
             ticket.assignee_id = actor.id
@@ -1083,6 +1071,23 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
             self._delete_draft(write, ticket, actor, "reply")
         self._touch(write, ticket)
         return message
+
+    def _queue_for_delivery(self, write: _Write, ticket: Ticket, message: Message) -> None:
+        """A reply that goes out now (queued, or a trainee's once approved): into the outbox,
+        and the ticket answered."""
+        write.session.add(
+            OutboxItem(
+                message_id=message.id,  # type: ignore[arg-type]
+                channel=ticket.channel,
+                channel_account=ticket.channel_account,
+                state="queued",
+                next_attempt_at=write.now,
+                created_at=write.now,
+                updated_at=write.now,
+            )
+        )
+        ticket.last_agent_reply_at = write.now
+        ticket.first_response_at = ticket.first_response_at or write.now
 
     def _keep_outgoing_file(self, path: Path) -> tuple[str, str, int, str]:
         """A file an agent attaches: checked, copied into the attachment store; (name, hash,

@@ -26,7 +26,6 @@ from supportdesk.store.models import (
     Message,
     Note,
     NoteMention,
-    OutboxItem,
     ReplyReview,
     Ticket,
 )
@@ -79,6 +78,7 @@ class ReviewDesk:
         ) -> list[str]: ...
         def _set_status(self, write: Any, ticket: Ticket, status: Status) -> None: ...
         def _touch(self, write: Any, ticket: Ticket) -> None: ...
+        def _queue_for_delivery(self, write: Any, ticket: Ticket, message: Message) -> None: ...
 
     # -- used by queue_reply ----------------------------------------------------------------
 
@@ -265,19 +265,7 @@ class ReviewDesk:
             review.reviewed_at = write.now
             message.delivery_state = DeliveryState.QUEUED
             message.approved_by_id = actor.id
-            write.session.add(
-                OutboxItem(
-                    message_id=message.id,  # type: ignore[arg-type]
-                    channel=ticket.channel,
-                    channel_account=ticket.channel_account,
-                    state="queued",
-                    next_attempt_at=write.now,
-                    created_at=write.now,
-                    updated_at=write.now,
-                )
-            )
-            ticket.last_agent_reply_at = write.now
-            ticket.first_response_at = ticket.first_response_at or write.now
+            self._queue_for_delivery(write, ticket, message)
             self._event(
                 write,
                 "reply_approved",
