@@ -22,16 +22,31 @@ def keys(*pressed: str):
         for key in pressed:
             await pilot.press(key)
             await settle(pilot)
-        steady_cursors(pilot)
+        await steady_cursors(pilot)
         await pilot.pause(0.2)
 
     return run_before
 
 
-def steady_cursors(pilot: Pilot[Any]) -> None:
-    """A blinking cursor is on or off depending on when the picture is taken."""
+async def steady_cursors(pilot: Pilot[Any]) -> None:
+    """A blinking cursor is on or off depending on when the picture is taken. Turning the
+    blink off is not enough on a busy machine: the blink timer keeps ticking while paused
+    late, and its callback does not look at `cursor_blink`. So the timer is stopped and the
+    cursor set to what a steady one shows — visible in the focused field only."""
     for field in pilot.app.screen.query("Input, TextArea"):
         field.cursor_blink = False  # type: ignore[attr-defined]
+        for name in ("blink_timer", "_blink_timer"):
+            timer = getattr(field, name, None)
+            if timer is not None:
+                timer.stop()
+        field._cursor_visible = field.has_focus  # type: ignore[attr-defined]
+        # TextArea's line cache key has no place for "focused, not blinking": a line painted
+        # while the cursor blinked off would be reused without the cursor.
+        cache = getattr(field, "_line_cache", None)
+        if cache is not None:
+            cache.clear()
+        field.refresh()
+    await pilot.pause()
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -63,7 +78,7 @@ def typed(*pressed: str, text: str = ""):
             await pilot.press(*text)
             await pilot.pause(0.4)
             await settle(pilot)
-        steady_cursors(pilot)
+        await steady_cursors(pilot)
         await pilot.pause(0.2)
 
     return run_before
