@@ -21,25 +21,23 @@ import argparse
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import insert, select, text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import DEFAULT_PG_URL, postgres_database, sqlite_database  # noqa: E402
 from supportdesk.clock import FrozenClock  # noqa: E402
 from supportdesk.core.frontmatter import split_front_matter  # noqa: E402
 from supportdesk.core.textsearch import parse_query  # noqa: E402
 from supportdesk.resources import demo_kb_dir  # noqa: E402
 from supportdesk.store import search  # noqa: E402
-from supportdesk.store.db import Database, open_database, upgrade  # noqa: E402
+from supportdesk.store.db import Database  # noqa: E402
 from supportdesk.store.demo import build_demo  # noqa: E402
 from supportdesk.store.desk import Desk  # noqa: E402
 from supportdesk.store.models import KbArticle, Ticket  # noqa: E402
@@ -238,43 +236,18 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     parser.add_argument("--skip-pg", action="store_true")
     args = parser.parse_args()
     print(
         f"supportdesk search benchmark: {args.articles} articles, ~{args.messages} messages, "
         "200 queries"
     )
-    with tempfile.TemporaryDirectory() as folder:
-        database = open_database(Path(folder) / "bench.db")
-        upgrade(database)
-        try:
-            bench(database, "SQLite (FTS5)", args.articles, args.messages, args.seed)
-        finally:
-            database.dispose()
-    if args.skip_pg:
-        return
-    admin_url = make_url(args.pg_url).set(drivername="postgresql")
-    name = "supportdesk_bench_search"
-    with psycopg.connect(admin_url.render_as_string(hide_password=False), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        database = open_database(
-            admin_url.set(drivername="postgresql+psycopg", database=name).render_as_string(
-                hide_password=False
-            )
-        )
-        upgrade(database)
-        try:
+    with sqlite_database() as database:
+        bench(database, "SQLite (FTS5)", args.articles, args.messages, args.seed)
+    if not args.skip_pg:
+        with postgres_database(args.pg_url, "supportdesk_bench_search") as database:
             bench(database, "PostgreSQL (tsvector + GIN)", args.articles, args.messages, args.seed)
-        finally:
-            database.dispose()
-    finally:
-        with psycopg.connect(
-            admin_url.render_as_string(hide_password=False), autocommit=True
-        ) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

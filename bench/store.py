@@ -20,23 +20,21 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import select, text, update
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import DEFAULT_PG_URL, postgres_database, sqlite_database  # noqa: E402
 from supportdesk.clock import FrozenClock  # noqa: E402
 from supportdesk.core.enums import ACTIVE_STATUSES  # noqa: E402
 from supportdesk.core.sla import compute_clocks  # noqa: E402
-from supportdesk.store.db import Database, open_database, upgrade  # noqa: E402
+from supportdesk.store.db import Database  # noqa: E402
 from supportdesk.store.demo import build_demo  # noqa: E402
 from supportdesk.store.desk import Desk, _queue_order  # noqa: E402
 from supportdesk.store.models import Ticket  # noqa: E402
@@ -175,40 +173,15 @@ def main() -> None:
     )
     parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=200)
-    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     parser.add_argument("--skip-pg", action="store_true")
     args = parser.parse_args()
     print(f"supportdesk store benchmark, scale {args.scale}, {args.repeat} repetitions")
-    with tempfile.TemporaryDirectory() as folder:
-        database = open_database(Path(folder) / "bench.db")
-        upgrade(database)
-        try:
-            bench(database, "SQLite", args.scale, args.repeat)
-        finally:
-            database.dispose()
-    if args.skip_pg:
-        return
-    admin_url = make_url(args.pg_url).set(drivername="postgresql")
-    name = "supportdesk_bench"
-    with psycopg.connect(admin_url.render_as_string(hide_password=False), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        database = open_database(
-            admin_url.set(drivername="postgresql+psycopg", database=name).render_as_string(
-                hide_password=False
-            )
-        )
-        upgrade(database)
-        try:
+    with sqlite_database() as database:
+        bench(database, "SQLite", args.scale, args.repeat)
+    if not args.skip_pg:
+        with postgres_database(args.pg_url, "supportdesk_bench") as database:
             bench(database, "PostgreSQL", args.scale, args.repeat)
-        finally:
-            database.dispose()
-    finally:
-        with psycopg.connect(
-            admin_url.render_as_string(hide_password=False), autocommit=True
-        ) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
