@@ -27,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bytecode import compile_package  # noqa: E402
+
 BARE_APP = r"""
 import sys, time
 from textual.app import App
@@ -189,6 +191,7 @@ def main() -> None:
     parser.add_argument("--presses", type=int, default=200)
     parser.add_argument("--starts", type=int, default=5)
     args = parser.parse_args()
+    compile_package()
     from supportdesk.store.db import open_database, upgrade
     from supportdesk.store.demo import build_demo
 
