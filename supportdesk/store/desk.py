@@ -2188,6 +2188,13 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
             write.session.execute(
                 update(Note).where(Note.ticket_id == source.id).values(ticket_id=target.id)  # type: ignore[arg-type]
             )
+            # A trainee's reply waiting for review moved with the messages: its approval
+            # answers the survivor, and must not reopen the merged ticket.
+            write.session.execute(
+                update(ReplyReview)
+                .where(ReplyReview.ticket_id == source.id)  # type: ignore[arg-type]
+                .values(ticket_id=target.id)
+            )
             source.merged_into_id = target.id
             source.message_count = 0
             target.message_count += moved

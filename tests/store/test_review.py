@@ -342,3 +342,25 @@ def test_four_reviewers_at_once_exactly_one_decides(
     assert all("already" in told for _name, result, told in results if result == "told")
     assert count(database, OutboxItem) == (1 if outcome == "approved" else 0)
     assert count(database, Note, Note.kind == "review") == (1 if outcome == "returned" else 0)
+
+
+def test_a_reply_waiting_for_review_follows_its_ticket_into_a_merge(
+    desk: Desk, clock: FrozenClock, database: Database
+) -> None:
+    """The trainee answered #A; before the mentor looked, #A was merged into #B. The approval
+    answers #B (where the reply now stands) and leaves the merged #A closed."""
+    survivor = receive(desk, clock, subject="Połączenia przychodzące nie działają")
+    clock.advance(minutes=5)
+    merged, message_id = trainee_reply(desk, clock)
+    desk.acting_as("ann").merge_tickets(merged, survivor)
+    waiting = desk.acting_as("marta").pending_reviews()
+    assert [(i.ticket_number, i.message_id) for i in waiting] == [(survivor, message_id)]
+    clock.advance(minutes=10)
+    desk.acting_as("marta").approve_reply(message_id)
+    message, review = row(database, message_id)
+    assert message.delivery_state == "queued" and review.outcome == "approved"
+    assert count(database, OutboxItem, OutboxItem.message_id == message_id) == 1
+    answered = desk.get_ticket(survivor).summary
+    assert answered.status == "pending" and answered.first_response_at == clock.now()
+    gone = desk.get_ticket(merged).summary
+    assert gone.status == "closed" and gone.first_response_at is None
