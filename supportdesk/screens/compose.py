@@ -14,7 +14,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Input, Label, Select, Static, TextArea
 from textual.widgets.text_area import Selection
 
 from supportdesk.core.greetings import greeting
@@ -28,6 +28,7 @@ from supportdesk.store.desk import ConversationMoved, DeskError, ReplyRefused, S
 from supportdesk.store.dto import DraftInfo, TicketSummary
 from supportdesk.store.libraryfiles import LoadedTemplates, ticket_context
 from supportdesk.store.reviewdto import ReviewItem
+from supportdesk.widgets.footer import KeyFooter
 from supportdesk.widgets.replyarea import ReplyArea
 
 SAVE_AFTER_SECONDS = 0.4
@@ -200,7 +201,7 @@ class ComposeScreen(Screen[None]):
                 yield Label("after sending: ")
                 yield Select(AFTER_SEND, value="pending", allow_blank=False, id="after")
             yield Static(id="compose-info")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)

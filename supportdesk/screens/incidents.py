@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Checkbox, Footer, Input, Label, OptionList, Static, TextArea
+from textual.widgets import Checkbox, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from supportdesk.core.incidents import translations
@@ -22,6 +22,7 @@ from supportdesk.core.templates import sample_context
 from supportdesk.screens.modals import ChoiceModal, ConfirmModal
 from supportdesk.screens.templates import TemplateChoice, TemplatePicker
 from supportdesk.store.incidents import BulkReplyResult, IncidentInfo, LinkResult
+from supportdesk.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from supportdesk.store.desk import Desk
@@ -81,7 +82,7 @@ class IncidentForm(ModalScreen[IncidentText | None]):
             )
             yield TextArea(self.initial_message, id="incident-message", soft_wrap=True)
             yield Static("", id="incident-error", classes="dialog-error")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#incident-title", Input).focus()
@@ -132,7 +133,7 @@ class IncidentPicker(ModalScreen[int | None]):
             if not self.incidents:
                 yield Static(Text("No incident is open.", style="dim"))
             yield Static(Text("enter chooses · ↑↓ move · esc closes", style="dim"))
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -176,7 +177,7 @@ class ResolveForm(ModalScreen[tuple[str, bool] | None]):
                 id="resolve-solve",
             )
             yield Static("", id="resolve-error", classes="dialog-error")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#resolve-message", TextArea).focus()

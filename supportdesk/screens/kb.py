@@ -19,13 +19,14 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Checkbox, Footer, Input, Label, Markdown, OptionList, Static, TextArea
+from textual.widgets import Checkbox, Input, Label, Markdown, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from supportdesk.core.plaintext import one_line
 from supportdesk.screens.modals import ConfirmModal
 from supportdesk.store.desk import DeskError, StoreError
 from supportdesk.store.dto import ArticleDoc, KbArticleInfo, KbHit, SimilarTicket
+from supportdesk.widgets.footer import KeyFooter
 
 SEARCH_AFTER_SECONDS = 0.12
 LANGUAGES = (None, "en", "pl", "ru")
@@ -125,7 +126,7 @@ class KbSearchScreen(ModalScreen[KbInsert | None]):
                     yield Markdown(id="kb-preview")
             yield Static(Text(self._hint(), style="dim"), id="kb-hint")
         # Its own footer: this dialog's keys, not those of the screen underneath.
-        yield Footer()
+        yield KeyFooter()
 
     def _title(self) -> Text:
         lang = self.language or "all languages"
@@ -297,7 +298,7 @@ class ArticleScreen(Screen[None]):
         yield Static(head, id="article-head")
         with VerticalScroll(id="article-body"):
             yield Markdown(a.body)
-        yield Footer()
+        yield KeyFooter()
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -360,7 +361,7 @@ class ArticleEditor(Screen[None]):
             )
         yield TextArea(a.body if a else "", id="editor-body", soft_wrap=True)
         yield Static(id="editor-info")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#editor-title" if self.article is None else "#editor-body").focus()

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static, Tab, Tabs
+from textual.widgets import DataTable, Input, Static, Tab, Tabs
 
 from supportdesk.core.plaintext import one_line
 from supportdesk.screens.actions import ActionFinished, TicketActions
@@ -21,6 +21,7 @@ from supportdesk.screens.review import ReviewPanel, reviews_for
 from supportdesk.store.desk import VIEWS, DeskError, StoreError
 from supportdesk.store.dto import QueuePage, TicketSummary
 from supportdesk.store.incidents import IncidentGroup
+from supportdesk.widgets.footer import KeyFooter
 from supportdesk.widgets.sla_badge import sla_text
 
 QUEUE_VIEWS = (
@@ -258,7 +259,7 @@ class QueueScreen(IncidentActions, TicketActions):
         yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
         yield ReviewPanel(id="review-panel")
         yield Static(id="queue-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False

@@ -26,7 +26,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from supportdesk.core.metrics import NOBODY, Figures, Heatmap, PeriodKind, Trend
 from supportdesk.core.plaintext import one_line
@@ -37,6 +37,7 @@ from supportdesk.store.dto import HealthRow, QueueHealth, QueuePage, TeamReport,
 from supportdesk.store.escalationdto import EscalationStats
 from supportdesk.store.reviewdto import ReviewStats
 from supportdesk.widgets.escalation_stats import escalation_table
+from supportdesk.widgets.footer import KeyFooter
 from supportdesk.widgets.heatmap import VIEW_TITLES, VIEWS, WEEKDAY_NAMES, HeatmapTable
 from supportdesk.widgets.sla_badge import sla_text
 
@@ -314,7 +315,7 @@ class SupervisorScreen(Screen[None]):
                 yield Static(id="sv-load-title", classes="sv-title")
                 yield HeatmapTable(id="sv-heatmap")
                 yield Static(id="sv-load-note")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.apply_width()
@@ -969,7 +970,7 @@ class DrillScreen(Screen[None]):
         yield Static(Text(self.title_text, style="bold"), id="drill-head")
         yield DataTable(id="drill-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="drill-status")
-        yield Footer()
+        yield KeyFooter()
 
     def columns(self) -> list[tuple[str, str, int]]:
         """(key, title, width) for this terminal: the subject takes what is left."""

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from supportdesk.core.plaintext import one_line
@@ -25,6 +25,7 @@ from supportdesk.core.templates import (
     rank,
     render,
 )
+from supportdesk.widgets.footer import KeyFooter
 
 SOURCE_BADGE = {"personal": "mine", "team": "team", "shipped": ""}
 
@@ -98,7 +99,7 @@ class TemplatePicker(ModalScreen[TemplateChoice | None]):
                 hint += f" · {len(self.problems)} broken templates skipped (templates check)"
             yield Static(Text(hint, style="dim"), id="picker-hint")
         # Its own footer: this dialog's keys, not those of the screen underneath.
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.refilter(self.query_text)

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from supportdesk.core.plaintext import one_line
 from supportdesk.screens.actions import ActionFinished, TicketActions
@@ -28,6 +28,7 @@ from supportdesk.store.desk import Desk, DeskError, StoreError
 from supportdesk.store.dto import TicketDetail, TicketSummary
 from supportdesk.store.incidents import IncidentInfo
 from supportdesk.widgets.conversation import Conversation, clock_lines
+from supportdesk.widgets.footer import KeyFooter
 
 RULE_WORDS = {
     "new_ticket": "started this ticket",
@@ -175,7 +176,7 @@ class TicketScreen(IncidentActions, TicketActions):
             yield Conversation(id="conversation")
             with VerticalScroll(id="side"):
                 yield Static(id="side-panel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.load()
