@@ -18,10 +18,10 @@ import re
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import keyring
-import keyring.backends.chainer
-from keyring.backend import KeyringBackend
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 SERVICE = "supportdesk"
 ENV_PREFIX = "SUPPORTDESK_SECRET_"
@@ -159,6 +159,11 @@ def _read_secret_file(name: str, variable: str, path_text: str) -> str:
 
 def _usable_backends() -> tuple[list[KeyringBackend], str]:
     """The keyring backends we may read and write, and a description for doctor (or why none)."""
+    # Imported here: keyring takes ~0.1 s to import, and most runs never ask it (every
+    # command reads the config, which names secrets; only the pollers and doctor read them).
+    import keyring
+    import keyring.backends.chainer
+
     try:
         active = keyring.get_keyring()
     except Exception as exc:
