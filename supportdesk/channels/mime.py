@@ -40,7 +40,7 @@ from inscriptis.model.config import ParserConfig
 
 from supportdesk.channels.base import ParsedAttachment, ParsedMail
 
-__all__ = ["html_to_text", "parse_message"]
+__all__ = ["html_to_text", "parse_message", "unreadable_mail"]
 
 UNREADABLE_SUBJECT = "(unreadable message)"
 FORWARDED_LINE = "---------- Forwarded message ----------"
@@ -1142,6 +1142,12 @@ def _unreadable(raw: bytes, why: str) -> ParsedMail:
         attachments=(),
         defects=tuple(dict.fromkeys(notes)),
     )
+
+
+def unreadable_mail(raw: bytes, why: str) -> ParsedMail:
+    """The message as raw text with `why` among its defects, without parsing its MIME
+    structure (for mail that made the parser itself fail)."""
+    return _unreadable(bytes(raw), why)
 
 
 def parse_message(raw: bytes) -> ParsedMail:
