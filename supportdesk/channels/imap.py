@@ -155,6 +155,7 @@ class ImapPoller:
         self._connect = connect or self._default_connect
         # Where fetched mail is parsed (channels/parsers.py); closed by whoever made it.
         self.parser: MailParser = parser or InlineParser()
+        self._inline = InlineParser()
         self.client: IMAPClient | None = None
 
     # -- connection -------------------------------------------------------------------------
@@ -232,6 +233,9 @@ class ImapPoller:
         # A pipeline: batch N+1 is fetched and handed to the parser before batch N is stored,
         # so a parse worker works while this thread fetches and stores. Batches are stored
         # in order, each with its own last UID, so the position never passes unstored mail.
+        # One batch has nothing to overlap with: it is parsed here (cheaper than starting a
+        # worker).
+        parser = self.parser if len(uids) > BATCH else self._inline
         waiting: deque[tuple[list[int], Parsed]] = deque()
         for chunk in _chunks(uids, BATCH):
             mails = self._fetch(client, folder, chunk, large, result)
@@ -241,7 +245,7 @@ class ImapPoller:
                 received=self.desk.clock.now(),
                 token_prefix=self.account.ticket_token,
             )
-            waiting.append((chunk, self.parser.submit(job)))
+            waiting.append((chunk, parser.submit(job)))
             if len(waiting) > PIPELINE_DEPTH:
                 self._store(client, key, uidvalidity, result, *waiting.popleft())
         while waiting:

@@ -313,10 +313,6 @@ class WorkerParser:
         # Messages stored unparsed because a worker died on each of them.
         self.unparsed = 0
 
-    def start(self) -> None:
-        """Start the worker now, so that its start-up overlaps this process's."""
-        self._current()
-
     def _current(self) -> _Worker | None:
         if self._worker is not None and not self._worker.alive:
             self._worker.close()

@@ -88,12 +88,8 @@ class Runner:
                     AccountReport(account.name, [], f"mail account {account.name}: {exc}")
                 )
                 continue
-            parser: MailParser = InlineParser()
-            if self._parse_in_worker:
-                worker = WorkerParser()
-                # Before any thread of ours starts (see WorkerParser.start).
-                worker.start()
-                parser = worker
+            # The worker starts with the first batch it is given (an empty poll needs none).
+            parser: MailParser = WorkerParser() if self._parse_in_worker else InlineParser()
             self._parsers.append(parser)
             pollers.append(ImapPoller(self.desk, account, password, parser=parser))
         return pollers, problems

@@ -138,10 +138,12 @@ def test_a_worker_that_cannot_start_means_parsing_here(worker: Any) -> None:
 
 def test_the_worker_ends_when_the_poller_is_killed(tmp_path: Path) -> None:
     script = (
-        "import sys, time\n"
-        "from supportdesk.channels.parsers import WorkerParser\n"
+        "import time\n"
+        "from datetime import UTC, datetime\n"
+        "from supportdesk.channels.parsers import ParseJob, RawMail, WorkerParser\n"
         "parser = WorkerParser()\n"
-        "parser.start()\n"
+        "job = ParseJob('a', (RawMail(b'Subject: x\\n\\nhi\\n'),), datetime.now(UTC), '#')\n"
+        "assert parser.submit(job).result()[0].item.subject == 'x'\n"
         "print(parser._worker.process.pid, flush=True)\n"
         "time.sleep(3600)\n"
     )
@@ -195,3 +197,19 @@ def test_poller_with_a_crashing_worker_stores_every_message_once(
     # Every original byte for byte (Dovecot may store line ends as CRLF).
     assert stored == {raw.replace(b"\r\n", b"\n") for raw in sent}
     assert len(unread) == 2
+
+
+def test_a_single_batch_is_parsed_without_starting_a_worker(
+    imap_server: Any, desk: Desk, database: Database
+) -> None:
+    for index in range(3):
+        imap_server.append("INBOX", mail(subject=f"Sprawa {index}"))
+    parser = WorkerParser()
+    try:
+        poller = ImapPoller(desk, account(imap_server), imap_server.password, parser=parser)
+        assert poller.poll_once()[0].stored == 3
+        poller.close()
+        assert parser._worker is None
+    finally:
+        parser.close()
+    assert count(database, Message) == 3
