@@ -604,7 +604,7 @@ def cmd_poll(ctx: Context) -> int:
             "no channel is configured: add an [[email]] account or a [[telegram]] bot to the "
             "config file (supportdesk config example shows both)"
         )
-    runner = Runner(ctx.desk(), ctx.settings)
+    runner = Runner(ctx.desk(), ctx.settings, parse_in_worker=True)
     if ctx.args.once:
         reports = runner.run_once()
         bot_reports = runner.run_bots_once()

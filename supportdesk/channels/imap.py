@@ -18,6 +18,7 @@ import random
 import socket
 import ssl
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,13 +27,16 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from supportdesk.channels.ingest import MailToStore, mail_item, store_mail
+from supportdesk.channels.ingest import store_mail
+from supportdesk.channels.parsers import InlineParser, MailParser, Parsed, ParseJob, RawMail
 from supportdesk.config import EmailAccount
 from supportdesk.core.plaintext import one_line
 from supportdesk.store import dto
 from supportdesk.store.desk import Desk, DeskError, StoreError
 
 BATCH = 100
+# Batches handed to the parser and not stored yet, beyond the one being stored.
+PIPELINE_DEPTH = 1
 # Backoff after a failure, with jitter; a wrong password waits long and says so once.
 BACKOFF = (2, 5, 15, 30, 60, 120, 300)
 AUTH_BACKOFF = 600
@@ -143,11 +147,15 @@ class ImapPoller:
         password: str,
         *,
         connect: Callable[[], IMAPClient] | None = None,
+        parser: MailParser | None = None,
     ) -> None:
         self.desk = desk
         self.account = account
         self._password = password
         self._connect = connect or self._default_connect
+        # Where fetched mail is parsed (channels/parsers.py); closed by whoever made it.
+        self.parser: MailParser = parser or InlineParser()
+        self._inline = InlineParser()
         self.client: IMAPClient | None = None
 
     # -- connection -------------------------------------------------------------------------
@@ -219,50 +227,78 @@ class ImapPoller:
                 self.desk.acting_as(None).save_channel_state(self._state(key, uidvalidity, last))
             return result
         limit = self.account.max_message_mb * 1024 * 1024
+        # One search finds the messages too large to fetch (instead of asking every
+        # message's size); their headers are fetched instead.
+        large = set(client.search(["UID", f"{last + 1}:*", "LARGER", str(limit)]))
+        # A pipeline: batch N+1 is fetched and handed to the parser before batch N is stored,
+        # so a parse worker works while this thread fetches and stores. Batches are stored
+        # in order, each with its own last UID, so the position never passes unstored mail.
+        # One batch has nothing to overlap with: it is parsed here (cheaper than starting a
+        # worker).
+        parser = self.parser if len(uids) > BATCH else self._inline
+        waiting: deque[tuple[list[int], Parsed]] = deque()
         for chunk in _chunks(uids, BATCH):
-            sizes = client.fetch(chunk, ["RFC822.SIZE"])
-            small = [u for u in chunk if int(sizes.get(u, {}).get(b"RFC822.SIZE", 0)) <= limit]
-            large = [u for u in chunk if u not in small]
-            batch: list[MailToStore] = []
-            fetched = client.fetch(small, ["BODY.PEEK[]"]) if small else {}
-            headers = client.fetch(large, ["BODY.PEEK[HEADER]"]) if large else {}
-            now = self.desk.clock.now()
-            for uid in chunk:
-                if uid in fetched:
-                    raw = fetched[uid].get(b"BODY[]") or b""
-                    batch.append(
-                        mail_item(
-                            self.account.name,
-                            raw,
-                            received=now,
-                            token_prefix=self.account.ticket_token,
-                        )
-                    )
-                elif uid in headers:
-                    size = int(sizes[uid][b"RFC822.SIZE"])
-                    raw = headers[uid].get(b"BODY[HEADER]") or b""
-                    note = (
-                        f"too large to fetch ({size / 1024 / 1024:.1f} MB, the limit is "
-                        f"{self.account.max_message_mb} MB); it is left on the server in {folder}"
-                    )
-                    batch.append(
-                        mail_item(
-                            self.account.name,
-                            raw,
-                            received=now,
-                            token_prefix=self.account.ticket_token,
-                            too_large=note,
-                        )
-                    )
-                    result.too_large += 1
-                # A UID that vanished between search and fetch (expunged) is simply gone.
-            stored = store_mail(
-                self.desk, batch, channel_state=self._state(key, uidvalidity, max(chunk))
+            mails = self._fetch(client, folder, chunk, large, result)
+            job = ParseJob(
+                self.account.name,
+                tuple(mails),
+                received=self.desk.clock.now(),
+                token_prefix=self.account.ticket_token,
             )
-            result.stored += sum(1 for r in stored if not r.duplicate)
-            result.duplicates += sum(1 for r in stored if r.duplicate)
-            self._after_store(client, chunk)
+            waiting.append((chunk, parser.submit(job)))
+            if len(waiting) > PIPELINE_DEPTH:
+                self._store(client, key, uidvalidity, result, *waiting.popleft())
+        while waiting:
+            self._store(client, key, uidvalidity, result, *waiting.popleft())
+        for trouble in self.parser_troubles():
+            result.warnings.append(f"{folder}: {trouble}")
         return result
+
+    def _fetch(
+        self, client: IMAPClient, folder: str, chunk: list[int], large: set[int], result: FolderPass
+    ) -> list[RawMail]:
+        """The chunk's messages in UID order; of one in `large`, only its headers (the mail
+        stays on the server)."""
+        small = [u for u in chunk if u not in large]
+        too_large = [u for u in chunk if u in large]
+        fetched = client.fetch(small, ["BODY.PEEK[]"]) if small else {}
+        headers = client.fetch(too_large, ["RFC822.SIZE", "BODY.PEEK[HEADER]"]) if too_large else {}
+        mails: list[RawMail] = []
+        for uid in chunk:
+            if uid in fetched:
+                mails.append(RawMail(fetched[uid].get(b"BODY[]") or b""))
+            elif uid in headers:
+                size = int(headers[uid].get(b"RFC822.SIZE", 0))
+                note = (
+                    f"too large to fetch ({size / 1024 / 1024:.1f} MB, the limit is "
+                    f"{self.account.max_message_mb} MB); it is left on the server in {folder}"
+                )
+                mails.append(RawMail(headers[uid].get(b"BODY[HEADER]") or b"", too_large=note))
+                result.too_large += 1
+            # A UID that vanished between search and fetch (expunged) is simply gone.
+        return mails
+
+    def _store(
+        self,
+        client: IMAPClient,
+        key: str,
+        uidvalidity: int,
+        result: FolderPass,
+        chunk: list[int],
+        parsed: Parsed,
+    ) -> None:
+        stored = store_mail(
+            self.desk, parsed.result(), channel_state=self._state(key, uidvalidity, max(chunk))
+        )
+        result.stored += sum(1 for r in stored if not r.duplicate)
+        result.duplicates += sum(1 for r in stored if r.duplicate)
+        self._after_store(client, chunk)
+
+    def parser_troubles(self) -> list[str]:
+        """What went wrong with the parse worker since the last call, in words."""
+        taken = list(self.parser.troubles)
+        self.parser.troubles.clear()
+        return taken
 
     def _state(self, key: str, uidvalidity: int, last_uid: int) -> dto.ChannelStateUpdate:
         return dto.ChannelStateUpdate(

@@ -11,13 +11,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from supportdesk.channels.base import Automatic, ParsedMail
 from supportdesk.channels.loops import detect_automatic
 from supportdesk.channels.mime import parse_message
 from supportdesk.core.threading import subject_tokens
 from supportdesk.store import dto
-from supportdesk.store.desk import Desk
+
+if TYPE_CHECKING:
+    # Only named here: the parse worker imports this module and needs no database.
+    from supportdesk.store.desk import Desk
 
 # A sender we cannot read still gets its message stored, under this address.
 UNKNOWN_SENDER = "unknown-sender@invalid"
@@ -47,13 +51,15 @@ def mail_item(
     token_prefix: str = "#",
     too_large: str | None = None,
     imported: bool = False,
+    parsed: ParsedMail | None = None,
 ) -> MailToStore:
     """Everything the Desk needs about one raw email. Never raises.
 
     `too_large` marks a message of which only the headers were fetched: its text becomes
-    that note, and the mail stays on the server.
+    that note, and the mail stays on the server. `parsed` is the message already parsed (or
+    judged unparseable), when the parser is not to run on it here.
     """
-    mail = parse_message(raw)
+    mail = parsed if parsed is not None else parse_message(raw)
     automatic = detect_automatic(mail)
     # Without a Message-ID, the bytes themselves identify the message (a re-delivery of the
     # same mail has the same hash).

@@ -40,7 +40,7 @@ from inscriptis.model.config import ParserConfig
 
 from supportdesk.channels.base import ParsedAttachment, ParsedMail
 
-__all__ = ["html_to_text", "parse_message"]
+__all__ = ["html_to_text", "parse_message", "unreadable_mail"]
 
 UNREADABLE_SUBJECT = "(unreadable message)"
 FORWARDED_LINE = "---------- Forwarded message ----------"
@@ -55,6 +55,11 @@ _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?]*)\?=")
 _PARKED = re.compile(r"ewordparked(\d+)x")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _MSG_ID = re.compile(r"<([^<>]+)>")
+# `Name <a@b>` or `a@b` in plain atoms: the name a run of atoms, dots and blanks, the address
+# atoms joined by single dots (no nested repetition: no backtracking on hostile input).
+_ATEXT = "-A-Za-z0-9!#$%&'*+/=?^_`{|}~"
+_ADDR_SPEC = rf"[{_ATEXT}]+(?:\.[{_ATEXT}]+)*@[{_ATEXT}]+(?:\.[{_ATEXT}]+)*"
+_SIMPLE_ADDRESS = re.compile(rf"[ \t]*(?:([{_ATEXT}. \t]*)<({_ADDR_SPEC})>|({_ADDR_SPEC}))[ \t]*")
 _WS = re.compile(r"[ \t\r\n]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _CID = re.compile(r"""cid:([^"'\s>)]+)""", re.IGNORECASE)
@@ -418,6 +423,18 @@ def _date(value: str | None, notes: list[str]) -> datetime | None:
     return when
 
 
+def _simple_address(value: str) -> tuple[str, str] | None:
+    """`Name <a@b>` or `a@b` made of plain atoms, as getaddresses reads it (the common case,
+    several times faster); None for anything else (quotes, comments, lists, groups)."""
+    match = _SIMPLE_ADDRESS.fullmatch(value)
+    if match is None:
+        return None
+    name, bracketed, bare = match.groups()
+    if bare is not None:
+        return ("", bare)
+    return (" ".join((name or "").split()), bracketed)
+
+
 def _addresses(
     raw_values: Iterable[str], hint: str | None, notes: list[str], what: str
 ) -> list[tuple[str, str]]:
@@ -435,10 +452,12 @@ def _addresses(
         return f"ewordparked{len(words) - 1}x"
 
     parked = [_ENCODED_WORD.sub(park, value) for value in unfolded]
-    try:
-        pairs = getaddresses(parked)
-    except Exception:  # the parser has raised on hostile input before
-        pairs = []
+    pairs = [pair for pair in map(_simple_address, parked) if pair is not None]
+    if len(pairs) != len(parked):
+        try:
+            pairs = getaddresses(parked)
+        except Exception:  # the parser has raised on hostile input before
+            pairs = []
     result: list[tuple[str, str]] = []
     for name, addr in pairs:
         if not name and not addr:
@@ -1142,6 +1161,12 @@ def _unreadable(raw: bytes, why: str) -> ParsedMail:
         attachments=(),
         defects=tuple(dict.fromkeys(notes)),
     )
+
+
+def unreadable_mail(raw: bytes, why: str) -> ParsedMail:
+    """The message as raw text with `why` among its defects, without parsing its MIME
+    structure (for mail that made the parser itself fail)."""
+    return _unreadable(bytes(raw), why)
 
 
 def parse_message(raw: bytes) -> ParsedMail:

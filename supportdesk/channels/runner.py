@@ -16,19 +16,17 @@ import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from supportdesk.channels.imap import FolderPass, ImapPoller, ImapTrouble
 from supportdesk.channels.outbox import Delivery, OutboxWorker
-from supportdesk.channels.telegram import (
-    HEALTH_KEY,
-    BotPass,
-    TelegramChannel,
-    TelegramTrouble,
-    every_bot,
-)
+from supportdesk.channels.parsers import InlineParser, MailParser, WorkerParser
 from supportdesk.config import Settings
 from supportdesk.secrets import SecretError, get_secret
 from supportdesk.store.desk import ChannelLock, Desk, DeskError, StoreError
+
+if TYPE_CHECKING:
+    from supportdesk.channels.telegram import BotPass, TelegramChannel
 
 # How often a standby asks for the lock, and the holder checks it still has it.
 STANDBY_SECONDS = 5.0
@@ -66,10 +64,15 @@ class Runner:
         settings: Settings,
         *,
         secret: Callable[[str], str] = get_secret,
+        parse_in_worker: bool = False,
     ) -> None:
+        """`parse_in_worker`: parse mail in a worker process beside each poller (the `poll`
+        command); the console parses in its own threads."""
         self.desk = desk.acting_as(None)
         self.settings = settings
         self._secret = secret
+        self._parse_in_worker = parse_in_worker
+        self._parsers: list[MailParser] = []
         self._threads: list[threading.Thread] = []
         self.stop_event = threading.Event()
         # Accounts another process is polling right now; this runner waits for their locks.
@@ -85,40 +88,62 @@ class Runner:
                     AccountReport(account.name, [], f"mail account {account.name}: {exc}")
                 )
                 continue
-            pollers.append(ImapPoller(self.desk, account, password))
+            # The worker starts with the first batch it is given (an empty poll needs none).
+            parser: MailParser = WorkerParser() if self._parse_in_worker else InlineParser()
+            self._parsers.append(parser)
+            pollers.append(ImapPoller(self.desk, account, password, parser=parser))
         return pollers, problems
+
+    def _close_parsers(self) -> None:
+        parsers, self._parsers = self._parsers, []
+        for parser in parsers:
+            parser.close()
 
     def run_once(self) -> list[AccountReport]:
         """One pass over every account; each account's trouble is reported, not raised."""
         pollers, reports = self._pollers()
-        for poller in pollers:
-            lock = self.desk.channel_lock("email", poller.account.name)
-            if not lock.try_acquire():
-                reports.append(AccountReport(poller.account.name, [], None, standby=True))
-                continue
-            try:
-                reports.append(AccountReport(poller.account.name, poller.poll_once()))
-            except ImapTrouble as trouble:
-                reports.append(AccountReport(poller.account.name, [], str(trouble)))
-                with contextlib.suppress(DeskError, StoreError):  # the database may be what failed
-                    self.desk.record_channel_health(
-                        "email",
-                        poller.account.name,
-                        f"imap:{poller.account.folders[0]}",
-                        error=str(trouble),
-                    )
-            finally:
-                poller.close()
-                lock.release()
+        try:
+            for poller in pollers:
+                reports.append(self._poll_account_once(poller))
+        finally:
+            self._close_parsers()
         return reports
 
+    def _poll_account_once(self, poller: ImapPoller) -> AccountReport:
+        lock = self.desk.channel_lock("email", poller.account.name)
+        if not lock.try_acquire():
+            return AccountReport(poller.account.name, [], None, standby=True)
+        try:
+            return AccountReport(poller.account.name, poller.poll_once())
+        except ImapTrouble as trouble:
+            with contextlib.suppress(DeskError, StoreError):  # the database may be what failed
+                self.desk.record_channel_health(
+                    "email",
+                    poller.account.name,
+                    f"imap:{poller.account.folders[0]}",
+                    error=str(trouble),
+                )
+            return AccountReport(poller.account.name, [], str(trouble))
+        finally:
+            poller.close()
+            lock.release()
+
     def _bots(self) -> tuple[list[TelegramChannel], list[tuple[str, str]]]:
+        if not self.settings.telegram:
+            # The Bot API library costs most of a second to import: only when there are bots.
+            return [], []
+        from supportdesk.channels.telegram import every_bot
+
         return every_bot(self.desk, self.settings.telegram, self._secret)
 
     def run_bots_once(self) -> list[BotReport]:
         """Every waiting Telegram update of every bot; each bot's trouble reported, not raised."""
         channels, problems = self._bots()
         reports = [BotReport(name, None, problem) for name, problem in problems]
+        if not channels:
+            return reports
+        from supportdesk.channels.telegram import HEALTH_KEY, TelegramTrouble
+
         for channel in channels:
             try:
                 reports.append(BotReport(channel.name, channel.poll_once()))
@@ -132,6 +157,10 @@ class Runner:
     def send_once(self) -> list[Delivery]:
         done = OutboxWorker(self.desk, self.settings, secret=self._secret).run_once()
         channels, _problems = self._bots()
+        if not channels:
+            return done
+        from supportdesk.channels.telegram import HEALTH_KEY, TelegramTrouble
+
         for channel in channels:
             try:
                 done += channel.send_once()
@@ -228,3 +257,4 @@ class Runner:
         self.stop_event.set()
         for thread in self._threads:
             thread.join(timeout)
+        self._close_parsers()

@@ -39,7 +39,7 @@ from supportdesk.core.enums import (
 )
 from supportdesk.core.filenames import safe_filename
 from supportdesk.core.plaintext import one_line
-from supportdesk.core.sla import TicketHistory, clock_runs, compute_clocks
+from supportdesk.core.sla import ClockRun, TicketHistory, clock_runs, compute_clocks
 from supportdesk.core.threading import Candidate, ChatTicket, decide_chat
 from supportdesk.core.threading import decide as decide_thread
 from supportdesk.store import dto
@@ -317,6 +317,7 @@ class InboundBatch:
         self._fallback = fallback
         self._survivor = survivor
         self._clock_cache: dict[tuple[TicketHistory, str], dict[str, Any]] = {}
+        self._runs_cache: dict[TicketHistory, tuple[ClockRun, ...]] = {}
         self.flushes = 0
         self.handed = 0
 
@@ -803,7 +804,13 @@ class InboundBatch:
                 for at, data in ticket.status_events
             ],
         )
-        runs = clock_runs(ticket.history, self.write.settings.sla, self.now)
+        # As with the clocks: many tickets of a batch share one history, and the runs are a
+        # function of it (the settings and `now` are the batch's).
+        runs = self._runs_cache.get(ticket.history)
+        if runs is None:
+            runs = self._runs_cache[ticket.history] = clock_runs(
+                ticket.history, self.write.settings.sla, self.now
+            )
         return fact_rows(ticket.id, record, runs)
 
     # -- writing --------------------------------------------------------------------------

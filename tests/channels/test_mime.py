@@ -10,6 +10,7 @@ import base64
 import random
 import tomllib
 from datetime import UTC, datetime
+from email.utils import getaddresses
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from supportdesk.channels.loops import detect_automatic
 from supportdesk.channels.mime import (
     FORWARDED_LINE,
     UNREADABLE_SUBJECT,
+    _simple_address,
     decode_header_value,
     html_to_text,
     parse_message,
@@ -193,6 +195,36 @@ def test_addresses_are_split_before_their_names_are_decoded():
     assert mail.sender_address == "anna.nowak@example.pl"
     assert mail.to == ("jan@example.pl", "ops@example.pl")
     assert mail.reply_to == "reply@example.pl"
+
+
+def test_the_fast_address_path_reads_what_getaddresses_reads():
+    """mime._simple_address takes the common shapes without the stdlib's parser; whatever
+    it accepts must come out exactly as getaddresses has it. Its pattern has no nested
+    repetition, so hostile input cannot make it backtrack for ages."""
+    rng = random.Random(3834)
+    pieces = ["jan", "Kowalski", "J.", ".", " ", "  ", "\t", "<", ">", "@", "firma.pl",
+              "a-b", "O'Brien", ",", '"', "(x)", ":", ";", "ewordparked0x", "=?", "[1]", "..",
+              "é"]  # fmt: skip
+    shapes = ["Jan Kowalski <jan@firma.pl>", "jan@firma.pl", "<jan@firma.pl>", "a . b <c@d>"]
+    shapes += ["".join(rng.choices(pieces, k=rng.randint(1, 9))) for _ in range(20_000)]
+    # Mostly well-formed: a name, an angle address, and now and then a piece that breaks it.
+    for _ in range(5_000):
+        name = "".join(rng.choices(["Jan", " ", "J.", "ewordparked1x", "a-b", "."], k=3))
+        local = rng.choice(["jan", "j.k", "a+b", "O'B", "a..b", ".a"])
+        domain = rng.choice(["firma.pl", "x", "a.b.c", "b.", "[1.2.3.4]"])
+        extra = rng.choice(["", "", "", "", " ", ",", '"', "(c)", "<", "é"])
+        at = rng.randrange(4)
+        parts = [name, " <", local, "@", domain, ">"]
+        parts.insert(rng.randrange(len(parts) + 1), extra)
+        shapes.append("".join(parts) if at else f"{local}@{domain}{extra}")
+    accepted = 0
+    for shape in shapes:
+        fast = _simple_address(shape)
+        if fast is not None:
+            accepted += 1
+            assert [fast] == getaddresses([shape]), shape
+    assert accepted > 500
+    assert _simple_address("a" * 5000 + " " + "b." * 5000 + "<c@d") is None
 
 
 def test_message_ids_are_extracted_in_order_without_duplicates():
