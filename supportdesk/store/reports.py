@@ -35,6 +35,7 @@ from supportdesk.core.enums import (
 )
 from supportdesk.core.sla import clock_runs
 from supportdesk.store import dto, reportfacts
+from supportdesk.store.escalation import open_escalations
 from supportdesk.store.models import Agent, Event, Message, Rating, ReplyReview, Ticket
 from supportdesk.store.slastore import COUNTING_DELIVERY, build_history
 from supportdesk.store.teamsettings import TeamSettings
@@ -87,6 +88,15 @@ def _active() -> ColumnElement[bool]:
 
 def _paused(settings: TeamSettings) -> ColumnElement[bool]:
     return Ticket.status.in_(sorted(settings.sla.paused_statuses))  # type: ignore[attr-defined]
+
+
+def _unassigned() -> ColumnElement[bool]:
+    """Nobody's yet: no assignee, and not waiting on the second line (an escalated ticket
+    nobody took is in the second line's queue, as in the console's Unassigned view)."""
+    return and_(
+        Ticket.assignee_id.is_(None),  # type: ignore[union-attr]
+        Ticket.id.not_in(open_escalations()),  # type: ignore[union-attr]
+    )
 
 
 def _breached(now: datetime) -> ColumnElement[bool]:
@@ -155,7 +165,7 @@ def health_condition(
         case "open":
             pass
         case "unassigned":
-            parts.append(Ticket.assignee_id.is_(None))  # type: ignore[union-attr]
+            parts.append(_unassigned())
         case "pending":
             parts.append(_paused(settings))
         case "at_risk":
@@ -216,7 +226,7 @@ def queue_health(session: Session, settings: TeamSettings, now: datetime) -> dto
             Ticket.channel,
             Ticket.priority,
             func.count().label("open"),
-            _count(Ticket.assignee_id.is_(None)).label("unassigned"),  # type: ignore[union-attr]
+            _count(_unassigned()).label("unassigned"),
             _count(_paused(settings)).label("pending"),
             _count(_at_risk(now)).label("at_risk"),
             _count(_breached(now)).label("breached"),
