@@ -386,14 +386,13 @@ class Figures:
     def good_share(self) -> float | None:
         return ratio(self.good, self.ratings)
 
-    def with_now(self, backlog: Sequence[int], claimed: Sequence[int]) -> Figures:
-        tickets = {**self.tickets, "backlog": tuple(backlog), "claimed": tuple(claimed)}
+    def with_now(self, backlog: int, claimed: int) -> Figures:
         return Figures(
             **{
                 **{name: getattr(self, name) for name in _FIELDS},
-                "backlog": len(backlog),
-                "claimed": len(claimed),
-                "tickets": tickets,
+                "backlog": backlog,
+                "claimed": claimed,
+                "tickets": self.tickets,
             }
         )
 
