@@ -348,8 +348,9 @@ def outcome_of(run: ClockRun) -> tuple[datetime, bool] | None:
 class Figures:
     """One row of the per-agent (or per-channel, -day, -hour) table.
 
-    `tickets` holds the ticket numbers behind each figure, for drilling down; it is left out
-    of JSON and CSV.
+    `tickets` holds the ticket numbers behind each figure when the figures were counted here
+    from whole facts (the store's drill-down does); a report counted by the database leaves it
+    empty. It is left out of comparisons, JSON and CSV.
     """
 
     key: str

@@ -28,8 +28,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    String,
     and_,
     case,
+    cast,
     distinct,
     func,
     literal_column,
@@ -40,7 +42,6 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from supportdesk.core import metrics
 from supportdesk.core.sla import ClockKind
@@ -61,6 +62,12 @@ NEW, REPLY, SOLVE, FIRST, NEXT, OUTCOME, RATING = (
 RESPONSE_MEASURES = (FIRST, NEXT)
 # Local "YYYY-MM-DD HH": its day is the first 10 characters, its hour the two after the space.
 DAY, HOUR, LOCAL_HOUR, TOTAL = "day", "hour", "local_hour", "total"
+# What a grouping counts, when not everything: agents have no new tickets (new work is
+# nobody's); the load grid counts new tickets and who was answering.
+MEASURES_OF = {
+    metrics.GroupBy.AGENT.value: (NEXT, FIRST, REPLY, SOLVE, OUTCOME, RATING),
+    LOCAL_HOUR: (NEW, REPLY),
+}
 
 
 @dataclass(frozen=True)
@@ -156,10 +163,14 @@ def _local_hour(moment: Any, period: metrics.Period, dialect: str) -> Any:
     return func.to_char(local, "YYYY-MM-DD HH24")
 
 
-def _items(period: metrics.Period, now: datetime, key: str) -> Any:
+def _items(
+    period: metrics.Period, now: datetime, key: str, dialect: str, *, responses_only: bool = False
+) -> Any:
     """The period's items as a subquery: measure, ticket_id, agent_id (whose it is: the
     replier, solver or stopper; for a clock that ran out, and for a rating, the assignee),
-    channel, moment (when it counts), value (business seconds; a rating's score), met."""
+    channel, moment (when it counts), value (business seconds; a rating's score), met, and
+    local: the moment's local 'YYYY-MM-DD HH'. `responses_only`: only first and next
+    responses (all that is ranked)."""
     start, end = period.start, period.end
     at, due = ReportFact.at, ReportFact.due_at
     fact = (
@@ -199,7 +210,9 @@ def _items(period: metrics.Period, now: datetime, key: str) -> Any:
         literal_column("0").label("met"),
     ).where(
         c.kind.in_(
-            [
+            [ClockKind.FIRST_RESPONSE.value, ClockKind.NEXT_RESPONSE.value]
+            if responses_only
+            else [
                 reportfacts.NEW,
                 reportfacts.REPLY,
                 reportfacts.SOLVE,
@@ -245,91 +258,120 @@ def _items(period: metrics.Period, now: datetime, key: str) -> Any:
             Rating.created_at < end,  # type: ignore[operator]
         )
     )
-    return union_all(happened, decided_items, rated).subquery("item")
+    items = (happened if responses_only else union_all(happened, decided_items, rated)).subquery(
+        "measured"
+    )
+    return (
+        select(*items.c, _local_hour(items.c.moment, period, dialect).label("local"))
+        # Computed once for every grouping of the statement that reads it.
+        .cte("item")
+        .prefix_with("MATERIALIZED")
+    )
 
 
 class Counter:
-    """Groups the items of one period (under settings `key`) in the database."""
+    """Groups the items of one period (under settings `key`) in the database: every grouping
+    asked for at once, in one statement that counts and one that ranks the response times,
+    each reading the period's facts once."""
 
     def __init__(self, session: Session, period: metrics.Period, now: datetime, key: str) -> None:
         self.session = session
         self.period = period
+        self.now = now
+        self.key = key
         self.dialect = session.connection().dialect.name
-        self.item = _items(period, now, key)
-        self._local = _local_hour(self.item.c.moment, period, self.dialect)
         self._groups: dict[str, dict[Any, Group]] = {}
 
-    def group_key(self, by: str) -> Any:
-        c = self.item.c
+    def _group_key(self, item: Any, by: str) -> Any:
+        """The grouping's key of an item, as text (one column for every grouping)."""
+        c = item.c
         if by == metrics.GroupBy.AGENT:
-            return c.agent_id
+            return cast(c.agent_id, String)
         if by == metrics.GroupBy.CHANNEL:
-            return c.channel
+            return cast(c.channel, String)
         if by in (metrics.GroupBy.DAY, DAY):
-            return func.substr(self._local, 1, 10)
+            return func.substr(c.local, 1, 10)
         if by in (metrics.GroupBy.HOUR, HOUR):
-            return func.substr(self._local, 12, 2)
+            return func.substr(c.local, 12, 2)
         if by == LOCAL_HOUR:
-            return self._local
-        return literal_column(f"'{TOTAL}'")
+            return c.local
+        return cast(null(), String)
 
-    def groups(self, by: str, measures: Sequence[str] | None = None) -> dict[Any, Group]:
-        """Per group key: each measure counted, and the responses ranked. Asked again for
-        the same grouping, the first answer."""
-        if by in self._groups:
-            return self._groups[by]
-        c = self.item.c
-        key = self.group_key(by).label("grp")
+    def _partition(self, item: Any, by: str) -> tuple[Any, ...]:
         # PostgreSQL groups by no constant: the whole period is grouped by measure alone.
-        grouping = (c.measure,) if by == TOTAL else (c.measure, key)
-        where: list[ColumnElement[bool]] = []
-        if measures is not None:
-            where.append(c.measure.in_(list(measures)))
+        c = item.c
+        return (c.measure,) if by == TOTAL else (c.measure, self._group_key(item, by))
+
+    def count(self, groupings: Sequence[str]) -> None:
+        """Count (and rank) the items for each grouping (agent, channel, day, hour, total,
+        local_hour) not counted yet."""
+        wanted = [
+            (by, MEASURES_OF.get(by)) for by in dict.fromkeys(groupings) if by not in self._groups
+        ]
+        if not wanted:
+            return
+        item = _items(self.period, self.now, self.key, self.dialect)
+        c = item.c
         value = c.value
-        counted = self.session.execute(
-            select(
+        counting = []
+        for by, measures in wanted:
+            self._groups[by] = {}
+            query = select(
+                literal_column(f"'{by}'").label("grouping"),
                 c.measure,
-                key,
-                func.count(),
-                func.count(distinct(c.ticket_id)),
-                func.count(distinct(c.agent_id)),
-                func.coalesce(func.sum(c.met), 0),
-                func.coalesce(func.sum(value), 0),
-                func.coalesce(func.sum(case((value <= metrics.NEGATIVE_MAX, 1), else_=0)), 0),
-                func.coalesce(func.sum(case((value >= metrics.GOOD_MIN, 1), else_=0)), 0),
-            )
-            .where(*where)
-            .group_by(*grouping)
-        ).all()
-        groups: dict[Any, Group] = {}
-        for measure, grp, items, tickets, agents, met, total, low, high in counted:
-            group = groups.setdefault(grp, Group({}, {}))
+                self._group_key(item, by).label("grp"),
+                func.count().label("items"),
+                func.count(distinct(c.ticket_id)).label("tickets"),
+                func.count(distinct(c.agent_id)).label("agents"),
+                func.coalesce(func.sum(c.met), 0).label("met"),
+                func.coalesce(func.sum(value), 0).label("total"),
+                func.coalesce(func.sum(case((value <= metrics.NEGATIVE_MAX, 1), else_=0)), 0).label(
+                    "low"
+                ),
+                func.coalesce(func.sum(case((value >= metrics.GOOD_MIN, 1), else_=0)), 0).label(
+                    "high"
+                ),
+            ).group_by(*self._partition(item, by))
+            if measures is not None:
+                query = query.where(c.measure.in_(list(measures)))
+            counting.append(query)
+        for by, measure, grp, items, tickets, agents, met, total, low, high in self.session.execute(
+            union_all(*counting) if len(counting) > 1 else counting[0]
+        ):
+            group = self._groups[by].setdefault(grp, Group({}, {}))
             group.counted[measure] = Counted(
                 int(items), int(tickets), int(agents), int(met), float(total), int(low), int(high)
             )
-        if measures is None or any(m in RESPONSE_MEASURES for m in measures):
-            self._rank(key, grouping, groups)
-        self._groups[by] = groups
-        return groups
+        ranking = [
+            by
+            for by, measures in wanted
+            if measures is None or any(m in RESPONSE_MEASURES for m in measures)
+        ]
+        if ranking:
+            self._rank(ranking)
 
-    def _rank(self, key: Any, grouping: tuple[Any, ...], groups: dict[Any, Group]) -> None:
+    def _rank(self, groupings: Sequence[str]) -> None:
         """The middle values and the nearest-rank 90th percentile of each group's first and
         next response times: the database ranks the values; only those ranks come back."""
-        c = self.item.c
-        ranked = (
-            select(
-                c.measure,
-                key,
-                c.value,
-                func.row_number().over(partition_by=grouping, order_by=c.value).label("rank"),
-                func.count().over(partition_by=grouping).label("n"),
+        item = _items(self.period, self.now, self.key, self.dialect, responses_only=True)
+        c = item.c
+        parts = []
+        for by in groupings:
+            partition = self._partition(item, by)
+            parts.append(
+                select(
+                    literal_column(f"'{by}'").label("grouping"),
+                    c.measure,
+                    self._group_key(item, by).label("grp"),
+                    c.value,
+                    func.row_number().over(partition_by=partition, order_by=c.value).label("rank"),
+                    func.count().over(partition_by=partition).label("n"),
+                ).where(c.measure.in_(RESPONSE_MEASURES))
             )
-            .where(c.measure.in_(RESPONSE_MEASURES))
-            .subquery("ranked")
-        )
+        ranked = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("ranked")
         r = ranked.c
-        for measure, grp, value, rank, n in self.session.execute(
-            select(r.measure, r.grp, r.value, r.rank, r.n).where(
+        for by, measure, grp, value, rank, n in self.session.execute(
+            select(r.grouping, r.measure, r.grp, r.value, r.rank, r.n).where(
                 or_(
                     r.rank == (r.n + 1) // 2,
                     r.rank == r.n // 2 + 1,
@@ -337,9 +379,15 @@ class Counter:
                 )
             )
         ):
-            group = groups.setdefault(grp, Group({}, {}))
+            group = self._groups[by].setdefault(grp, Group({}, {}))
             found = group.ranked.setdefault(measure, Ranked(int(n), {}))
             found.values[int(rank)] = float(value)
+
+    def groups(self, by: str) -> dict[Any, Group]:
+        """Per group key (text; None for the whole period): each measure counted, and the
+        responses ranked."""
+        self.count([by])
+        return self._groups[by]
 
 
 def figures(name: str, group: Group, *, with_new: bool) -> metrics.Figures:
@@ -379,16 +427,17 @@ def grouped(
     """As `metrics.grouped`: one row per agent, channel, local day or local hour that has
     anything in the period, by name."""
     agent = by is metrics.GroupBy.AGENT
-    measures = [NEXT, FIRST, REPLY, SOLVE, OUTCOME, RATING] if agent else None
     rows: dict[str, metrics.Figures] = {}
-    for grp, group in counter.groups(by, measures).items():
-        name = str(grp) if not agent else metrics.NOBODY if grp is None else names.get(grp, "?")
+    for grp, group in counter.groups(by).items():
+        name = (
+            str(grp) if not agent else metrics.NOBODY if grp is None else names.get(int(grp), "?")
+        )
         rows[name] = figures(name, group, with_new=not agent)
     return dict(sorted(rows.items()))
 
 
 def total(counter: Counter) -> metrics.Figures:
-    group = counter.groups(TOTAL).get(TOTAL) or Group({}, {})
+    group = counter.groups(TOTAL).get(None) or Group({}, {})
     return figures("total", group, with_new=True)
 
 
@@ -418,7 +467,7 @@ def heatmap(counter: Counter, period: metrics.Period) -> metrics.Heatmap:
     cell is opened): new tickets per weekday and hour, and agents answering in those hours."""
     tickets: dict[tuple[int, int], int] = defaultdict(int)
     agent_hours: dict[tuple[int, int], int] = defaultdict(int)
-    for local, group in counter.groups(LOCAL_HOUR, [NEW, REPLY]).items():
+    for local, group in counter.groups(LOCAL_HOUR).items():
         slot = (date.fromisoformat(local[:10]).weekday(), int(local[11:13]))
         tickets[slot] += group.count(NEW).items
         agent_hours[slot] += group.count(REPLY).agents

@@ -619,6 +619,14 @@ def team_report(
             heat = _heatmap(facts, period)
     else:
         counter = reportcounts.Counter(session, period, now, key)
+        counter.count(
+            [by.value, reportcounts.TOTAL]
+            + (
+                [reportcounts.HOUR if period.hourly else reportcounts.DAY, reportcounts.LOCAL_HOUR]
+                if extras
+                else []
+            )
+        )
         rows = reportcounts.grouped(counter, by, names)
         total = reportcounts.total(counter)
         if extras:
