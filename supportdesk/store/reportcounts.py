@@ -164,52 +164,48 @@ def _local_hour(moment: Any, period: metrics.Period, dialect: str) -> Any:
 
 
 def _items(
-    period: metrics.Period, now: datetime, key: str, dialect: str, *, responses_only: bool = False
+    period: metrics.Period,
+    now: datetime,
+    dialect: str,
+    *,
+    channels: bool,
+    responses_only: bool = False,
 ) -> Any:
     """The period's items as a subquery: measure, ticket_id, agent_id (whose it is: the
     replier, solver or stopper; for a clock that ran out, and for a rating, the assignee),
-    channel, moment (when it counts), value (business seconds; a rating's score), met, and
-    local: the moment's local 'YYYY-MM-DD HH'. `responses_only`: only first and next
-    responses (all that is ranked)."""
+    channel (None unless `channels`), moment (when it counts), value (business seconds; a
+    rating's score), met, and local: the moment's local 'YYYY-MM-DD HH'. `responses_only`:
+    only first and next responses (all that is ranked).
+
+    Only for a database where every ticket's facts are current (the caller makes sure), so
+    the facts are read without their tickets — but for the channel when it is asked for, and
+    the assignee of the few clocks that ran out with nobody's reply."""
     start, end = period.start, period.end
-    at, due = ReportFact.at, ReportFact.due_at
-    fact = (
-        select(
-            ReportFact.kind,
-            ReportFact.ticket_id,
-            ReportFact.agent_id,
-            ReportFact.seconds,
-            at,
-            due,
-            Ticket.channel,
-            Ticket.assignee_id,
-        )
-        .join(Ticket, Ticket.id == ReportFact.ticket_id)  # type: ignore[arg-type]
-        .where(
-            Ticket.report_key == key,
-            or_(
-                and_(at >= start, at < end),  # type: ignore[operator]
-                and_(due >= start, due < end),  # type: ignore[operator]
-            ),
-        )
-        .cte("fact")
-    )
-    c = fact.c
+    f = ReportFact
+    at, due = f.at, f.due_at
+
+    def facts(*columns: Any) -> Any:
+        query = select(*columns)
+        if channels:
+            query = query.join(Ticket, Ticket.id == f.ticket_id)  # type: ignore[arg-type]
+        return query
+
+    channel = Ticket.channel if channels else null()
     measure = case(
-        (c.kind == ClockKind.FIRST_RESPONSE.value, literal_column(f"'{FIRST}'")),
-        (c.kind == ClockKind.NEXT_RESPONSE.value, literal_column(f"'{NEXT}'")),
-        else_=c.kind,
+        (f.kind == ClockKind.FIRST_RESPONSE.value, literal_column(f"'{FIRST}'")),
+        (f.kind == ClockKind.NEXT_RESPONSE.value, literal_column(f"'{NEXT}'")),
+        else_=f.kind,
     )
-    happened = select(
+    happened = facts(
         measure.label("measure"),
-        c.ticket_id,
-        c.agent_id,
-        c.channel,
-        c.at.label("moment"),
-        c.seconds.label("value"),
+        f.ticket_id,
+        f.agent_id,
+        channel.label("channel"),
+        at.label("moment"),
+        f.seconds.label("value"),
         literal_column("0").label("met"),
     ).where(
-        c.kind.in_(
+        f.kind.in_(  # type: ignore[attr-defined]
             [ClockKind.FIRST_RESPONSE.value, ClockKind.NEXT_RESPONSE.value]
             if responses_only
             else [
@@ -220,47 +216,58 @@ def _items(
                 ClockKind.NEXT_RESPONSE.value,
             ]
         ),
-        c.at >= start,
-        c.at < end,
+        at >= start,  # type: ignore[operator]
+        at < end,  # type: ignore[operator]
     )
-    # A stopped clock is decided when it stopped, or, if it was late, when its target
-    # passed; a running one when its target passes (a miss).
-    decided = type_coerce(
-        case((c.at.is_not(None), func.coalesce(c.due_at, c.at)), else_=c.due_at), UtcDateTime()
-    )
-    decided_items = select(
-        literal_column(f"'{OUTCOME}'"),
-        c.ticket_id,
-        func.coalesce(c.agent_id, c.assignee_id),
-        c.channel,
-        decided,
-        null(),
-        case((and_(c.at.is_not(None), c.due_at.is_(None)), 1), else_=0),
-    ).where(
-        c.kind.in_(list(reportfacts.CLOCKS)),
-        or_(c.at.is_not(None), c.due_at <= now),
-        decided >= start,
-        decided < end,
-    )
-    rated = (
-        select(
-            literal_column(f"'{RATING}'"),
-            Rating.ticket_id,
-            Ticket.assignee_id,
-            Ticket.channel,
-            Rating.created_at,
-            Rating.score,
-            literal_column("0"),
+    if responses_only:
+        items = happened.subquery("measured")
+    else:
+        # A stopped clock is decided when it stopped, or, if it was late, when its target
+        # passed; a running one when its target passes (a miss).
+        decided = type_coerce(
+            case((at.is_not(None), func.coalesce(due, at)), else_=due),  # type: ignore[union-attr]
+            UtcDateTime(),
         )
-        .join(Ticket, Ticket.id == Rating.ticket_id)  # type: ignore[arg-type]
-        .where(
-            Rating.created_at >= start,  # type: ignore[operator]
-            Rating.created_at < end,  # type: ignore[operator]
+        assignee = (
+            Ticket.assignee_id
+            if channels
+            else select(Ticket.assignee_id).where(Ticket.id == f.ticket_id).scalar_subquery()
         )
-    )
-    items = (happened if responses_only else union_all(happened, decided_items, rated)).subquery(
-        "measured"
-    )
+        decided_items = facts(
+            literal_column(f"'{OUTCOME}'"),
+            f.ticket_id,
+            func.coalesce(f.agent_id, assignee),
+            channel,
+            decided,
+            null(),
+            case((and_(at.is_not(None), due.is_(None)), 1), else_=0),  # type: ignore[union-attr]
+        ).where(
+            f.kind.in_(list(reportfacts.CLOCKS)),  # type: ignore[attr-defined]
+            or_(
+                and_(at >= start, at < end),  # type: ignore[operator]
+                and_(due >= start, due < end),  # type: ignore[operator]
+            ),
+            or_(at.is_not(None), due <= now),  # type: ignore[union-attr,operator]
+            decided >= start,
+            decided < end,
+        )
+        rated = (
+            select(
+                literal_column(f"'{RATING}'"),
+                Rating.ticket_id,
+                Ticket.assignee_id,
+                Ticket.channel if channels else null(),
+                Rating.created_at,
+                Rating.score,
+                literal_column("0"),
+            )
+            .join(Ticket, Ticket.id == Rating.ticket_id)  # type: ignore[arg-type]
+            .where(
+                Rating.created_at >= start,  # type: ignore[operator]
+                Rating.created_at < end,  # type: ignore[operator]
+            )
+        )
+        items = union_all(happened, decided_items, rated).subquery("measured")
     return (
         select(*items.c, _local_hour(items.c.moment, period, dialect).label("local"))
         # Computed once for every grouping of the statement that reads it.
@@ -270,29 +277,30 @@ def _items(
 
 
 class Counter:
-    """Groups the items of one period (under settings `key`) in the database: every grouping
+    """Groups the items of one period in the database (every ticket's facts current: the
+    caller checks with `reportfacts.any_stale` in the same transaction): every grouping
     asked for at once, in one statement that counts and one that ranks the response times,
     each reading the period's facts once."""
 
-    def __init__(self, session: Session, period: metrics.Period, now: datetime, key: str) -> None:
+    def __init__(self, session: Session, period: metrics.Period, now: datetime) -> None:
         self.session = session
         self.period = period
         self.now = now
-        self.key = key
         self.dialect = session.connection().dialect.name
         self._groups: dict[str, dict[Any, Group]] = {}
 
     def _group_key(self, item: Any, by: str) -> Any:
-        """The grouping's key of an item, as text (one column for every grouping)."""
+        """The grouping's key of an item, as text (one column for every grouping). Constants
+        are written out, not bound: PostgreSQL must see the same expression in GROUP BY."""
         c = item.c
         if by == metrics.GroupBy.AGENT:
             return cast(c.agent_id, String)
         if by == metrics.GroupBy.CHANNEL:
             return cast(c.channel, String)
         if by in (metrics.GroupBy.DAY, DAY):
-            return func.substr(c.local, 1, 10)
+            return func.substr(c.local, literal_column("1"), literal_column("10"))
         if by in (metrics.GroupBy.HOUR, HOUR):
-            return func.substr(c.local, 12, 2)
+            return func.substr(c.local, literal_column("12"), literal_column("2"))
         if by == LOCAL_HOUR:
             return c.local
         return cast(null(), String)
@@ -310,7 +318,7 @@ class Counter:
         ]
         if not wanted:
             return
-        item = _items(self.period, self.now, self.key, self.dialect)
+        item = _items(self.period, self.now, self.dialect, channels=self._channels(wanted))
         c = item.c
         value = c.value
         counting = []
@@ -350,10 +358,20 @@ class Counter:
         if ranking:
             self._rank(ranking)
 
+    @staticmethod
+    def _channels(groupings: Sequence[tuple[str, Any]]) -> bool:
+        return any(by == metrics.GroupBy.CHANNEL for by, _measures in groupings)
+
     def _rank(self, groupings: Sequence[str]) -> None:
         """The middle values and the nearest-rank 90th percentile of each group's first and
         next response times: the database ranks the values; only those ranks come back."""
-        item = _items(self.period, self.now, self.key, self.dialect, responses_only=True)
+        item = _items(
+            self.period,
+            self.now,
+            self.dialect,
+            channels=self._channels([(by, None) for by in groupings]),
+            responses_only=True,
+        )
         c = item.c
         parts = []
         for by in groupings:

@@ -618,7 +618,7 @@ def team_report(
             trend = metrics.trend(facts, period)
             heat = _heatmap(facts, period)
     else:
-        counter = reportcounts.Counter(session, period, now, key)
+        counter = reportcounts.Counter(session, period, now)
         counter.count(
             [by.value, reportcounts.TOTAL]
             + (

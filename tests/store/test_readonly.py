@@ -333,8 +333,9 @@ def test_every_write_is_refused_and_nothing_changes(
         assert (health.total.open, health.awaiting_review) == (3, 1)
         assert [i.message_id for i in supervisor.pending_reviews()] == [world.review_message]
         today = supervisor.report_period("today")
-        assert supervisor.team_report(today).total.replies == 2
-        assert len(supervisor.report_tickets(today, "answered")) == 2
+        total = supervisor.team_report(today).total
+        assert total.replies == 2
+        assert len(supervisor.report_tickets(today, "answered")) == total.answered > 0
         assert supervisor.get_ticket(world.first).number == world.first
         assert supervisor.escalation_stats(supervisor.report_period("today")).total.made == 1
     finally:
