@@ -410,7 +410,9 @@ class SupervisorScreen(Screen[None]):
             except (DeskError, StoreError) as exc:
                 self.post_message(LoadFailed("health", str(exc)))
 
-        self.run_worker(work, thread=True, exclusive=True, group="supervisor-health")
+        # Not `exclusive`: the Refresher starts a load only once the last one said it has
+        # ended, and cancelling a thread that is returning would only mark it failed.
+        self.run_worker(work, thread=True, group="supervisor-health")
 
     def _load_report(self, request: int) -> None:
         kind, days = self.period_kind, self.custom_days
@@ -436,7 +438,9 @@ class SupervisorScreen(Screen[None]):
                 # Only now may the next load start: loads never overlap.
                 self.post_message(ReportLoadDone())
 
-        self.run_worker(work, thread=True, exclusive=True, group="supervisor-report")
+        # Not `exclusive`: the Refresher starts a load only once the last one said it has
+        # ended, and cancelling a thread that is returning would only mark it failed.
+        self.run_worker(work, thread=True, group="supervisor-report")
 
     def on_health_loaded(self, message: HealthLoaded) -> None:
         self.errors.pop("health", None)

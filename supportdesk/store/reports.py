@@ -3,10 +3,12 @@
 Counting what is true now (queue health, the breach forecast, backlogs) is done by the
 database from the stored SLA columns, in a few grouped queries. The figures of a period come from
 the facts each ticket stored when its clocks were last recomputed (`reportfacts`: replies,
-solves, every SLA clock run with its business time), selected by the database for the period;
-`core/metrics.py` turns them into figures. Tickets whose facts are missing or out of date are
-read with their messages and status changes and replayed through `core/sla.py` (the same code
-that stores the facts). Used only through the Desk, inside its read transactions.
+solves, every SLA clock run with its business time), selected and counted by the database
+(`reportcounts`). While some tickets' facts are missing or out of date, those tickets are read
+with their messages and status changes and replayed through `core/sla.py` (the same code that
+stores the facts), and the period's facts are counted by `core/metrics.py` instead — as they
+are when a figure is opened, to list the tickets behind it. Used only through the Desk, inside
+its read transactions.
 """
 
 from __future__ import annotations
