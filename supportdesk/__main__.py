@@ -372,6 +372,14 @@ def cmd_init(ctx: Context) -> int:
 
 
 def cmd_db(ctx: Context) -> int:
+    if ctx.args.db_command == "recompute":
+        count = ctx.desk().recompute_sla()
+        ctx.print(
+            f"Recomputed the SLA clocks and stored the report figures of {count} "
+            f"ticket{'' if count == 1 else 's'} (the active ones, and those whose figures "
+            "predated the current SLA settings)."
+        )
+        return EXIT_OK
     database = open_database(ctx.database_target())
     ctx._database = database
     if ctx.args.db_command == "upgrade":
@@ -759,11 +767,20 @@ def cmd_settings(ctx: Context) -> int:
             Path(ctx.args.file).write_text(text, encoding="utf-8")
             ctx.print(f"Team settings written to {ctx.args.file}.")
         return EXIT_OK
+    from supportdesk.store.reportfacts import facts_key
+
     settings = load_toml_file(Path(ctx.args.file))
+    before = facts_key(desk.team_settings())
     count = desk.save_team_settings(settings)
     ctx.print(
         f"Team settings imported from {ctx.args.file}; SLA recomputed for {count} open tickets."
     )
+    if facts_key(settings) != before:
+        ctx.print(
+            "The calendars or SLA policies changed: until `supportdesk db recompute` stores "
+            "the other tickets' figures again, reports work them out from each ticket's "
+            "history (the same figures, slower on a big database)."
+        )
     return EXIT_OK
 
 
@@ -1038,8 +1055,13 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--lead", metavar="NAME", help="add this agent as the team's first lead")
     init.add_argument("--display-name", help="the lead's display name")
 
-    db = add("db", cmd_db, "database schema: upgrade or show the current version")
-    db.add_argument("db_command", choices=["upgrade", "current"])
+    db = add(
+        "db",
+        cmd_db,
+        "database schema: upgrade or show the current version; recompute: store every "
+        "ticket's report figures again after the SLA settings changed",
+    )
+    db.add_argument("db_command", choices=["upgrade", "current", "recompute"])
 
     add("doctor", cmd_doctor, "check config, database, secrets and channels; say what to fix")
 

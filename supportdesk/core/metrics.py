@@ -348,8 +348,9 @@ def outcome_of(run: ClockRun) -> tuple[datetime, bool] | None:
 class Figures:
     """One row of the per-agent (or per-channel, -day, -hour) table.
 
-    `tickets` holds the ticket numbers behind each figure, for drilling down; it is left out
-    of JSON and CSV.
+    `tickets` holds the ticket numbers behind each figure when the figures were counted here
+    from whole facts (the store's drill-down does); a report counted by the database leaves it
+    empty. It is left out of comparisons, JSON and CSV.
     """
 
     key: str
@@ -386,14 +387,13 @@ class Figures:
     def good_share(self) -> float | None:
         return ratio(self.good, self.ratings)
 
-    def with_now(self, backlog: Sequence[int], claimed: Sequence[int]) -> Figures:
-        tickets = {**self.tickets, "backlog": tuple(backlog), "claimed": tuple(claimed)}
+    def with_now(self, backlog: int, claimed: int) -> Figures:
         return Figures(
             **{
                 **{name: getattr(self, name) for name in _FIELDS},
-                "backlog": len(backlog),
-                "claimed": len(claimed),
-                "tickets": tickets,
+                "backlog": backlog,
+                "claimed": claimed,
+                "tickets": self.tickets,
             }
         )
 

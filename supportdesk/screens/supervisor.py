@@ -122,13 +122,21 @@ class HealthLoaded(Message):
 
 
 class ReportLoaded(Message):
-    def __init__(
-        self, report: TeamReport, request: int, escalations: EscalationStats | None = None
-    ) -> None:
+    def __init__(self, report: TeamReport, request: int) -> None:
         super().__init__()
         self.report = report
         self.request = request
-        self.escalations = escalations
+
+
+class EscalationsLoaded(Message):
+    def __init__(self, stats: EscalationStats, request: int) -> None:
+        super().__init__()
+        self.stats = stats
+        self.request = request
+
+
+class ReportLoadDone(Message):
+    """The period's load has ended (loaded or failed): the next may start."""
 
 
 class ReviewStatsLoaded(Message):
@@ -403,7 +411,9 @@ class SupervisorScreen(Screen[None]):
             except (DeskError, StoreError) as exc:
                 self.post_message(LoadFailed("health", str(exc)))
 
-        self.run_worker(work, thread=True, exclusive=True, group="supervisor-health")
+        # Not `exclusive`: the Refresher starts a load only once the last one said it has
+        # ended, and cancelling a thread that is returning would only mark it failed.
+        self.run_worker(work, thread=True, group="supervisor-health")
 
     def _load_report(self, request: int) -> None:
         kind, days = self.period_kind, self.custom_days
@@ -415,16 +425,23 @@ class SupervisorScreen(Screen[None]):
                     period = desk.report_period(kind, first_day=days[0], last_day=days[1])
                 else:
                     period = desk.report_period(kind)
-                report = desk.team_report(period, "agent", extras=True)
-                escalations = desk.escalation_stats(period)
-                self.post_message(ReportLoaded(report, request, escalations))
+                # The agents' figures first, on screen while the sections below them load.
+                self.post_message(
+                    ReportLoaded(desk.team_report(period, "agent", extras=True), request)
+                )
+                self.post_message(EscalationsLoaded(desk.escalation_stats(period), request))
                 # Mentors' and leads' figures; anyone else simply has no such section.
                 with contextlib.suppress(DeskError):
                     self.post_message(ReviewStatsLoaded(desk.review_stats()))
             except (DeskError, StoreError) as exc:
                 self.post_message(LoadFailed("report", str(exc)))
+            finally:
+                # Only now may the next load start: loads never overlap.
+                self.post_message(ReportLoadDone())
 
-        self.run_worker(work, thread=True, exclusive=True, group="supervisor-report")
+        # Not `exclusive`: the Refresher starts a load only once the last one said it has
+        # ended, and cancelling a thread that is returning would only mark it failed.
+        self.run_worker(work, thread=True, group="supervisor-report")
 
     def on_health_loaded(self, message: HealthLoaded) -> None:
         self.errors.pop("health", None)
@@ -446,9 +463,13 @@ class SupervisorScreen(Screen[None]):
         if message.request == self._request:
             self.report = message.report
             self.show_report(message.report)
-            if message.escalations is not None:
-                self.show_escalations(message.escalations)
             self.update_topbar()
+
+    def on_escalations_loaded(self, message: EscalationsLoaded) -> None:
+        if message.request == self._request:
+            self.show_escalations(message.stats)
+
+    def on_report_load_done(self, _message: ReportLoadDone) -> None:
         self.report_loads.finished()
 
     def on_load_failed(self, message: LoadFailed) -> None:
@@ -457,8 +478,6 @@ class SupervisorScreen(Screen[None]):
         if message.what == "health":
             self.health_loads.finished()
             self.report_after_health()
-        else:
-            self.report_loads.finished()
 
     def on_tickets_changed(self, _message: Message) -> None:
         if not self.is_current:
@@ -898,14 +917,15 @@ class SupervisorScreen(Screen[None]):
         what = spec.drill if spec is not None and spec.drill else "answered"
         if figures is None:
             return
-        numbers = figures.tickets.get(what, ())
         who = "the team" if row == "__team__" else self.label_of(report, row)
+        key = None if row == "__team__" else row
         self.app.push_screen(
             DrillScreen(
                 f"{DRILL_TITLES.get(what, what).capitalize()} · {who} · {report.period.title}",
-                lambda desk: desk.tickets_by_number(numbers),
+                lambda desk: _tickets_of(
+                    desk, desk.report_tickets(report.period, what, by=report.by, row=key)
+                ),
                 self.desk(),
-                expected=len(numbers),
             )
         )
 
@@ -914,14 +934,15 @@ class SupervisorScreen(Screen[None]):
         if slot is None or table.heat is None or self.report is None:
             return
         day, hour = slot
-        numbers = table.heat.cells[day][hour].numbers
+        period = self.report.period
         self.app.push_screen(
             DrillScreen(
                 f"New tickets · {WEEKDAY_NAMES[day]} {hour:02d}:00-{hour + 1:02d}:00 · "
-                f"{self.report.period.title}",
-                lambda desk: desk.tickets_by_number(numbers),
+                f"{period.title}",
+                lambda desk: _tickets_of(
+                    desk, desk.report_tickets(period, "new", weekday=day, hour=hour)
+                ),
                 self.desk(),
-                expected=len(numbers),
             )
         )
 
@@ -932,6 +953,11 @@ class SupervisorScreen(Screen[None]):
 
 
 # -- the tickets behind a number ------------------------------------------------------------
+
+
+def _tickets_of(desk: Desk, numbers: Sequence[int]) -> QueuePage:
+    """The tickets of a figure (the newest, as many as a list shows), and how many it has."""
+    return QueuePage(tuple(desk.tickets_by_number(numbers)), len(numbers), 0, "report")
 
 
 class DrillLoaded(Message):

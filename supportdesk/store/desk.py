@@ -2929,6 +2929,45 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
                 cache=self._report_cache,
             )
 
+    def report_tickets(
+        self,
+        period: metrics.Period,
+        what: str,
+        *,
+        by: str = metrics.GroupBy.AGENT,
+        row: str | None = None,
+        weekday: int | None = None,
+        hour: int | None = None,
+    ) -> tuple[int, ...]:
+        """The numbers of the tickets behind one figure of `team_report(period, by)`: `what`
+        (answered, solved, first_response, next_response, sla_met, sla_missed, ratings,
+        negative, new; backlog and claimed are as of now) of `row`, or of the whole team when
+        `row` is None; with `weekday` (0 = Monday) and `hour`, the new tickets of that cell of
+        the load grid. Read when a figure is opened, not with the report."""
+        group = _parse(metrics.GroupBy, by, "grouping")
+        if what not in reports.DRILL_FIGURES:
+            raise InvalidInput(
+                f"unknown figure {what!r}; figures: {', '.join(reports.DRILL_FIGURES)}"
+            )
+        if (weekday is None) != (hour is None) or (
+            weekday is not None and not (0 <= weekday <= 6 and 0 <= (hour or 0) <= 23)
+        ):
+            raise InvalidInput("a cell of the load grid is a weekday 0-6 and an hour 0-23")
+        now = self.clock.now()
+        with self._reading() as session:
+            return reports.drill_tickets(
+                session,
+                self._settings(session),
+                period,
+                now,
+                what,
+                by=group,
+                row=row,
+                weekday=weekday,
+                hour=hour,
+                cache=self._report_cache,
+            )
+
     def health_tickets(
         self,
         measure: str,

@@ -3,10 +3,12 @@
 Counting what is true now (queue health, the breach forecast, backlogs) is done by the
 database from the stored SLA columns, in a few grouped queries. The figures of a period come from
 the facts each ticket stored when its clocks were last recomputed (`reportfacts`: replies,
-solves, every SLA clock run with its business time), selected by the database for the period;
-`core/metrics.py` turns them into figures. Tickets whose facts are missing or out of date are
-read with their messages and status changes and replayed through `core/sla.py` (the same code
-that stores the facts). Used only through the Desk, inside its read transactions.
+solves, every SLA clock run with its business time), selected and counted by the database
+(`reportcounts`). While some tickets' facts are missing or out of date, those tickets are read
+with their messages and status changes and replayed through `core/sla.py` (the same code that
+stores the facts), and the period's facts are counted by `core/metrics.py` instead — as they
+are when a figure is opened, to list the tickets behind it. Used only through the Desk, inside
+its read transactions.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from supportdesk.core.enums import (
     Status,
 )
 from supportdesk.core.sla import clock_runs
-from supportdesk.store import dto, reportfacts
+from supportdesk.store import dto, reportcounts, reportfacts
+from supportdesk.store.escalation import open_escalations
 from supportdesk.store.models import Agent, Event, Message, Rating, ReplyReview, Ticket
 from supportdesk.store.slastore import COUNTING_DELIVERY, build_history
 from supportdesk.store.teamsettings import TeamSettings
@@ -87,6 +90,15 @@ def _active() -> ColumnElement[bool]:
 
 def _paused(settings: TeamSettings) -> ColumnElement[bool]:
     return Ticket.status.in_(sorted(settings.sla.paused_statuses))  # type: ignore[attr-defined]
+
+
+def _unassigned() -> ColumnElement[bool]:
+    """Nobody's yet: no assignee, and not waiting on the second line (an escalated ticket
+    nobody took is in the second line's queue, as in the console's Unassigned view)."""
+    return and_(
+        Ticket.assignee_id.is_(None),  # type: ignore[union-attr]
+        Ticket.id.not_in(open_escalations()),  # type: ignore[union-attr]
+    )
 
 
 def _breached(now: datetime) -> ColumnElement[bool]:
@@ -155,7 +167,7 @@ def health_condition(
         case "open":
             pass
         case "unassigned":
-            parts.append(Ticket.assignee_id.is_(None))  # type: ignore[union-attr]
+            parts.append(_unassigned())
         case "pending":
             parts.append(_paused(settings))
         case "at_risk":
@@ -216,7 +228,7 @@ def queue_health(session: Session, settings: TeamSettings, now: datetime) -> dto
             Ticket.channel,
             Ticket.priority,
             func.count().label("open"),
-            _count(Ticket.assignee_id.is_(None)).label("unassigned"),  # type: ignore[union-attr]
+            _count(_unassigned()).label("unassigned"),
             _count(_paused(settings)).label("pending"),
             _count(_at_risk(now)).label("at_risk"),
             _count(_breached(now)).label("breached"),
@@ -386,7 +398,7 @@ def load_facts(
     tickets whose facts are missing or out of date, the same worked out from their history."""
     connection = session.connection()
     if names is None:
-        names = {row.id: row.name for row in connection.execute(select(Agent.id, Agent.name))}
+        names = _agent_names(session)
     key = reportfacts.facts_key(settings)
     stored = reportfacts.stored_facts(session, key, period, now, names)
     replayed = metrics.facts_in(
@@ -590,9 +602,38 @@ def team_report(
     extras: bool,
     cache: LogCache | None = None,
 ) -> dto.TeamReport:
-    facts = load_facts(session, settings, period, now, cache)
+    """The period's figures. Counted by the database from the stored facts
+    (`reportcounts`); while some ticket's facts are out of date (after the SLA settings
+    changed, until `Desk.recompute_sla()`), counted here from the facts and those tickets'
+    replayed histories instead — the same figures, slower. The ticket numbers behind each
+    figure are not included: `drill_tickets` finds them when a figure is opened."""
+    names = _agent_names(session)
+    key = reportfacts.facts_key(settings)
     zone = settings.zone
-    rows = metrics.grouped(facts, by, zone)
+    trend: metrics.Trend | None = None
+    heat: metrics.Heatmap | None = None
+    if reportfacts.any_stale(session, key):
+        facts = load_facts(session, settings, period, now, cache, names)
+        rows = metrics.grouped(facts, by, zone)
+        total = metrics.total(facts)
+        if extras:
+            trend = metrics.trend(facts, period)
+            heat = _heatmap(facts, period)
+    else:
+        counter = reportcounts.Counter(session, period, now)
+        counter.count(
+            [by.value, reportcounts.TOTAL]
+            + (
+                [reportcounts.HOUR if period.hourly else reportcounts.DAY, reportcounts.LOCAL_HOUR]
+                if extras
+                else []
+            )
+        )
+        rows = reportcounts.grouped(counter, by, names)
+        total = reportcounts.total(counter)
+        if extras:
+            trend = reportcounts.trend(counter, period)
+            heat = reportcounts.heatmap(counter, period)
     agents: tuple[dto.AgentBrief, ...] = ()
     if by is metrics.GroupBy.AGENT:
         agents, rows = _with_agents(session, rows, now)
@@ -608,18 +649,89 @@ def team_report(
         by=by.value,
         generated_at=now,
         rows=tuple(rows.values()),
-        total=metrics.total(facts),
+        total=total,
         agents=agents,
-        trend=metrics.trend(facts, period) if extras else None,
-        heatmap=(
-            metrics.heatmap(
-                period,
-                ((t.created_at, t.number) for t in facts.new),
-                ((r.at, r.agent) for r in facts.replies),
-            )
-            if extras
-            else None
-        ),
+        trend=trend,
+        heatmap=heat,
+    )
+
+
+def _agent_names(session: Session) -> dict[int, str]:
+    return {row.id: row.name for row in session.execute(select(Agent.id, Agent.name))}
+
+
+def _heatmap(facts: metrics.Facts, period: metrics.Period) -> metrics.Heatmap:
+    return metrics.heatmap(
+        period,
+        ((t.created_at, t.number) for t in facts.new),
+        ((r.at, r.agent) for r in facts.replies),
+    )
+
+
+# What a figure of the report can be opened into: the tickets behind it.
+DRILL_FIGURES = (
+    "new",
+    "answered",
+    "solved",
+    "first_response",
+    "next_response",
+    "sla_met",
+    "sla_missed",
+    "ratings",
+    "negative",
+    "backlog",
+    "claimed",
+)
+
+
+def drill_tickets(
+    session: Session,
+    settings: TeamSettings,
+    period: metrics.Period,
+    now: datetime,
+    what: str,
+    *,
+    by: metrics.GroupBy = metrics.GroupBy.AGENT,
+    row: str | None = None,
+    weekday: int | None = None,
+    hour: int | None = None,
+    cache: LogCache | None = None,
+) -> tuple[int, ...]:
+    """The numbers of the tickets behind one figure: `what` of `row` (an agent's name, a
+    channel, a local day or hour; None for the whole team), or with `weekday` and `hour` the
+    new tickets of that cell of the load grid. The same facts as the report, read whole and
+    counted by `core/metrics.py` — the report's figures are checked against this."""
+    names = _agent_names(session)
+    if what in ("backlog", "claimed"):
+        agent_id = next((i for i, name in names.items() if name == row), None)
+        if agent_id is None:
+            return ()
+        return _now_numbers(session, now, what, agent_id)
+    facts = load_facts(session, settings, period, now, cache, names)
+    if weekday is not None and hour is not None:
+        return _heatmap(facts, period).cells[weekday][hour].numbers
+    if row is None:
+        figures = metrics.total(facts)
+    else:
+        found = metrics.grouped(facts, by, settings.zone).get(row)
+        if found is None:
+            return ()
+        figures = found
+    return tuple(figures.tickets.get(what, ()))
+
+
+def _now_numbers(session: Session, now: datetime, what: str, agent_id: int) -> tuple[int, ...]:
+    """An agent's open tickets assigned (backlog), or being worked on this minute (claimed)."""
+    condition = (
+        Ticket.assignee_id == agent_id
+        if what == "backlog"
+        else and_(
+            Ticket.claimed_by_id == agent_id,
+            Ticket.claim_expires_at > now,  # type: ignore[operator]
+        )
+    )
+    return tuple(
+        session.scalars(select(Ticket.number).where(_active(), condition).order_by(Ticket.number))
     )
 
 
@@ -639,23 +751,26 @@ def _with_agents(
             Agent.name
         )
     ).all()
-    backlog: dict[int, list[int]] = defaultdict(list)
-    for number, agent_id in session.execute(
-        select(Ticket.number, Ticket.assignee_id).where(
-            _active(),
-            Ticket.assignee_id.is_not(None),  # type: ignore[union-attr]
+    backlog: dict[int, int] = {
+        agent_id: int(count)
+        for agent_id, count in session.execute(
+            select(Ticket.assignee_id, func.count())
+            .where(_active(), Ticket.assignee_id.is_not(None))  # type: ignore[union-attr]
+            .group_by(Ticket.assignee_id)
         )
-    ):
-        backlog[agent_id].append(number)
-    claimed: dict[int, list[int]] = defaultdict(list)
-    for number, agent_id in session.execute(
-        select(Ticket.number, Ticket.claimed_by_id).where(
-            _active(),
-            Ticket.claimed_by_id.is_not(None),  # type: ignore[union-attr]
-            Ticket.claim_expires_at > now,  # type: ignore[operator]
+    }
+    claimed: dict[int, int] = {
+        agent_id: int(count)
+        for agent_id, count in session.execute(
+            select(Ticket.claimed_by_id, func.count())
+            .where(
+                _active(),
+                Ticket.claimed_by_id.is_not(None),  # type: ignore[union-attr]
+                Ticket.claim_expires_at > now,  # type: ignore[operator]
+            )
+            .group_by(Ticket.claimed_by_id)
         )
-    ):
-        claimed[agent_id].append(number)
+    }
     review = {
         agent_id: count
         for agent_id, count in session.execute(
@@ -674,7 +789,7 @@ def _with_agents(
         if row is None and not agent.active:
             continue
         row = row or _empty(agent.name, new=False)
-        result[agent.name] = row.with_now(sorted(backlog[agent.id]), sorted(claimed[agent.id]))
+        result[agent.name] = row.with_now(backlog.get(agent.id, 0), claimed.get(agent.id, 0))
         briefs.append(
             dto.AgentBrief(
                 agent.name,

@@ -10,8 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from supportdesk.__main__ import run
+from supportdesk.store.db import open_database
+from supportdesk.store.models import Ticket
+from supportdesk.store.reportfacts import facts_key
+from supportdesk.store.teamsettings import load_toml_file
 
 
 @pytest.fixture(autouse=True)
@@ -225,6 +230,44 @@ def test_settings_export_edit_import_and_rejection(team: str, tmp_path: Path) ->
     bad = sd("--db", team, "--agent", "marta", "settings", "import", str(path))
     assert bad.code == 2 and "first_response = 'an hour'" in bad.err and str(path) in bad.err
     assert "warning_share = 0.5" in sd("--db", team, "settings", "export", "-").out
+
+
+def test_changed_sla_settings_say_how_to_store_report_figures_again(
+    team: str, database_url: str, tmp_path: Path
+) -> None:
+    """After the calendars or policies change, a solved ticket's stored figures are out of
+    date (reports replay it); `db recompute` stores them again, and the report is the same."""
+    number = str(sd("--db", team, "--agent", "ann", "tickets", "--json").json()[0]["number"])  # type: ignore[index]
+    solved = sd(
+        "--db", team, "--agent", "ann", "ticket", "reply", number, "Done.", "--status", "solved"
+    )
+    assert solved.code == 0, solved.err
+    path = tmp_path / "team.toml"
+    assert sd("--db", team, "settings", "export", str(path)).code == 0
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace('first_response = "1h"', 'first_response = "2h"', 1), encoding="utf-8"
+    )
+    imported = sd("--db", team, "--agent", "marta", "settings", "import", str(path))
+    assert imported.code == 0 and "supportdesk db recompute" in imported.out
+    key = facts_key(load_toml_file(path))
+    database = open_database(database_url)
+    try:
+        with database.read_session() as session:
+            assert key not in set(session.scalars(select(Ticket.report_key)))
+        replayed = sd("--db", team, "report", "--period", "today", "--json").json()
+        recomputed = sd("--db", team, "db", "recompute")
+        assert recomputed.code == 0 and "of 1 ticket " in recomputed.out, recomputed.err
+        with database.read_session() as session:
+            assert set(session.scalars(select(Ticket.report_key))) == {key}
+    finally:
+        database.dispose()
+    stored = sd("--db", team, "report", "--period", "today", "--json").json()
+    assert isinstance(stored, dict) and isinstance(replayed, dict)
+    assert stored["total"] == replayed["total"] and stored["rows"] == replayed["rows"]
+    assert stored["total"]["first_response"]["count"] == 1
+    unchanged = sd("--db", team, "--agent", "marta", "settings", "import", str(path))
+    assert unchanged.code == 0 and "db recompute" not in unchanged.out
 
 
 def test_bad_database_locations_are_explained(tmp_path: Path) -> None:

@@ -114,6 +114,22 @@ def test_escalate_moves_the_ticket_to_the_group_and_keeps_the_fields(
     assert taken.assignee == "pavel"
 
 
+def test_the_supervisors_unassigned_leaves_out_the_second_lines_queue(
+    team: Desk, clock: FrozenClock
+) -> None:
+    """An escalated ticket nobody took waits in the second line's queue: the dashboard's
+    Unassigned (count and drill-down) agrees with the console's Unassigned view."""
+    waiting = receive(team, clock)
+    escalated = receive(team, clock, who="eva@example.com")
+    assert team.queue_health().total.unassigned == 2
+    team.escalate(escalated, COMPLETE)
+    total = team.queue_health().total
+    assert (total.open, total.unassigned) == (2, 1)
+    assert [t.number for t in team.health_tickets("unassigned").tickets] == [waiting]
+    assert {t.number for t in team.health_tickets("open").tickets} == {escalated, waiting}
+    assert team.view_counts()["unassigned"] == 1
+
+
 def test_escalate_to_a_chosen_member(team: Desk, clock: FrozenClock, database: Database) -> None:
     number = receive(team, clock)
     team.escalate(number, COMPLETE, to="olena")

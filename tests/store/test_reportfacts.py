@@ -6,18 +6,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, update
 
 from supportdesk.clock import FrozenClock
+from supportdesk.core import metrics
 from supportdesk.core.sla import clock_runs
 from supportdesk.store import dto
 from supportdesk.store.db import Database
 from supportdesk.store.demo import build_demo
 from supportdesk.store.desk import Desk
 from supportdesk.store.models import ReportFact, Ticket
+from supportdesk.store.reportcounts import utc_offsets
 from supportdesk.store.reportfacts import fact_rows, facts_key
+from supportdesk.store.reports import DRILL_FIGURES
 from supportdesk.store.slastore import _load
 from supportdesk.store.teamsettings import default_settings
 
@@ -105,11 +109,37 @@ def test_recompute_sla_stores_the_same_facts_again(demo: Database) -> None:
 
 
 def figures(report: dto.TeamReport) -> list[Any]:
-    return [(row, dict(row.tickets)) for row in (*report.rows, report.total)] + [
-        report.trend,
-        report.heatmap,
-        report.agents,
+    return [*report.rows, report.total, report.trend, report.heatmap, report.agents]
+
+
+def drills(desk: Desk, report: dto.TeamReport) -> list[Any]:
+    """The tickets behind every figure of every row, and behind every cell of the grid."""
+    keys = [*(row.key for row in report.rows), None]
+    found: list[Any] = [
+        (key, what, desk.report_tickets(report.period, what, by=report.by, row=key))
+        for key in keys
+        for what in DRILL_FIGURES
     ]
+    heat = report.heatmap
+    assert heat is not None
+    found += [
+        (day, hour, desk.report_tickets(report.period, "new", weekday=day, hour=hour))
+        for day in range(7)
+        for hour in range(24)
+        if heat.cells[day][hour].tickets
+    ]
+    return found
+
+
+def counted(figures: Any) -> dict[str, int]:
+    """How many tickets each figure's drill-down must list, from the figures themselves."""
+    return {
+        "new": figures.new,
+        "answered": figures.answered,
+        "solved": figures.solved,
+        "backlog": figures.backlog,
+        "claimed": figures.claimed,
+    }
 
 
 @pytest.mark.parametrize(
@@ -134,6 +164,12 @@ def test_reports_from_stored_facts_equal_reports_replayed_from_history(
             first_day=datetime(2026, 11, 16).date(),
             last_day=datetime(2026, 11, 18).date(),
         ),
+        # Across the end of summer time (Sunday 25 October, 03:00 -> 02:00 in Warsaw).
+        desk.report_period(
+            "custom",
+            first_day=datetime(2026, 10, 20).date(),
+            last_day=datetime(2026, 11, 24).date(),
+        ),
     ]
     groupings = ("agent", "channel", "day", "hour")
     stored = [
@@ -150,8 +186,37 @@ def test_reports_from_stored_facts_equal_reports_replayed_from_history(
         for by in groupings
     ]
     assert stored == replayed
-    total = stored[8][-4][0]  # 30 days by agent
+    total = stored[8][-4]  # 30 days by agent (each list: rows, total, trend, heatmap, agents)
     assert total.first_count > 100 and total.sla_missed > 0 and total.ratings > 10
+
+
+def test_the_tickets_behind_each_figure_are_as_many_as_it_says_and_the_same_replayed(
+    demo: Database,
+) -> None:
+    """A figure opened lists the tickets it counts (stored facts and replayed histories
+    alike), and every ticket count of the report equals the length of its list."""
+    desk = Desk(demo, FrozenClock(NOW))
+    reports = [
+        desk.team_report(desk.report_period(kind), by, extras=True)
+        for kind, by in (("7d", "agent"), ("30d", "channel"), ("today", "day"))
+    ]
+    stored = [drills(desk, report) for report in reports]
+    for report, lists in zip(reports, stored, strict=True):
+        rows = {row.key: row for row in report.rows} | {None: report.total}
+        heat = report.heatmap
+        assert heat is not None
+        for first, second, numbers in lists:
+            if isinstance(first, int) and isinstance(second, int):
+                assert len(numbers) == heat.cells[first][second].tickets
+                continue
+            expected = counted(rows[first]).get(second)
+            if expected is not None:
+                assert len(numbers) == expected, (report.by, first, second)
+    assert any(numbers for report in stored for *_key, numbers in report)
+    with demo.write_engine.begin() as connection:
+        connection.execute(update(Ticket).values(report_key="out-of-date"))
+    replayed_desk = Desk(demo, FrozenClock(NOW))
+    assert [drills(replayed_desk, report) for report in reports] == stored
 
 
 def test_a_change_refreshes_the_tickets_facts(demo: Database) -> None:
@@ -171,4 +236,52 @@ def test_a_change_refreshes_the_tickets_facts(demo: Database) -> None:
     assert [f.at for f in replies] == [NOW] and first.at == NOW
     assert first.seconds is not None and first.seconds > 0
     today = desk.team_report(desk.report_period("today"), "agent")
-    assert number in today.row("ann").tickets["first_response"]
+    assert number in desk.report_tickets(today.period, "first_response", row="ann")
+
+
+def test_the_team_zones_offsets_over_a_period_change_at_the_second_summer_time_ends() -> None:
+    desk_period = metrics.make_period(
+        "custom",
+        datetime(2026, 11, 24, 14, 10, tzinfo=UTC),
+        ZoneInfo("Europe/Warsaw"),
+        first_day=datetime(2026, 10, 20).date(),
+        last_day=datetime(2026, 11, 1).date(),
+    )
+    assert utc_offsets(desk_period) == [
+        (datetime(2026, 10, 19, 22, 0, tzinfo=UTC), 7200),
+        (datetime(2026, 10, 25, 1, 0, tzinfo=UTC), 3600),
+    ]
+    november = metrics.make_period(
+        "custom",
+        datetime(2026, 11, 24, 14, 10, tzinfo=UTC),
+        ZoneInfo("Europe/Warsaw"),
+        first_day=datetime(2026, 11, 2).date(),
+        last_day=datetime(2026, 11, 8).date(),
+    )
+    assert utc_offsets(november) == [(datetime(2026, 11, 1, 23, 0, tzinfo=UTC), 3600)]
+
+
+def test_figures_across_the_end_of_summer_time_counted_by_the_database_and_replayed(
+    database: Database,
+) -> None:
+    """Two weeks of demo history around Sunday 25 October (a 25-hour day in Warsaw): days,
+    hours, the trend and the load grid the same counted by the database as replayed."""
+    now = datetime(2026, 10, 27, 14, 10, tzinfo=UTC)
+    build_demo(database, now=now)
+    desk = Desk(database, FrozenClock(now))
+    sunday = datetime(2026, 10, 25).date()
+    periods = [
+        desk.report_period("7d"),
+        desk.report_period("custom", first_day=sunday, last_day=sunday),
+    ]
+    asked = [(period, by) for period in periods for by in ("day", "hour", "agent")]
+    stored = [figures(desk.team_report(period, by, extras=True)) for period, by in asked]
+    with database.write_engine.begin() as connection:
+        connection.execute(update(Ticket).values(report_key="out-of-date"))
+    replayed_desk = Desk(database, FrozenClock(now))
+    replayed = [figures(replayed_desk.team_report(p, by, extras=True)) for p, by in asked]
+    assert stored == replayed
+    week_by_day = stored[0]
+    trend = week_by_day[-3]
+    assert trend.labels[4] == "2026-10-25" and trend.volume[4] > 0  # new on the Sunday
+    assert week_by_day[-4].sla_met > 0 and week_by_day[-4].first_count > 0

@@ -123,9 +123,12 @@ def test_per_agent_figures_of_today(desk: Desk, history: dict[str, int]) -> None
     assert (ann.sla_met, ann.sla_missed, ann.sla_compliance) == (5, 0, 1.0)
     assert (ann.ratings, ann.csat_average, ann.negative_share) == (1, 5.0, 0.0)
     assert (ann.backlog, ann.claimed) == (2, 1)
-    assert ann.tickets["backlog"] == tuple(sorted((t["A"], t["F"])))
-    assert ann.tickets["claimed"] == (t["F"],)
-    assert ann.tickets["answered"] == tuple(sorted((t["A"], t["B"], t["F"])))
+    period = report.period
+    assert desk.report_tickets(period, "backlog", row="ann") == tuple(sorted((t["A"], t["F"])))
+    assert desk.report_tickets(period, "claimed", row="ann") == (t["F"],)
+    assert desk.report_tickets(period, "answered", row="ann") == tuple(
+        sorted((t["A"], t["B"], t["F"]))
+    )
 
     # C was solved twice (reopened in between): one ticket solved.
     assert (pavel.answered, pavel.replies, pavel.solved) == (1, 2, 1)
@@ -133,7 +136,7 @@ def test_per_agent_figures_of_today(desk: Desk, history: dict[str, int]) -> None
     assert (pavel.next_count, pavel.next_median, pavel.next_p90) == (1, 30 * MINUTE, 30 * MINUTE)
     # First response and resolution met; the next response 15 minutes late.
     assert (pavel.sla_met, pavel.sla_missed) == (2, 1)
-    assert pavel.tickets["sla_missed"] == (t["C"],)
+    assert desk.report_tickets(period, "sla_missed", row="pavel") == (t["C"],)
     assert (pavel.ratings, pavel.csat_average, pavel.negative, pavel.negative_share) == (
         1,
         2.0,
@@ -152,7 +155,7 @@ def test_per_agent_figures_of_today(desk: Desk, history: dict[str, int]) -> None
     nobody = report.row(NOBODY)
     assert nobody is not None
     assert (nobody.sla_met, nobody.sla_missed) == (0, 1)
-    assert nobody.tickets["sla_missed"] == (t["D"],)
+    assert desk.report_tickets(period, "sla_missed", row=NOBODY) == (t["D"],)
 
     total = report.total
     assert total.new == 5  # B, C, D, E, F (A came on Friday)
@@ -208,6 +211,21 @@ def test_heatmap_and_trend(desk: Desk, history: dict[str, int]) -> None:
     assert trend.first_median[9] == 20 * MINUTE  # A 50, B 10, F 20 minutes
     # D missed at 14:00, C's next response at 14:15; C's resolution met at 14:30.
     assert trend.compliance[14] == pytest.approx(1 / 3)
+    # Opening a cell of the grid, or a figure of the team, lists its tickets.
+    t = history
+    assert desk.report_tickets(report.period, "new", weekday=0, hour=9) == tuple(
+        sorted((t["B"], t["F"]))
+    )
+    assert desk.report_tickets(report.period, "new") == tuple(
+        sorted(t[k] for k in ("B", "C", "D", "E", "F"))
+    )
+    week = desk.report_period("7d")
+    assert desk.report_tickets(week, "new", by="channel", row="telegram") == (t["C"],)
+    assert desk.report_tickets(week, "sla_met", by="day", row="2026-11-20") == ()
+    with pytest.raises(InvalidInput, match="unknown figure"):
+        desk.report_tickets(week, "speed")
+    with pytest.raises(InvalidInput, match="weekday 0-6"):
+        desk.report_tickets(week, "new", weekday=7, hour=9)
 
 
 def test_queue_health_now(desk: Desk, history: dict[str, int]) -> None:
