@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from imapclient import IMAPClient  # noqa: E402
 
+from bench.bytecode import compile_package  # noqa: E402
 from supportdesk.store import demo_scenarios as content  # noqa: E402
 from tests.servers.imap import DovecotServer  # noqa: E402
 
@@ -144,6 +145,7 @@ def main() -> None:
     )
     parser.add_argument("--messages", type=int, default=10_000)
     args = parser.parse_args()
+    compile_package()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         os.chmod(folder, 0o755)
