@@ -982,14 +982,11 @@ class DrillScreen(Screen[None]):
         title: str,
         load: Callable[[Desk], QueuePage | Sequence[TicketSummary]],
         desk: Desk,
-        *,
-        expected: int | None = None,
     ) -> None:
         super().__init__(classes="drill-screen")
         self.title_text = title
         self.load_tickets = load
         self.desk = desk
-        self.expected = expected
         self.numbers: list[int] = []
 
     def compose(self) -> ComposeResult:
@@ -1030,7 +1027,7 @@ class DrillScreen(Screen[None]):
         if isinstance(found, QueuePage):
             self.post_message(DrillLoaded(found.tickets, found.total))
         else:
-            self.post_message(DrillLoaded(found, self.expected or len(found)))
+            self.post_message(DrillLoaded(found, len(found)))
 
     def on_drill_loaded(self, message: DrillLoaded) -> None:
         app: SupportDeskApp = self.app  # type: ignore[assignment]
