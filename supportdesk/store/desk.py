@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, TextClause
 
 from supportdesk.clock import Clock
 from supportdesk.core import metrics
@@ -67,6 +67,7 @@ from supportdesk.store.intake import InboundBatch
 from supportdesk.store.library import LibraryDesk
 from supportdesk.store.locks import ChannelLock, FileChannelLock, PostgresChannelLock
 from supportdesk.store.models import (
+    WAITING_FOR_AGENT,
     Agent,
     Attachment,
     ChannelState,
@@ -87,6 +88,7 @@ from supportdesk.store.models import (
     TicketTag,
 )
 from supportdesk.store.review import ReviewDesk, review_tab_count
+from supportdesk.store.rowsql import values_insert, values_parameters
 from supportdesk.store.slastore import recompute_tickets
 from supportdesk.store.teamsettings import (
     SETTINGS_KEY,
@@ -208,6 +210,19 @@ _INSERTS: dict[type, Any] = {}
 # A single action writes a few events; they go out with the wake-up in one statement. A bulk
 # write's many go by executemany.
 NOTIFY_WITH_EVENTS_MAX = 50
+
+
+_EVENT_COLUMNS = ("at", "agent_id", "ticket_id", "kind", "data")
+
+
+@functools.cache
+def _events_with_wakeup(count: int) -> TextClause:
+    """`count` events in, and one wake-up for other consoles, in one statement."""
+    insert_events, binds = values_insert(Event.__table__, _EVENT_COLUMNS, count)  # type: ignore[attr-defined]
+    return text(
+        f"WITH new_events AS ({insert_events} RETURNING id) "
+        f"SELECT pg_notify('{NOTIFY_CHANNEL}', 'changed') FROM new_events LIMIT 1"
+    ).bindparams(*binds)
 
 
 def _insert_returning_id(session: Session, model: type, **values: Any) -> int:
@@ -350,12 +365,7 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
                 "who are you? Set your agent name with --agent NAME, SUPPORTDESK_AGENT or "
                 '`agent = "NAME"` in the config file'
             )
-        stored_settings = (
-            select(TeamSetting.value).where(TeamSetting.key == SETTINGS_KEY).scalar_subquery()
-        )
-        row = session.execute(
-            select(Agent, stored_settings).where(Agent.name == self.agent_name)
-        ).one_or_none()
+        row = session.execute(_actor_and_settings(), {"name": self.agent_name}).one_or_none()
         agent = row[0] if row else None
         if agent is None:
             raise NotPermitted(
@@ -439,9 +449,9 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
         write.session.flush()
         wake = write.notify and self.database.dialect == "postgresql"
         if write.events and wake and len(write.events) <= NOTIFY_WITH_EVENTS_MAX:
-            new_events = insert(Event).values(write.events).returning(Event.id).cte("new_events")
             write.session.execute(
-                select(func.pg_notify(NOTIFY_CHANNEL, "changed")).select_from(new_events).limit(1)
+                _events_with_wakeup(len(write.events)),
+                values_parameters(_EVENT_COLUMNS, write.events),
             )
             write.events = []
             return
@@ -455,9 +465,7 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
     def _ticket_for_update(self, write: _Write, number: int) -> Ticket:
         if not 0 < number <= MAX_TICKET_NUMBER:
             raise NotFound(f"there is no ticket #{number}")
-        ticket = write.session.scalars(
-            select(Ticket).where(Ticket.number == number).with_for_update()
-        ).one_or_none()
+        ticket = write.session.scalars(_ticket_for_update(), {"number": number}).one_or_none()
         if ticket is None:
             raise NotFound(f"there is no ticket #{number}")
         return ticket
@@ -685,24 +693,10 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
         with self._writing() as write:
             actor = write.actor
             assert actor is not None
-            query = (
-                select(Ticket)
-                .where(
-                    Ticket.assignee_id.is_(None),  # type: ignore[union-attr]
-                    Ticket.status.in_([Status.NEW, Status.OPEN]),  # type: ignore[attr-defined]
-                    Ticket.id.not_in(open_escalations()),  # type: ignore[union-attr]
-                    or_(
-                        Ticket.claimed_by_id.is_(None),  # type: ignore[union-attr]
-                        Ticket.claimed_by_id == actor.id,
-                        Ticket.claim_expires_at < write.now,  # type: ignore[operator]
-                    ),
-                )
-                .order_by(*_queue_order())
-                .limit(1)
-            )
-            if self.database.dialect == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            ticket = write.session.scalars(query).first()
+            ticket = write.session.scalars(
+                _next_waiting(self.database.dialect == "postgresql"),
+                {"actor": actor.id, "now": write.now},
+            ).first()
             if ticket is None:
                 return None
             ticket.assignee_id = actor.id
@@ -1238,63 +1232,21 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
             self._delete_draft(write, ticket, write.actor, kind)
 
     def _delete_draft(self, write: _Write, ticket: Ticket, actor: Agent, kind: str) -> None:
-        write.session.execute(
-            delete(Draft).where(
-                Draft.ticket_id == ticket.id,  # type: ignore[arg-type]
-                Draft.agent_id == actor.id,  # type: ignore[arg-type]
-                Draft.kind == kind,  # type: ignore[arg-type]
-            )
+        write.session.connection().execute(
+            _draft_deletion(), {"ticket": ticket.id, "agent": actor.id, "kind": kind}
         )
 
     def _reply_context(self, session: Session, ticket: Ticket) -> _ReplyContext:
         """What a reply needs to know about its ticket, in one round trip."""
         kind = IdentityKind.EMAIL if ticket.channel == Channel.EMAIL else IdentityKind.TELEGRAM
-        # The address the customer last wrote from here; else their first of the kind. Never
-        # a stranger who wrote into this ticket: only the ticket's customer.
-        last_used = (
-            select(Identity.value)
-            .join(Message, Message.identity_id == Identity.id)  # type: ignore[arg-type]
-            .where(
-                Message.ticket_id == ticket.id,
-                Identity.kind == kind,
-                Identity.customer_id == ticket.customer_id,
+        row = (
+            session.connection()
+            .execute(
+                _reply_context_query(),
+                {"ticket": ticket.id, "customer": ticket.customer_id, "kind": kind},
             )
-            .order_by(Message.created_at.desc())  # type: ignore[attr-defined]
-            .limit(1)
-            .scalar_subquery()
+            .one()
         )
-        first_known = (
-            select(Identity.value)
-            .where(Identity.customer_id == ticket.customer_id, Identity.kind == kind)
-            .order_by(Identity.id)
-            .limit(1)
-            .scalar_subquery()
-        )
-        in_reply_to = (
-            select(Message.external_id)
-            .where(
-                Message.ticket_id == ticket.id,
-                Message.direction == Direction.INBOUND,
-                Message.external_id.is_not(None),  # type: ignore[union-attr]
-            )
-            .order_by(Message.created_at.desc())  # type: ignore[attr-defined]
-            .limit(1)
-            .scalar_subquery()
-        )
-        language = (
-            select(Customer.language).where(Customer.id == ticket.customer_id).scalar_subquery()
-        )
-        stamp = replychecks.articles_stamp().subquery()
-        row = session.execute(
-            select(
-                func.coalesce(last_used, first_known),
-                in_reply_to,
-                language,
-                stamp.c.articles,
-                stamp.c.articles_updated,
-                stamp.c.articles_ids,
-            ).select_from(stamp)
-        ).one()
         return _ReplyContext(
             recipient=row[0], in_reply_to=row[1], customer_language=row[2], articles_stamp=row[3:]
         )
@@ -2812,19 +2764,14 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
         customers: dict[int, Customer] = {}
         identities: dict[int, list[Identity]] = defaultdict(list)
         for customer, identity in session.execute(
-            select(Customer, Identity)
-            .outerjoin(Identity, Identity.customer_id == Customer.id)  # type: ignore[arg-type]
-            .where(Customer.id.in_(customer_ids))  # type: ignore[union-attr]
-            .order_by(Identity.id)
+            _customers_with_identities(), {"ids": list(customer_ids)}
         ):
             customers[customer.id] = customer  # type: ignore[index]
             if identity is not None:
                 identities[identity.customer_id].append(identity)
         tags: dict[int, list[str]] = defaultdict(list)
-        for ticket_id, tag in session.execute(
-            select(TicketTag.ticket_id, TicketTag.tag)
-            .where(TicketTag.ticket_id.in_([t.id for t in tickets]))  # type: ignore[attr-defined]
-            .order_by(TicketTag.tag)
+        for ticket_id, tag in session.connection().execute(
+            _tags_of_tickets(), {"ids": [t.id for t in tickets]}
         ):
             tags[ticket_id].append(tag)
         agent_ids = {t.assignee_id for t in tickets} | {t.claimed_by_id for t in tickets}
@@ -3078,6 +3025,124 @@ _LATEST_CHAT_TICKET = (
     .order_by(Ticket.id.desc())  # type: ignore[union-attr]
     .limit(1)
 )
+
+
+# The statements every action runs, built once: SQLAlchemy then finds their compiled form by
+# a cache key instead of building and compiling the expression again for each action.
+
+
+@functools.cache
+def _actor_and_settings() -> Any:
+    """The acting agent (by `name`) with the stored team settings."""
+    stored_settings = (
+        select(TeamSetting.value).where(TeamSetting.key == SETTINGS_KEY).scalar_subquery()
+    )
+    return select(Agent, stored_settings).where(Agent.name == bindparam("name"))
+
+
+@functools.cache
+def _ticket_for_update() -> Any:
+    return select(Ticket).where(Ticket.number == bindparam("number")).with_for_update()
+
+
+@functools.cache
+def _next_waiting(skip_locked: bool) -> Any:
+    """The most urgent ticket waiting for someone that nobody else holds a claim on (for
+    agent `actor` at `now`)."""
+    query = (
+        select(Ticket)
+        .where(
+            # Literally as the partial index states it, so both databases use it.
+            text(WAITING_FOR_AGENT),
+            Ticket.id.not_in(open_escalations()),  # type: ignore[union-attr]
+            or_(
+                Ticket.claimed_by_id.is_(None),  # type: ignore[union-attr]
+                Ticket.claimed_by_id == bindparam("actor"),
+                Ticket.claim_expires_at < bindparam("now"),  # type: ignore[operator]
+            ),
+        )
+        .order_by(*_queue_order())
+        .limit(1)
+    )
+    return query.with_for_update(skip_locked=True) if skip_locked else query
+
+
+@functools.cache
+def _draft_deletion() -> Any:
+    return delete(Draft).where(
+        Draft.ticket_id == bindparam("ticket"),  # type: ignore[arg-type]
+        Draft.agent_id == bindparam("agent"),  # type: ignore[arg-type]
+        Draft.kind == bindparam("kind"),  # type: ignore[arg-type]
+    )
+
+
+@functools.cache
+def _customers_with_identities() -> Any:
+    return (
+        select(Customer, Identity)
+        .outerjoin(Identity, Identity.customer_id == Customer.id)  # type: ignore[arg-type]
+        .where(Customer.id.in_(bindparam("ids", expanding=True)))  # type: ignore[union-attr]
+        .order_by(Identity.id)
+    )
+
+
+@functools.cache
+def _tags_of_tickets() -> Any:
+    return (
+        select(TicketTag.ticket_id, TicketTag.tag)
+        .where(TicketTag.ticket_id.in_(bindparam("ids", expanding=True)))  # type: ignore[attr-defined]
+        .order_by(TicketTag.tag)
+    )
+
+
+@functools.cache
+def _reply_context_query() -> Any:
+    """What a reply needs to know about ticket `ticket` of customer `customer`, whose
+    identities of kind `kind` it may go to."""
+    # The address the customer last wrote from here; else their first of the kind. Never
+    # a stranger who wrote into this ticket: only the ticket's customer.
+    last_used = (
+        select(Identity.value)
+        .join(Message, Message.identity_id == Identity.id)  # type: ignore[arg-type]
+        .where(
+            Message.ticket_id == bindparam("ticket"),
+            Identity.kind == bindparam("kind"),
+            Identity.customer_id == bindparam("customer"),
+        )
+        .order_by(Message.created_at.desc())  # type: ignore[attr-defined]
+        .limit(1)
+        .scalar_subquery()
+    )
+    first_known = (
+        select(Identity.value)
+        .where(Identity.customer_id == bindparam("customer"), Identity.kind == bindparam("kind"))
+        .order_by(Identity.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    in_reply_to = (
+        select(Message.external_id)
+        .where(
+            Message.ticket_id == bindparam("ticket"),
+            Message.direction == Direction.INBOUND,
+            Message.external_id.is_not(None),  # type: ignore[union-attr]
+        )
+        .order_by(Message.created_at.desc())  # type: ignore[attr-defined]
+        .limit(1)
+        .scalar_subquery()
+    )
+    language = (
+        select(Customer.language).where(Customer.id == bindparam("customer")).scalar_subquery()
+    )
+    stamp = replychecks.articles_stamp().subquery()
+    return select(
+        func.coalesce(last_used, first_known),
+        in_reply_to,
+        language,
+        stamp.c.articles,
+        stamp.c.articles_updated,
+        stamp.c.articles_ids,
+    ).select_from(stamp)
 
 
 def _queue_order() -> tuple[Any, ...]:

@@ -7,11 +7,12 @@ agent's own contacts, and turns findings into `dto` dataclasses.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from supportdesk.core.checks import (
@@ -56,21 +57,28 @@ def language_for(language: str | None, body: str) -> str:
 def previous_replies(session: Session, customer_id: int) -> list[str]:
     """The latest replies this customer got, on any of their tickets (also those of a
     customer record merged into this one)."""
-    customers = select(Customer.id).where(
-        (Customer.id == customer_id) | (Customer.merged_into_id == customer_id)
-    )
     return list(
-        session.scalars(
-            select(Message.text)
-            .join(Ticket, Ticket.id == Message.ticket_id)  # type: ignore[arg-type]
-            .where(
-                Ticket.customer_id.in_(customers),  # type: ignore[attr-defined]
-                Message.direction == Direction.OUTBOUND,
-                Message.delivery_state != DeliveryState.DISCARDED,
-            )
-            .order_by(Message.created_at.desc())  # type: ignore[attr-defined]
-            .limit(PREVIOUS_REPLIES)
+        session.connection().execute(_previous_replies(), {"customer": customer_id}).scalars()
+    )
+
+
+@functools.cache
+def _previous_replies() -> Select[Any]:
+    """Built once (a reply checks this every time): its compiled form is then reused."""
+    customer = bindparam("customer")
+    customers = select(Customer.id).where(
+        (Customer.id == customer) | (Customer.merged_into_id == customer)
+    )
+    return (
+        select(Message.text)
+        .join(Ticket, Ticket.id == Message.ticket_id)  # type: ignore[arg-type]
+        .where(
+            Ticket.customer_id.in_(customers),  # type: ignore[attr-defined]
+            Message.direction == Direction.OUTBOUND,
+            Message.delivery_state != DeliveryState.DISCARDED,
         )
+        .order_by(Message.created_at.desc())  # type: ignore[attr-defined]
+        .limit(PREVIOUS_REPLIES)
     )
 
 

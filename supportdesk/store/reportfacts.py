@@ -17,6 +17,7 @@ change stores it again. Figures are the same either way (`tests/store/test_repor
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -25,22 +26,27 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     DateTime,
+    Integer,
     String,
     and_,
+    bindparam,
     delete,
     insert,
     or_,
     select,
+    text,
     type_coerce,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, TextClause
 
 from supportdesk.core import metrics
 from supportdesk.core.enums import FINISHED_STATUSES, Status
 from supportdesk.core.sla import ClockKind, ClockRun
 from supportdesk.store.models import ReportFact, Ticket
+from supportdesk.store.rowsql import values_insert, values_parameters
 from supportdesk.store.teamsettings import TeamSettings
 
 NEW = "new"
@@ -154,8 +160,31 @@ def _first(item: tuple[Any, ...]) -> Any:
     return item[0]
 
 
+_FACT_COLUMNS = ("ticket_id", "kind", "at", "agent_id", "seconds", "due_at")
+# One ticket's facts are a handful; a batch's go the general way.
+REPLACE_IN_ONE_MAX_ROWS = 40
+
+
+@functools.cache
+def _replace_in_one(count: int) -> TextClause:
+    insert_facts, binds = values_insert(ReportFact.__table__, _FACT_COLUMNS, count)  # type: ignore[attr-defined]
+    return text(
+        "WITH old_facts AS (DELETE FROM report_fact WHERE ticket_id = ANY(:ticket_ids)) "
+        + insert_facts
+    ).bindparams(bindparam("ticket_ids", type_=ARRAY(Integer)), *binds)
+
+
 def replace_facts(session: Session, ticket_ids: Sequence[int], rows: list[dict[str, Any]]) -> None:
     """Drop the tickets' old facts and store the new ones (in the caller's transaction)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql" and 0 < len(rows) <= REPLACE_IN_ONE_MAX_ROWS:
+        # One round trip: the DELETE in a CTE sees the snapshot from before the INSERT, so it
+        # removes exactly the old rows.
+        connection.execute(
+            _replace_in_one(len(rows)),
+            {"ticket_ids": list(ticket_ids), **values_parameters(_FACT_COLUMNS, rows)},
+        )
+        return
     for start in range(0, len(ticket_ids), DELETE_CHUNK):
         session.execute(
             delete(ReportFact).where(

@@ -6,6 +6,7 @@ the demo generator, so both store exactly the same thing.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -14,7 +15,9 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CompoundSelect,
     String,
+    bindparam,
     cast,
     func,
     literal,
@@ -135,37 +138,6 @@ def _load(
     transaction's last statement); their status changes count, after every stored one.
     """
     ids = [t.id for t in tickets]
-    # One round trip: the status events and the messages, each in the order they were made.
-    stored_events = select(
-        literal(0).label("source"),
-        Event.id.label("position"),  # type: ignore[union-attr]
-        Event.ticket_id,
-        Event.at,
-        Event.data,
-        Event.agent_id,
-        cast(null(), String).label("direction"),
-        cast(null(), Boolean).label("automatic"),
-        cast(null(), String).label("delivery_state"),
-    ).where(Event.ticket_id.in_(ids), Event.kind == "status")  # type: ignore[union-attr]
-    # A trainee's reply answers the customer when it was approved, not when it was written.
-    stored_messages = (
-        select(
-            literal(1),
-            Message.id,
-            Message.ticket_id,
-            func.coalesce(ReplyReview.reviewed_at, Message.stored_at),
-            cast(null(), JSON),
-            Message.agent_id,
-            Message.direction,
-            Message.automatic,
-            Message.delivery_state,
-        )
-        .outerjoin(ReplyReview, ReplyReview.message_id == Message.id)  # type: ignore[arg-type]
-        .where(Message.ticket_id.in_(ids))  # type: ignore[attr-defined]
-    )
-    history = union_all(stored_events, stored_messages).order_by(
-        literal_column("source"), literal_column("position")
-    )
     messages: dict[int, list[tuple[str, datetime, bool, str]]] = defaultdict(list)
     replies: dict[int, list[tuple[datetime, int | None]]] = defaultdict(list)
     statuses: dict[int, list[tuple[datetime, dict[str, object]]]] = defaultdict(list)
@@ -175,7 +147,7 @@ def _load(
         statuses[ticket_id].append((at, data))
         changes[ticket_id].append((at, str(data["to"]), bool(data.get("initial")), agent_id))
 
-    for row in session.execute(history):
+    for row in session.connection().execute(_history_query(), {"ids": ids}):
         source, _position, ticket_id, at, data, agent_id, direction, automatic, state = row
         if source == 0:
             status_change(ticket_id, at, data, agent_id)
@@ -207,6 +179,43 @@ def _load(
         )
         for ticket in tickets
     }
+
+
+@functools.cache
+def _history_query() -> CompoundSelect:
+    """The status events and the messages of the tickets `ids`, each in the order they were
+    made: one round trip. Built once; SQLAlchemy then reuses its compiled form."""
+    tickets = bindparam("ids", expanding=True)
+    stored_events = select(
+        literal(0).label("source"),
+        Event.id.label("position"),  # type: ignore[union-attr]
+        Event.ticket_id,
+        Event.at,
+        Event.data,
+        Event.agent_id,
+        cast(null(), String).label("direction"),
+        cast(null(), Boolean).label("automatic"),
+        cast(null(), String).label("delivery_state"),
+    ).where(Event.ticket_id.in_(tickets), Event.kind == "status")  # type: ignore[union-attr]
+    # A trainee's reply answers the customer when it was approved, not when it was written.
+    stored_messages = (
+        select(
+            literal(1),
+            Message.id,
+            Message.ticket_id,
+            func.coalesce(ReplyReview.reviewed_at, Message.stored_at),
+            cast(null(), JSON),
+            Message.agent_id,
+            Message.direction,
+            Message.automatic,
+            Message.delivery_state,
+        )
+        .outerjoin(ReplyReview, ReplyReview.message_id == Message.id)  # type: ignore[arg-type]
+        .where(Message.ticket_id.in_(tickets))  # type: ignore[attr-defined]
+    )
+    return union_all(stored_events, stored_messages).order_by(
+        literal_column("source"), literal_column("position")
+    )
 
 
 def recompute_tickets(
