@@ -31,19 +31,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import and_, func, or_, select, text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import DEFAULT_PG_URL, postgres_database, sqlite_database  # noqa: E402
 from supportdesk.__main__ import make_app  # noqa: E402
 from supportdesk.clock import FrozenClock  # noqa: E402
 from supportdesk.config import load_settings  # noqa: E402
 from supportdesk.core.enums import ACTIVE_STATUSES  # noqa: E402
 from supportdesk.screens.supervisor import SupervisorScreen  # noqa: E402
-from supportdesk.store.db import Database, open_database, upgrade  # noqa: E402
+from supportdesk.store.db import Database, open_database  # noqa: E402
 from supportdesk.store.demo import build_demo  # noqa: E402
 from supportdesk.store.desk import Desk  # noqa: E402
 from supportdesk.store.models import Event, Message, ReportFact, Ticket  # noqa: E402
@@ -231,7 +230,7 @@ def main() -> None:
     )
     parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     parser.add_argument(
         "--pg-name",
         default="supportdesk_bench_report",
@@ -243,34 +242,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         config = Path(folder) / "config.toml"
         config.touch()
-        database = open_database(Path(folder) / "bench.db")
-        upgrade(database)
-        try:
+        with sqlite_database() as database:
             bench(database, "SQLite", args.scale, args.repeat, config)
-        finally:
-            database.dispose()
-        if args.skip_pg:
-            return
-        admin_url = make_url(args.pg_url).set(drivername="postgresql")
-        name = args.pg_name
-        admin = admin_url.render_as_string(hide_password=False)
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        try:
-            database = open_database(
-                admin_url.set(drivername="postgresql+psycopg", database=name).render_as_string(
-                    hide_password=False
-                )
-            )
-            upgrade(database)
-            try:
+        if not args.skip_pg:
+            with postgres_database(args.pg_url, args.pg_name) as database:
                 bench(database, "PostgreSQL", args.scale, args.repeat, config)
-            finally:
-                database.dispose()
-        finally:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
