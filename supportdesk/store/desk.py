@@ -63,7 +63,7 @@ from supportdesk.store.escalation import (
     open_escalations,
 )
 from supportdesk.store.incidents import IncidentDesk
-from supportdesk.store.intake import InboundBatch
+from supportdesk.store.intake import InboundBatch, stamp_status
 from supportdesk.store.library import LibraryDesk
 from supportdesk.store.locks import ChannelLock, FileChannelLock, PostgresChannelLock
 from supportdesk.store.models import (
@@ -509,16 +509,7 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
         if previous == status:
             return
         when = at or write.now
-        ticket.status = status
-        ticket.status_changed_at = when
-        if status == Status.SOLVED:
-            ticket.solved_at = when
-        elif status == Status.CLOSED:
-            ticket.closed_at = when
-            ticket.solved_at = ticket.solved_at or when
-        else:
-            ticket.solved_at = None
-            ticket.closed_at = None
+        stamp_status(ticket, status, when)
         data: dict[str, Any] = {"from": previous, "to": status.value}
         if reason:
             data["reason"] = reason

@@ -299,6 +299,21 @@ class _Segment:
     outcomes: list[tuple[int, _Outcome]] = field(default_factory=list)
 
 
+def stamp_status(ticket: AnyTicket, status: Status, when: datetime) -> None:
+    """The ticket's status and the moments that go with it: solved and closed are stamped,
+    and cleared again when it comes back. One rule for the Desk and for a batch of mail."""
+    ticket.status = status
+    ticket.status_changed_at = when
+    if status == Status.SOLVED:
+        ticket.solved_at = when
+    elif status == Status.CLOSED:
+        ticket.closed_at = when
+        ticket.solved_at = ticket.solved_at or when
+    else:
+        ticket.solved_at = None
+        ticket.closed_at = None
+
+
 class InboundBatch:
     """One `receive_batch` transaction: `run()` returns a result per item, in order."""
 
@@ -735,14 +750,7 @@ class InboundBatch:
         if previous == status:
             return
         when = at or self.now
-        ticket.status = status
-        ticket.status_changed_at = when
-        if status == Status.CLOSED:
-            ticket.closed_at = when
-            ticket.solved_at = ticket.solved_at or when
-        else:
-            ticket.solved_at = None
-            ticket.closed_at = None
+        stamp_status(ticket, status, when)
         data: dict[str, Any] = {"from": previous, "to": status.value, "reason": reason}
         self._event(segment, "status", ticket, version=ticket.version + 1, when=when, **data)
 
