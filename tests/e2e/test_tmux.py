@@ -72,7 +72,9 @@ def wait_for(tmux: Callable[..., str], text: str, seconds: float = 30) -> str:
     shown = ""
     while time.monotonic() < deadline:
         shown = screen(tmux)
-        if text in shown:
+        # A line the terminal wrapped still counts: a ticket's head line ends in
+        # "· read-only", which a long assignee name pushes onto the next row.
+        if text in shown or text in " ".join(shown.split()):
             return shown
         time.sleep(0.2)
     raise AssertionError(f"{text!r} never appeared; the terminal shows:\n{shown}")
