@@ -145,14 +145,16 @@ class TicketActions(Screen[None]):
 
     # -- the actions ------------------------------------------------------------------------
 
-    def _ticket_or_tell(self) -> TicketSummary | None:
+    def _ticket_or_tell(self, retry: Callable[[], None] | None = None) -> TicketSummary | None:
+        """The ticket an action is for, or None after telling why there is none. `retry` is
+        the action itself, for a screen whose ticket is still on its way to run it later."""
         ticket = self.current_ticket()
         if ticket is None:
             self.notify("No ticket selected.", severity="warning")
         return ticket
 
     def action_take(self) -> None:
-        if (t := self._ticket_or_tell()) is None:
+        if (t := self._ticket_or_tell(self.action_take)) is None:
             return
         self.perform(
             f"#{t.number} is yours.",
@@ -161,7 +163,7 @@ class TicketActions(Screen[None]):
         )
 
     def action_status(self) -> None:
-        if (t := self._ticket_or_tell()) is None:
+        if (t := self._ticket_or_tell(self.action_status)) is None:
             return
 
         def chosen(status: str | None) -> None:
@@ -193,7 +195,7 @@ class TicketActions(Screen[None]):
         )
 
     def action_priority(self) -> None:
-        if (t := self._ticket_or_tell()) is None:
+        if (t := self._ticket_or_tell(self.action_priority)) is None:
             return
 
         def chosen(priority: str | None) -> None:
@@ -228,7 +230,7 @@ class TicketActions(Screen[None]):
         )
 
     def action_category(self) -> None:
-        if (t := self._ticket_or_tell()) is None:
+        if (t := self._ticket_or_tell(self.action_category)) is None:
             return
 
         def chosen(category: str | None) -> None:
@@ -244,7 +246,7 @@ class TicketActions(Screen[None]):
         )
 
     def action_assign(self) -> None:
-        if (t := self._ticket_or_tell()) is None:
+        if (t := self._ticket_or_tell(self.action_assign)) is None:
             return
         options = [("-", "Nobody (unassign)")] + [
             (a.name, f"{a.display_name} ({a.name}, {a.role})")
@@ -265,7 +267,7 @@ class TicketActions(Screen[None]):
         self.app.push_screen(ChoiceModal(f"Assign #{t.number} to", options, t.assignee), chosen)
 
     def action_tags(self) -> None:
-        if (t := self._ticket_or_tell()) is None:
+        if (t := self._ticket_or_tell(self.action_tags)) is None:
             return
 
         def entered(text: str | None) -> None:
@@ -293,7 +295,7 @@ class TicketActions(Screen[None]):
     def open_compose(self, kind: str) -> None:
         """Read the saved draft first, then open the editor with it: typing can never start
         before the draft is there (and be overwritten by it)."""
-        if (t := self._ticket_or_tell()) is None:
+        if (t := self._ticket_or_tell(lambda: self.open_compose(kind))) is None:
             return
         draft_kind = "reply" if kind == "reply" else "note"
 

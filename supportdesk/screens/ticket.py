@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
@@ -169,6 +170,9 @@ class TicketScreen(IncidentActions, TicketActions):
         # is sent: closing the form or a refusal loses nothing.
         self.escalation_text: dict[str, str] = {}
         self.send_back_text = ""
+        # An action whose key was pressed while the ticket was still loading (an agent who
+        # presses `n` then `r` at once): run when the ticket is here, not dropped.
+        self._after_load: Callable[[], None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"#{self.number}", style="bold"), id="ticket-head")
@@ -213,8 +217,12 @@ class TicketScreen(IncidentActions, TicketActions):
             self.query_one("#side-panel", Static).update(self.side_text(message.detail))
         if first:
             self.title = f"#{self.number}"
+            waiting, self._after_load = self._after_load, None
+            if waiting is not None:
+                waiting()
 
     def on_ticket_failed(self, message: TicketFailed) -> None:
+        self._after_load = None
         self.query_one("#ticket-head", Static).update(Text(message.error, style="bold red"))
 
     def on_tickets_changed(self, message: Message) -> None:
@@ -227,6 +235,12 @@ class TicketScreen(IncidentActions, TicketActions):
 
     def current_ticket(self) -> TicketSummary | None:
         return self.detail.summary if self.detail else None
+
+    def _ticket_or_tell(self, retry: Callable[[], None] | None = None) -> TicketSummary | None:
+        if self.detail is None and retry is not None:
+            self._after_load = retry
+            return None
+        return super()._ticket_or_tell(retry)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "review":
@@ -309,7 +323,7 @@ class TicketScreen(IncidentActions, TicketActions):
         self.app.push_screen(ChoiceModal("Other tickets of this customer", options), chosen)
 
     def action_merge(self) -> None:
-        if (t := self._ticket_or_tell()) is None:
+        if (t := self._ticket_or_tell(self.action_merge)) is None:
             return
 
         def entered(value: str | None) -> None:

@@ -162,6 +162,35 @@ async def test_take_next_opens_the_most_urgent_unassigned(
         assert desk.get_ticket(most_urgent).summary.assignee == "ann"
 
 
+async def test_a_key_pressed_while_the_ticket_loads_is_run_when_it_is_here(
+    console: AppFactory, demo_db: Database
+) -> None:
+    """`n` then `r` at once (the end-to-end test did this on a busy machine): the reply
+    editor opens when the ticket has loaded; the key is not dropped."""
+    import threading
+
+    app = console()
+    loaded = threading.Event()
+    real_get_ticket = app.desk.get_ticket
+
+    def slow_get_ticket(number: int) -> Any:
+        loaded.wait(10)
+        return real_get_ticket(number)
+
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        number = int(ticket_keys(pilot)[0])
+        app.desk.get_ticket = slow_get_ticket  # type: ignore[method-assign]
+        app.push_screen(TicketScreen(number))
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, TicketScreen) and app.screen.detail is None
+        loaded.set()
+        await settle(pilot)
+        assert isinstance(app.screen, ComposeScreen) and app.screen.ticket.number == number
+
+
 async def test_reply_is_queued_and_returns_to_the_queue(
     console: AppFactory, demo_db: Database
 ) -> None:
