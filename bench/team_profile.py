@@ -10,6 +10,11 @@ the server runs on this machine), wall time, and statements sent. CPU time is fa
 disturbed by other programs on a shared machine than wall time; with 20 agents always
 busy the machine does (client + server CPU) per action, so that sum sets what
 bench/team.py can reach. `--cprofile N` prints the N costliest functions of the client.
+
+The baseline, in the same run: a bare psycopg loop sending as many trivial statements per
+transaction as each action sends (`SELECT $1`, then COMMIT) — the least any action of that
+many round trips can cost. The ratio against it says how much the Desk adds over the round
+trips themselves, and is far steadier than absolute times on a busy machine.
 """
 
 from __future__ import annotations
@@ -49,6 +54,26 @@ def _server_cpu(pid: int | None) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bare_round_trips(url: str, per_action: dict[str, int], rounds: int) -> tuple[float, float]:
+    """Client and server CPU seconds per action of a bare psycopg loop that sends each
+    action's number of statements in one transaction: the baseline."""
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as connection:
+        backend = connection.execute("SELECT pg_backend_pid()").fetchone()[0]  # type: ignore[index]
+        connection.commit()
+        cpu0, srv0 = time.process_time(), _server_cpu(backend)
+        for _ in range(rounds):
+            for kind in ACTIONS:
+                for n in range(per_action[kind]):
+                    connection.execute("SELECT %s::int", (n,), prepare=True).fetchall()
+                connection.commit()
+        actions = rounds * len(ACTIONS)
+        return (
+            (time.process_time() - cpu0) / actions,
+            (_server_cpu(backend) - srv0) / actions,
+        )
 
 
 def measure(url: str, rounds: int, top: int) -> None:
@@ -120,6 +145,19 @@ def measure(url: str, rounds: int, top: int) -> None:
     )
     if database.dialect == "postgresql" and backend is not None:
         print(f"    client + server CPU per action: {total_client + total_server:.2f} ms")
+        per_action = {kind: round(statements[kind] / rounds) for kind in ACTIONS}
+        base_client, base_server = bare_round_trips(url, per_action, rounds)
+        base_total = (base_client + base_server) * 1000
+        print(
+            f"    baseline, bare psycopg with the same statements per transaction: client "
+            f"{base_client * 1000:.2f}, server {base_server * 1000:.2f}, total "
+            f"{base_total:.2f} ms per action"
+        )
+        print(
+            f"    ratio to the baseline: client {total_client / (base_client * 1000):.2f}x, "
+            f"server {total_server / (base_server * 1000):.2f}x, "
+            f"total {(total_client + total_server) / base_total:.2f}x"
+        )
     if profile:
         stats = pstats.Stats(profile)
         stats.sort_stats("tottime").print_stats(top)

@@ -18,11 +18,33 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Integer,
+    String,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    inspect,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
+from sqlalchemy import (
+    cast as sql_cast,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import ColumnElement, TextClause
 
 from supportdesk.clock import Clock
@@ -63,7 +85,7 @@ from supportdesk.store.escalation import (
     open_escalations,
 )
 from supportdesk.store.incidents import IncidentDesk
-from supportdesk.store.intake import InboundBatch, stamp_status
+from supportdesk.store.intake import InboundBatch, insert_rows, stamp_status
 from supportdesk.store.library import LibraryDesk
 from supportdesk.store.locks import ChannelLock, FileChannelLock, PostgresChannelLock
 from supportdesk.store.models import (
@@ -83,6 +105,7 @@ from supportdesk.store.models import (
     Rating,
     RawOriginal,
     ReplyReview,
+    ReportFact,
     TeamSetting,
     Ticket,
     TicketTag,
@@ -213,6 +236,7 @@ NOTIFY_WITH_EVENTS_MAX = 50
 
 
 _EVENT_COLUMNS = ("at", "agent_id", "ticket_id", "kind", "data")
+_EVENT_TABLE = cast(Table, Event.__table__)
 
 
 @functools.cache
@@ -223,6 +247,75 @@ def _events_with_wakeup(count: int) -> TextClause:
         f"WITH new_events AS ({insert_events} RETURNING id) "
         f"SELECT pg_notify('{NOTIFY_CHANNEL}', 'changed') FROM new_events LIMIT 1"
     ).bindparams(*binds)
+
+
+@functools.cache
+def _ticket_write(columns: tuple[str, ...], facts: int, events: int, wake: bool) -> TextClause:
+    """One ticket's changed `columns`, its report facts replaced by `facts` rows, `events`
+    events in and (`wake`) the wake-up for other consoles: one PostgreSQL statement, where
+    the ORM's flush, the facts and the events took three round trips. The facts' DELETE in a
+    CTE sees the snapshot from before the INSERT, so it removes exactly the old rows."""
+    table = Ticket.__table__  # type: ignore[attr-defined]
+    parts: list[str] = []
+    binds: list[Any] = []
+    if columns:
+        sets = ", ".join(f'"{column}" = :t_{column}' for column in columns)
+        parts.append(f"ticket_update AS (UPDATE ticket SET {sets} WHERE id = :t_id)")
+        binds.extend(bindparam(f"t_{column}", type_=table.c[column].type) for column in columns)
+    binds.append(bindparam("t_id", type_=Integer))
+    parts.append("old_facts AS (DELETE FROM report_fact WHERE ticket_id = :t_id)")
+    if facts:
+        insert_facts, fact_binds = values_insert(
+            ReportFact.__table__,  # type: ignore[attr-defined]
+            reportfacts.FACT_COLUMNS,
+            facts,
+            "f_",
+        )
+        parts.append(f"new_facts AS ({insert_facts})")
+        binds.extend(fact_binds)
+    if events:
+        insert_events, event_binds = values_insert(
+            Event.__table__,  # type: ignore[attr-defined]
+            _EVENT_COLUMNS,
+            events,
+            "e_",
+        )
+        parts.append(f"new_events AS ({insert_events})")
+        binds.extend(event_binds)
+    last = f"SELECT pg_notify('{NOTIFY_CHANNEL}', 'changed')" if wake else "SELECT 1"
+    return text(f"WITH {', '.join(parts)} {last}").bindparams(*binds)
+
+
+_MESSAGE_COLUMNS = tuple(c.name for c in Message.__table__.c if c.name != "id")  # type: ignore[attr-defined]
+_OUTBOX_COLUMNS = tuple(
+    c.name
+    for c in OutboxItem.__table__.c  # type: ignore[attr-defined]
+    if c.name not in ("id", "message_id")
+)
+
+
+@functools.cache
+def _queued_reply_insert() -> TextClause:
+    """A reply's message (`m_` parameters) and its outbox row (`o_`) in, the writer's reply
+    draft on that ticket gone; the message's id back."""
+    messages = Message.__table__.c  # type: ignore[attr-defined]
+    outbox = OutboxItem.__table__.c  # type: ignore[attr-defined]
+    message_names = ", ".join(f'"{column}"' for column in _MESSAGE_COLUMNS)
+    message_values = ", ".join(f":m_{column}" for column in _MESSAGE_COLUMNS)
+    outbox_names = ", ".join(f'"{column}"' for column in _OUTBOX_COLUMNS)
+    outbox_values = ", ".join(f":o_{column}" for column in _OUTBOX_COLUMNS)
+    return text(
+        f"WITH new_message AS (INSERT INTO message ({message_names}) VALUES ({message_values}) "
+        "RETURNING id), "
+        f"new_outbox AS (INSERT INTO outbox (message_id, {outbox_names}) "
+        f"SELECT id, {outbox_values} FROM new_message), "
+        "old_draft AS (DELETE FROM draft WHERE ticket_id = :m_ticket_id "
+        "AND agent_id = :m_agent_id AND kind = 'reply') "
+        "SELECT id FROM new_message"
+    ).bindparams(
+        *(bindparam(f"m_{column}", type_=messages[column].type) for column in _MESSAGE_COLUMNS),
+        *(bindparam(f"o_{column}", type_=outbox[column].type) for column in _OUTBOX_COLUMNS),
+    )
 
 
 def _insert_returning_id(session: Session, model: type, **values: Any) -> int:
@@ -273,6 +366,10 @@ class _Write:
     touched: dict[int, Ticket] = field(default_factory=dict)
     batch: bool = False
     notify: bool = False
+    # On PostgreSQL, outside a batch: report facts recomputed but not written yet, per ticket
+    # (they go out with the ticket's row and the events, in one statement).
+    facts: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    changed_tickets: dict[int, Ticket] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -429,7 +526,8 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
     def _write_events(self, write: _Write) -> None:
         if write.events:
             write.session.flush()
-            write.session.execute(insert(Event), write.events)
+            # Core, not the ORM's bulk insert: a mailbox batch writes hundreds of events.
+            insert_rows(write.session.connection(), _EVENT_TABLE, write.events)
             write.events = []
 
     def _finish(self, write: _Write) -> None:
@@ -446,8 +544,13 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
                 write.events,
             )
             write.touched = {}
-        write.session.flush()
         wake = write.notify and self.database.dialect == "postgresql"
+        if write.facts and self._write_ticket_in_one(write, wake):
+            return
+        for ticket_id, rows in write.facts.items():
+            reportfacts.replace_facts(write.session, [ticket_id], rows)
+        write.facts = {}
+        write.session.flush()
         if write.events and wake and len(write.events) <= NOTIFY_WITH_EVENTS_MAX:
             write.session.execute(
                 _events_with_wakeup(len(write.events)),
@@ -461,6 +564,43 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
                 text("SELECT pg_notify(:channel, :payload)"),
                 {"channel": NOTIFY_CHANNEL, "payload": "changed"},
             )
+
+    def _write_ticket_in_one(self, write: _Write, wake: bool) -> bool:
+        """The end of a write that changed one ticket, on PostgreSQL: the ticket's row, its
+        report facts and the events in one statement (`_ticket_write`), everything else the
+        session holds flushed before. False, having written nothing, when this write is not
+        of that shape."""
+        if len(write.facts) != 1 or len(write.events) > NOTIFY_WITH_EVENTS_MAX:
+            return False
+        ((ticket_id, facts),) = write.facts.items()
+        if len(facts) > reportfacts.REPLACE_IN_ONE_MAX_ROWS:
+            return False
+        ticket = write.changed_tickets[ticket_id]
+        state = inspect(ticket)
+        columns = Ticket.__table__.c  # type: ignore[attr-defined]
+        if not state.persistent or any(key not in columns for key in state.committed_state):
+            return False
+        changed = tuple(state.committed_state)
+        values = {f"t_{key}": state.dict[key] for key in changed}
+        # Committed as far as the session knows: its flush must not write the row again.
+        for key in changed:
+            set_committed_value(ticket, key, state.dict[key])
+        session = write.session
+        # A flush costs even with nothing to write; mostly there is nothing else.
+        if session.new or session.deleted or any(obj is not ticket for obj in session.dirty):
+            session.flush()
+        write.session.connection().execute(
+            _ticket_write(changed, len(facts), len(write.events), wake),
+            {
+                "t_id": ticket_id,
+                **values,
+                **values_parameters(reportfacts.FACT_COLUMNS, facts, "f_"),
+                **values_parameters(_EVENT_COLUMNS, write.events, "e_"),
+            },
+        )
+        write.facts = {}
+        write.events = []
+        return True
 
     def _ticket_for_update(self, write: _Write, number: int) -> Ticket:
         if not 0 < number <= MAX_TICKET_NUMBER:
@@ -494,7 +634,13 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
         session = write.session
         if any(isinstance(obj, Message | ReplyReview) for obj in (*session.new, *session.dirty)):
             session.flush()
-        recompute_tickets(session, [ticket], write.settings, write.now, write.events)
+        if self.database.dialect != "postgresql":
+            recompute_tickets(session, [ticket], write.settings, write.now, write.events)
+            return
+        recompute_tickets(
+            session, [ticket], write.settings, write.now, write.events, facts_out=write.facts
+        )
+        write.changed_tickets[ticket.id] = ticket  # type: ignore[index]
 
     def _set_status(
         self,
@@ -1005,8 +1151,14 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
             stored_at=write.now,
             delivery_state=DeliveryState.AWAITING_REVIEW if review else DeliveryState.QUEUED,
         )
-        write.session.add(message)
-        write.session.flush()
+        # On PostgreSQL a reply that goes straight out takes one statement for its message, its
+        # outbox row and the discarded draft.
+        in_one = self.database.dialect == "postgresql" and not review and not files and not bulk
+        if in_one:
+            self._insert_queued_reply(write, ticket, message)
+        else:
+            write.session.add(message)
+            write.session.flush()
         if review:
             self._request_review(write, ticket, message, actor, after.value if after else None)
         for filename, sha256, size, content_type in files:
@@ -1019,7 +1171,9 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
                     content_type=content_type,
                 )
             )
-        if not review:
+        if in_one:
+            self._mark_answered(write, ticket)
+        elif not review:
             self._queue_for_delivery(write, ticket, message)
         ticket.message_count += 1
         if ticket.assignee_id is None and not bulk:
@@ -1052,25 +1206,39 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
                 **{"from": ticket.category, "to": category.value},
             )
             ticket.category = category
-        if not bulk:
+        if not bulk and not in_one:
             self._delete_draft(write, ticket, actor, "reply")
         self._touch(write, ticket)
         return message
 
+    def _insert_queued_reply(self, write: _Write, ticket: Ticket, message: Message) -> None:
+        """`message` (not added to the session) in, with its outbox row and without its
+        writer's reply draft: one PostgreSQL statement (`_queued_reply_insert`)."""
+        outbox = self._outbox_item(write, ticket, message)
+        values = {f"m_{column}": getattr(message, column) for column in _MESSAGE_COLUMNS}
+        values.update({f"o_{column}": getattr(outbox, column) for column in _OUTBOX_COLUMNS})
+        message.id = write.session.connection().execute(_queued_reply_insert(), values).scalar_one()
+
     def _queue_for_delivery(self, write: _Write, ticket: Ticket, message: Message) -> None:
         """A reply that goes out now (queued, or a trainee's once approved): into the outbox,
         and the ticket answered."""
-        write.session.add(
-            OutboxItem(
-                message_id=message.id,  # type: ignore[arg-type]
-                channel=ticket.channel,
-                channel_account=ticket.channel_account,
-                state="queued",
-                next_attempt_at=write.now,
-                created_at=write.now,
-                updated_at=write.now,
-            )
+        write.session.add(self._outbox_item(write, ticket, message))
+        self._mark_answered(write, ticket)
+
+    @staticmethod
+    def _outbox_item(write: _Write, ticket: Ticket, message: Message) -> OutboxItem:
+        return OutboxItem(
+            message_id=message.id,  # type: ignore[arg-type]
+            channel=ticket.channel,
+            channel_account=ticket.channel_account,
+            state="queued",
+            next_attempt_at=write.now,
+            created_at=write.now,
+            updated_at=write.now,
         )
+
+    @staticmethod
+    def _mark_answered(write: _Write, ticket: Ticket) -> None:
         ticket.last_agent_reply_at = write.now
         ticket.first_response_at = ticket.first_response_at or write.now
 
@@ -2751,20 +2919,23 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
     ) -> list[dto.TicketSummary]:
         if not tickets:
             return []
-        customer_ids = {t.customer_id for t in tickets}
-        customers: dict[int, Customer] = {}
-        identities: dict[int, list[Identity]] = defaultdict(list)
-        for customer, identity in session.execute(
-            _customers_with_identities(), {"ids": list(customer_ids)}
-        ):
-            customers[customer.id] = customer  # type: ignore[index]
-            if identity is not None:
-                identities[identity.customer_id].append(identity)
+        # Customers, their identities and the tickets' tags: one round trip, read as rows.
+        customers: dict[int, Any] = {}
+        identities: dict[int, list[Any]] = defaultdict(list)
         tags: dict[int, list[str]] = defaultdict(list)
-        for ticket_id, tag in session.connection().execute(
-            _tags_of_tickets(), {"ids": [t.id for t in tickets]}
+        for row in session.connection().execute(
+            _customers_identities_tags(),
+            {
+                "customers": list({t.customer_id for t in tickets}),
+                "tickets": [t.id for t in tickets],
+            },
         ):
-            tags[ticket_id].append(tag)
+            if row.source == 0:
+                customers[row.owner] = row
+            elif row.source == 1:
+                identities[row.owner].append(row)
+            else:
+                tags[row.owner].append(row.name)
         agent_ids = {t.assignee_id for t in tickets} | {t.claimed_by_id for t in tickets}
         agent_ids.discard(None)
         # Agents this session holds already (the one acting, mostly) need no query.
@@ -2802,7 +2973,13 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
                     urgent_reason=ticket.urgent_reason,
                     category=ticket.category,
                     channel=ticket.channel,
-                    customer=_customer_info(customer, identities.get(customer.id, [])),  # type: ignore[arg-type]
+                    customer=_customer_info_of(
+                        customer.owner,
+                        customer.name,
+                        customer.language,
+                        customer.company,
+                        identities.get(customer.owner, []),
+                    ),
                     assignee=assignee.name if assignee else None,
                     assignee_display=assignee.display_name if assignee else None,
                     created_at=ticket.created_at,
@@ -3068,21 +3245,49 @@ def _draft_deletion() -> Any:
 
 
 @functools.cache
-def _customers_with_identities() -> Any:
-    return (
-        select(Customer, Identity)
-        .outerjoin(Identity, Identity.customer_id == Customer.id)  # type: ignore[arg-type]
-        .where(Customer.id.in_(bindparam("ids", expanding=True)))  # type: ignore[union-attr]
-        .order_by(Identity.id)
-    )
-
-
-@functools.cache
-def _tags_of_tickets() -> Any:
-    return (
-        select(TicketTag.ticket_id, TicketTag.tag)
-        .where(TicketTag.ticket_id.in_(bindparam("ids", expanding=True)))  # type: ignore[attr-defined]
-        .order_by(TicketTag.tag)
+def _customers_identities_tags() -> Any:
+    """The `customers` (source 0), their identities (1) and the tags of the `tickets` (2),
+    each row under the id it belongs to (`owner`); a tag is in `name`."""
+    customers = bindparam("customers", expanding=True)
+    no_text = sql_cast(null(), String)
+    customer_rows = select(
+        literal(0).label("source"),
+        Customer.id.label("owner"),  # type: ignore[union-attr]
+        Customer.name.label("name"),  # type: ignore[attr-defined]
+        Customer.language.label("language"),  # type: ignore[attr-defined]
+        Customer.company.label("company"),  # type: ignore[attr-defined]
+        no_text.label("kind"),
+        no_text.label("value"),
+        no_text.label("username"),
+        no_text.label("unreachable_reason"),
+        sql_cast(null(), Integer).label("position"),
+    ).where(Customer.id.in_(customers))  # type: ignore[union-attr]
+    identity_rows = select(
+        literal(1),
+        Identity.customer_id,
+        no_text,
+        no_text,
+        no_text,
+        Identity.kind,
+        Identity.value,
+        Identity.username,
+        Identity.unreachable_reason,
+        Identity.id,
+    ).where(Identity.customer_id.in_(customers))  # type: ignore[attr-defined]
+    tag_rows = select(
+        literal(2),
+        TicketTag.ticket_id,
+        TicketTag.tag,
+        no_text,
+        no_text,
+        no_text,
+        no_text,
+        no_text,
+        no_text,
+        sql_cast(null(), Integer),
+    ).where(TicketTag.ticket_id.in_(bindparam("tickets", expanding=True)))  # type: ignore[attr-defined]
+    return union_all(customer_rows, identity_rows, tag_rows).order_by(
+        literal_column("source"), literal_column("position"), literal_column("name")
     )
 
 
@@ -3223,11 +3428,29 @@ def _agent_info(agent: Agent, names: dict[int, str]) -> dto.AgentInfo:
 
 
 def _customer_info(customer: Customer, identities: list[Identity]) -> dto.CustomerInfo:
+    return _customer_info_of(
+        customer.id,  # type: ignore[arg-type]
+        customer.name,
+        customer.language,
+        customer.company,
+        identities,
+    )
+
+
+def _customer_info_of(
+    customer_id: int,
+    name: str | None,
+    language: str | None,
+    company: str | None,
+    identities: Sequence[Any],
+) -> dto.CustomerInfo:
+    """`identities`: Identity objects or rows with their kind, value, username and
+    unreachable_reason."""
     return dto.CustomerInfo(
-        id=customer.id,  # type: ignore[arg-type]
-        name=customer.name,
-        language=customer.language,
-        company=customer.company,
+        id=customer_id,
+        name=name,
+        language=language,
+        company=company,
         emails=tuple(i.value for i in identities if i.kind == IdentityKind.EMAIL),
         telegram_ids=tuple(i.value for i in identities if i.kind == IdentityKind.TELEGRAM),
         telegram_usernames=tuple(

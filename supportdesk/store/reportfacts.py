@@ -160,14 +160,14 @@ def _first(item: tuple[Any, ...]) -> Any:
     return item[0]
 
 
-_FACT_COLUMNS = ("ticket_id", "kind", "at", "agent_id", "seconds", "due_at")
+FACT_COLUMNS = ("ticket_id", "kind", "at", "agent_id", "seconds", "due_at")
 # One ticket's facts are a handful; a batch's go the general way.
 REPLACE_IN_ONE_MAX_ROWS = 40
 
 
 @functools.cache
 def _replace_in_one(count: int) -> TextClause:
-    insert_facts, binds = values_insert(ReportFact.__table__, _FACT_COLUMNS, count)  # type: ignore[attr-defined]
+    insert_facts, binds = values_insert(ReportFact.__table__, FACT_COLUMNS, count)  # type: ignore[attr-defined]
     return text(
         "WITH old_facts AS (DELETE FROM report_fact WHERE ticket_id = ANY(:ticket_ids)) "
         + insert_facts
@@ -182,7 +182,7 @@ def replace_facts(session: Session, ticket_ids: Sequence[int], rows: list[dict[s
         # removes exactly the old rows.
         connection.execute(
             _replace_in_one(len(rows)),
-            {"ticket_ids": list(ticket_ids), **values_parameters(_FACT_COLUMNS, rows)},
+            {"ticket_ids": list(ticket_ids), **values_parameters(FACT_COLUMNS, rows)},
         )
         return
     for start in range(0, len(ticket_ids), DELETE_CHUNK):

@@ -17,23 +17,31 @@ from sqlalchemy.sql.elements import BindParameter
 
 
 @functools.cache
-def values_insert(table: Table, columns: tuple[str, ...], rows: int) -> tuple[str, tuple[Any, ...]]:
+def values_insert(
+    table: Table, columns: tuple[str, ...], rows: int, prefix: str = ""
+) -> tuple[str, tuple[Any, ...]]:
     """`INSERT INTO table (columns) VALUES (...), (...)` for `rows` rows, and its parameters
-    typed as the columns are (JSON, aware timestamps): (SQL text, bind parameters)."""
+    typed as the columns are (JSON, aware timestamps): (SQL text, bind parameters). `prefix`
+    keeps the parameter names apart when two such inserts share one statement."""
     names = ", ".join(columns)
     groups = ", ".join(
-        "(" + ", ".join(f":{column}_{row}" for column in columns) + ")" for row in range(rows)
+        "(" + ", ".join(f":{prefix}{column}_{row}" for column in columns) + ")"
+        for row in range(rows)
     )
     binds: tuple[BindParameter[Any], ...] = tuple(
-        bindparam(f"{column}_{row}", type_=table.c[column].type)
+        bindparam(f"{prefix}{column}_{row}", type_=table.c[column].type)
         for row in range(rows)
         for column in columns
     )
     return f"INSERT INTO {table.name} ({names}) VALUES {groups}", binds
 
 
-def values_parameters(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The parameters of `values_insert(table, columns, len(rows))` for these rows."""
+def values_parameters(
+    columns: Sequence[str], rows: Sequence[Mapping[str, Any]], prefix: str = ""
+) -> dict[str, Any]:
+    """The parameters of `values_insert(table, columns, len(rows), prefix)` for these rows."""
     return {
-        f"{column}_{number}": row[column] for number, row in enumerate(rows) for column in columns
+        f"{prefix}{column}_{number}": row[column]
+        for number, row in enumerate(rows)
+        for column in columns
     }

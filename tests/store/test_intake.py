@@ -21,14 +21,14 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from supportdesk.clock import FrozenClock
 from supportdesk.store import dto
 from supportdesk.store.attachments import AttachmentStore
 from supportdesk.store.db import Database, open_database
 from supportdesk.store.desk import NOTIFY_CHANNEL, Desk
-from supportdesk.store.intake import InboundBatch
+from supportdesk.store.intake import InboundBatch, insert_ids, insert_rows
 from supportdesk.store.models import (
     Attachment,
     ChannelState,
@@ -363,3 +363,41 @@ def test_a_stored_batch_wakes_listening_consoles_once(fresh_pg_url: str, tmp_pat
     finally:
         listener.close()
         database.dispose()
+
+
+def test_fast_inserts_store_what_sqlalchemy_would(database: Database) -> None:
+    """`insert_rows`/`insert_ids` bind values themselves on SQLite: the stored bytes (dates,
+    JSON, enums, defaults filled in) must be what SQLAlchemy's own INSERT stores."""
+    at = MONDAY_MORNING + timedelta(microseconds=123)
+    events = [
+        {"at": at, "agent_id": None, "ticket_id": None, "kind": "received", "data": {"ą": [1]}},
+        {"at": at, "agent_id": None, "ticket_id": None, "kind": "noted", "data": None},
+    ]
+    customers = [{"name": "Anna Nowak", "language": "pl", "created_at": at}] * 3
+    table, customer_table = Event.__table__, Customer.__table__
+    with database.write_engine.begin() as connection:
+        insert_rows(
+            connection, table, [{k: v for k, v in e.items() if k != "data"} for e in events]
+        )
+        insert_rows(connection, table, events)
+        connection.execute(
+            insert(table), [{k: v for k, v in e.items() if k != "data"} for e in events]
+        )
+        connection.execute(insert(table), events)
+        ours = insert_ids(connection, customer_table, customers)
+        theirs = [
+            connection.execute(insert(customer_table), c).inserted_primary_key[0] for c in customers
+        ]
+        assert ours == list(range(ours[0], ours[0] + 3))
+        columns = [c.name for c in table.columns if c.name != "id"]
+        stored = connection.exec_driver_sql(
+            f"SELECT {', '.join(columns)} FROM event ORDER BY id"
+        ).fetchall()
+        assert stored[:4] == stored[4:], "a value is bound differently"
+        assert stored[0][columns.index("data")] == stored[4][columns.index("data")]
+        names = [c.name for c in customer_table.columns if c.name != "id"]
+        rows = connection.exec_driver_sql(
+            f"SELECT {', '.join(names)} FROM customer WHERE id IN "
+            f"({', '.join(str(i) for i in ours + theirs)}) ORDER BY id"
+        ).fetchall()
+        assert rows[:3] == rows[3:]
