@@ -236,7 +236,30 @@ class ImapPoller:
         # One batch has nothing to overlap with: it is parsed here (cheaper than starting a
         # worker).
         parser = self.parser if len(uids) > BATCH else self._inline
+        jobs = self._parse_jobs(client, folder, uids, large, result, parser)
         waiting: deque[tuple[list[int], Parsed]] = deque()
+        for job in jobs:
+            waiting.append(job)
+            if len(waiting) > PIPELINE_DEPTH:
+                self._store(client, key, uidvalidity, result, *waiting.popleft())
+        while waiting:
+            self._store(client, key, uidvalidity, result, *waiting.popleft())
+        for trouble in self.parser_troubles():
+            result.warnings.append(f"{folder}: {trouble}")
+        return result
+
+    def _parse_jobs(
+        self,
+        client: IMAPClient,
+        folder: str,
+        uids: list[int],
+        large: set[int],
+        result: FolderPass,
+        parser: MailParser,
+    ) -> Iterator[tuple[list[int], Parsed]]:
+        """Batch after batch, fetched and handed to the parser (which may work on it while
+        the next one is fetched); stored in this order, each with its own last UID, so the
+        position never passes unstored mail."""
         for chunk in _chunks(uids, BATCH):
             mails = self._fetch(client, folder, chunk, large, result)
             job = ParseJob(
@@ -245,14 +268,7 @@ class ImapPoller:
                 received=self.desk.clock.now(),
                 token_prefix=self.account.ticket_token,
             )
-            waiting.append((chunk, parser.submit(job)))
-            if len(waiting) > PIPELINE_DEPTH:
-                self._store(client, key, uidvalidity, result, *waiting.popleft())
-        while waiting:
-            self._store(client, key, uidvalidity, result, *waiting.popleft())
-        for trouble in self.parser_troubles():
-            result.warnings.append(f"{folder}: {trouble}")
-        return result
+            yield chunk, parser.submit(job)
 
     def _fetch(
         self, client: IMAPClient, folder: str, chunk: list[int], large: set[int], result: FolderPass
