@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -19,7 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Checkbox, Input, Label, Markdown, OptionList, Static, TextArea
+from textual.widgets import Checkbox, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from supportdesk.core.plaintext import one_line
@@ -27,6 +28,18 @@ from supportdesk.screens.modals import ConfirmModal
 from supportdesk.store.desk import DeskError, StoreError
 from supportdesk.store.dto import ArticleDoc, KbArticleInfo, KbHit, SimilarTicket
 from supportdesk.widgets.footer import KeyFooter
+
+if TYPE_CHECKING:
+    from textual.widgets import Markdown
+
+
+def _markdown() -> type[Markdown]:
+    """Textual's Markdown widget, imported when an article is first shown: its parser
+    (markdown-it) is a tenth of a second the console's start-up does not need."""
+    from textual.widgets import Markdown
+
+    return Markdown
+
 
 SEARCH_AFTER_SECONDS = 0.12
 LANGUAGES = (None, "en", "pl", "ru")
@@ -123,7 +136,7 @@ class KbSearchScreen(ModalScreen[KbInsert | None]):
                 yield OptionList(id="kb-results")
                 with VerticalScroll(id="kb-preview-box"):
                     yield Static(id="kb-preview-head")
-                    yield Markdown(id="kb-preview")
+                    yield _markdown()(id="kb-preview")
             yield Static(Text(self._hint(), style="dim"), id="kb-hint")
         # Its own footer: this dialog's keys, not those of the screen underneath.
         yield KeyFooter()
@@ -220,7 +233,7 @@ class KbSearchScreen(ModalScreen[KbInsert | None]):
     def show_preview(self) -> None:
         article = self.current()
         head = self.query_one("#kb-preview-head", Static)
-        body = self.query_one("#kb-preview", Markdown)
+        body = self.query_one("#kb-preview", _markdown())
         if article is None:
             head.update("")
             body.update("")
@@ -297,7 +310,7 @@ class ArticleScreen(Screen[None]):
         )
         yield Static(head, id="article-head")
         with VerticalScroll(id="article-body"):
-            yield Markdown(a.body)
+            yield _markdown()(a.body)
         yield KeyFooter()
 
     def action_back(self) -> None:
