@@ -29,7 +29,7 @@ from supportdesk.screens.queue import QueueScreen
 from supportdesk.screens.review import ReviewPanel, reviews_for
 from supportdesk.screens.supervisor import DrillScreen, SupervisorScreen
 from supportdesk.screens.ticket import TicketScreen
-from supportdesk.store.changes import ChangeFeed, ChangeListener
+from supportdesk.store.changes import LISTEN_WAIT_SECONDS, ChangeFeed, ChangeListener
 from supportdesk.store.db import StoreError
 from supportdesk.store.desk import Desk, DeskError
 from supportdesk.store.dto import AgentInfo, Changes, ChannelHealth
@@ -63,6 +63,10 @@ class _FeedResult(Message):
         super().__init__()
         self.changes = changes
         self.error = error
+
+
+class _ChangesNotified(Message):
+    """PostgreSQL said something changed (sent by the LISTEN thread)."""
 
 
 class SupportDeskApp(App[None]):
@@ -145,6 +149,7 @@ class SupportDeskApp(App[None]):
         self._feed_again = False
         self.listener = ChangeListener(desk)
         self._listen_stop = threading.Event()
+        self._listener_thread: threading.Thread | None = None
 
     def on_mount(self) -> None:
         if self.user_keymap:
@@ -179,7 +184,7 @@ class SupportDeskApp(App[None]):
                 self.notify(problem, severity="error", timeout=15, markup=False)
 
     def on_unmount(self) -> None:
-        self._listen_stop.set()
+        self.stop_listening()
         if self.runner is not None:
             self.runner.stop()
         readonly = self._readonly_desk
@@ -236,16 +241,30 @@ class SupportDeskApp(App[None]):
         waiting for workers to finish must not wait for it."""
 
         def wake() -> None:
+            # Posted, not called from the thread: call_from_thread would wait for the
+            # console, and a console closing waits for this thread.
             if not self._listen_stop.is_set():
-                with contextlib.suppress(RuntimeError):  # the console closed meanwhile
-                    self.call_from_thread(self.wake_feed)
+                with contextlib.suppress(RuntimeError):  # the console's loop closed meanwhile
+                    self.post_message(_ChangesNotified())
 
-        threading.Thread(
+        self._listener_thread = threading.Thread(
             target=self.listener.run,
             args=(wake, self._listen_stop.is_set),
             name="change-listener",
             daemon=True,
-        ).start()
+        )
+        self._listener_thread.start()
+
+    def stop_listening(self) -> None:
+        """Stop the LISTEN thread and wait for it to close its connection: left running, it
+        outlives the console holding a connection its database may be dropped under."""
+        self._listen_stop.set()
+        thread, self._listener_thread = self._listener_thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=LISTEN_WAIT_SECONDS + 2.0)
+
+    def on__changes_notified(self, _message: _ChangesNotified) -> None:
+        self.wake_feed()
 
     def wake_feed(self) -> None:
         """Something changed (PostgreSQL told us): read the feed now, not at the next tick."""

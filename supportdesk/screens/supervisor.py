@@ -16,13 +16,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from rich.console import Group
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -36,6 +37,7 @@ from supportdesk.store.desk import Desk, DeskError, StoreError
 from supportdesk.store.dto import HealthRow, QueueHealth, QueuePage, TeamReport, TicketSummary
 from supportdesk.store.escalationdto import EscalationStats
 from supportdesk.store.reviewdto import ReviewStats
+from supportdesk.widgets.cellgrid import CellGrid, GridColumn
 from supportdesk.widgets.escalation_stats import escalation_table
 from supportdesk.widgets.footer import KeyFooter
 from supportdesk.widgets.heatmap import VIEW_TITLES, VIEWS, WEEKDAY_NAMES, HeatmapTable
@@ -301,34 +303,24 @@ class SupervisorScreen(Screen[None]):
     # -- layout -----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # One widget per section (a title is the first lines of its section): the fewer
+        # widgets, the less Textual styles, lays out and walks on every paint.
         yield Static(id="sv-topbar")
         with VerticalScroll(id="sv-body"):
             with Horizontal(classes="sv-row", id="sv-row-now"):
-                with Vertical(id="sv-queue-box", classes="sv-box"):
-                    yield Static(id="sv-queue-title", classes="sv-title")
-                    yield DataTable(id="sv-queue", cursor_type="cell", zebra_stripes=True)
-                with Vertical(id="sv-trend-box", classes="sv-box"):
-                    yield Static(id="sv-trend-title", classes="sv-title")
-                    yield Static(id="sv-trends")
-            with Vertical(id="sv-agents-box", classes="sv-box"):
-                yield Static(id="sv-agents-title", classes="sv-title")
-                yield DataTable(id="sv-agents", cursor_type="cell", zebra_stripes=True)
-                yield Static(id="sv-trainees-title", classes="sv-title")
-                yield DataTable(id="sv-trainees", cursor_type="cell", zebra_stripes=True)
-                yield Static(id="sv-review")
-            with Vertical(id="sv-escalations-box", classes="sv-box"):
-                yield Static(id="sv-escalations-title", classes="sv-title")
-                yield Static(id="sv-escalations")
-            with Vertical(id="sv-load-box", classes="sv-box"):
-                yield Static(id="sv-load-title", classes="sv-title")
-                yield HeatmapTable(id="sv-heatmap")
-                yield Static(id="sv-load-note")
+                yield CellGrid(id="sv-queue", classes="sv-part")
+                yield Static(id="sv-trends", classes="sv-part")
+            yield CellGrid(id="sv-agents", classes="sv-part")
+            yield CellGrid(id="sv-trainees", classes="sv-part")
+            yield Static(id="sv-review")
+            yield Static(id="sv-escalations", classes="sv-part")
+            yield HeatmapTable(id="sv-heatmap", classes="sv-part")
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.apply_width()
         self.update_topbar()
-        self.query_one("#sv-queue", DataTable).focus()
+        self.query_one("#sv-queue", CellGrid).focus()
         self.refresh_all()
         self.set_interval(IDLE_REFRESH, self.idle_refresh)
 
@@ -341,21 +333,24 @@ class SupervisorScreen(Screen[None]):
             return
         self._wide = wide
         self.set_class(wide, "wide")
-        queue = self.query_one("#sv-queue", DataTable)
-        queue.clear(columns=True)
-        for key, title, width, short, narrow in QUEUE_COLUMNS:
-            queue.add_column(title if wide else short, key=key, width=width if wide else narrow)
-        for table_id in ("#sv-agents", "#sv-trainees"):
-            table = self.query_one(table_id, DataTable)
-            table.clear(columns=True)
-            for column in self.agent_columns():
-                table.add_column(
-                    column.title if wide else column.short,
-                    key=column.key,
-                    width=column.width if wide else column.narrow,
-                )
-            if table_id == "#sv-trainees":
-                table.add_column("Review" if wide else "Rev", key="review", width=6 if wide else 3)
+        self.query_one("#sv-queue", CellGrid).set_columns(
+            [
+                GridColumn(key, title if wide else short, width if wide else narrow)
+                for key, title, width, short, narrow in QUEUE_COLUMNS
+            ]
+        )
+        agent_columns = [
+            GridColumn(
+                column.key,
+                column.title if wide else column.short,
+                column.width if wide else column.narrow,
+            )
+            for column in self.agent_columns()
+        ]
+        self.query_one("#sv-agents", CellGrid).set_columns(agent_columns)
+        self.query_one("#sv-trainees", CellGrid).set_columns(
+            [*agent_columns, GridColumn("review", "Review" if wide else "Rev", 6 if wide else 3)]
+        )
         if self.health is not None:
             self.show_health(self.health)
         if self.report is not None:
@@ -527,25 +522,14 @@ class SupervisorScreen(Screen[None]):
         }.get(PeriodKind(self.period_kind), "custom")
 
     def show_health(self, health: QueueHealth) -> None:
-        table = self.query_one("#sv-queue", DataTable)
         rows: list[tuple[str, str, HealthRow]] = [
             *((f"channel:{r.channel}", r.channel, r) for r in health.by_channel),
             *((f"priority:{r.priority}", r.priority, r) for r in health.by_priority),
             ("all", "all", health.total),
         ]
-        keys = [key for key, _label, _row in rows]
-        current = [str(row.key.value) for row in table.ordered_rows]
-        if current != keys:
-            table.clear()
-            for key, label, row in rows:
-                table.add_row(*self.health_cells(label, row, health.at), key=key)
-        else:
-            for key, label, row in rows:
-                for (column, *_rest), new in zip(
-                    QUEUE_COLUMNS, self.health_cells(label, row, health.at), strict=True
-                ):
-                    if table.get_cell(key, column) != new:
-                        table.update_cell(key, column, new)
+        self.query_one("#sv-queue", CellGrid).set_rows(
+            [(key, self.health_cells(label, row, health.at)) for key, label, row in rows]
+        )
         total = health.total
         title = Text("Queue now", style="bold")
         title.append(
@@ -553,7 +537,7 @@ class SupervisorScreen(Screen[None]):
         )
         if health.awaiting_review:
             title.append(f" · {health.awaiting_review} replies await review", style="yellow")
-        self.query_one("#sv-queue-title", Static).update(title)
+        self.query_one("#sv-queue", CellGrid).set_caption(title)
 
     def health_cells(self, label: str, row: HealthRow, now: datetime) -> tuple[Text, ...]:
         waiting = Text("—", style="dim")
@@ -576,7 +560,7 @@ class SupervisorScreen(Screen[None]):
         zone = self.desk_app.team.zone
         period = report.period
         start = period.start.astimezone(zone)
-        self.query_one("#sv-agents-title", Static).update(
+        self.query_one("#sv-agents", CellGrid).set_caption(
             Text.assemble(
                 Text("Agents", style="bold"),
                 Text(
@@ -589,15 +573,14 @@ class SupervisorScreen(Screen[None]):
         team = [r for r in report.rows if self.role_of(report, r.key) != "trainee"]
         learners = [r for r in report.rows if self.role_of(report, r.key) == "trainee"]
         self.fill_agents(
-            self.query_one("#sv-agents", DataTable),
+            self.query_one("#sv-agents", CellGrid),
             [(r.key, self.label_of(report, r.key), r) for r in team]
             + [("__team__", "Team", report.total)],
             report,
         )
-        trainees = self.query_one("#sv-trainees", DataTable)
-        title = self.query_one("#sv-trainees-title", Static)
-        trainees.display = title.display = bool(learners)
-        title.update(
+        trainees = self.query_one("#sv-trainees", CellGrid)
+        trainees.display = bool(learners)
+        trainees.set_caption(
             Text.assemble(
                 Text("Trainees", style="bold"),
                 Text("  learning: not compared with the team", style="dim"),
@@ -612,17 +595,15 @@ class SupervisorScreen(Screen[None]):
             self.show_trend(report.trend, report)
 
     def show_escalations(self, stats: EscalationStats) -> None:
-        self.query_one("#sv-escalations-title", Static).update(
-            Text.assemble(
-                Text("Escalations to the second line", style="bold"),
-                Text(
-                    "  made in the period, by the agent who escalated · return rate: "
-                    "returned as incomplete / made",
-                    style="dim",
-                ),
-            )
+        title = Text.assemble(
+            Text("Escalations to the second line", style="bold"),
+            Text(
+                "  made in the period, by the agent who escalated · return rate: "
+                "returned as incomplete / made",
+                style="dim",
+            ),
         )
-        self.query_one("#sv-escalations", Static).update(escalation_table(stats))
+        self.query_one("#sv-escalations", Static).update(Group(title, escalation_table(stats)))
 
     def on_review_stats_loaded(self, message: ReviewStatsLoaded) -> None:
         self.query_one("#sv-review", Static).update(self.review_text(message.stats))
@@ -683,32 +664,15 @@ class SupervisorScreen(Screen[None]):
         return brief.display_name if brief else key
 
     def fill_agents(
-        self, table: DataTable[Text], rows: list[tuple[str, str, Figures]], report: TeamReport
+        self, table: CellGrid, rows: list[tuple[str, str, Figures]], report: TeamReport
     ) -> None:
-        keys = [key for key, _label, _row in rows]
         trainee_table = table.id == "sv-trainees"
-        cells = {
-            key: self.agent_cells(label, row, report if trainee_table else None)
-            for key, label, row in rows
-        }
-        current = [str(row.key.value) for row in table.ordered_rows]
-        columns = [c.key for c in self.agent_columns()] + (["review"] if trainee_table else [])
-        if current != keys:
-            cursor = table.cursor_coordinate
-            table.clear()
-            for key in keys:
-                table.add_row(*cells[key], key=key)
-            if keys:
-                table.move_cursor(
-                    row=min(cursor.row, len(keys) - 1),
-                    column=min(cursor.column, len(columns) - 1),
-                    animate=False,
-                )
-            return
-        for key in keys:
-            for column, new in zip(columns, cells[key], strict=True):
-                if table.get_cell(key, column) != new:
-                    table.update_cell(key, column, new)
+        table.set_rows(
+            [
+                (key, self.agent_cells(label, row, report if trainee_table else None))
+                for key, label, row in rows
+            ]
+        )
 
     def agent_cells(self, label: str, row: Figures, report: TeamReport | None) -> tuple[Text, ...]:
         width = AGENT_COLUMNS[0].width if self._wide else AGENT_COLUMNS[0].narrow
@@ -745,7 +709,8 @@ class SupervisorScreen(Screen[None]):
         return tuple(cells)
 
     def show_heatmap(self, heat: Heatmap) -> None:
-        self.query_one(HeatmapTable).show(heat, self.heat_view)
+        grid = self.query_one(HeatmapTable)
+        grid.show(heat, self.heat_view)
         peak = heat.peak()
         peak_text = (
             f" · busiest: {WEEKDAY_NAMES[peak[0]]} {peak[1]:02d}:00"
@@ -753,31 +718,26 @@ class SupervisorScreen(Screen[None]):
             if peak
             else ""
         )
-        self.query_one("#sv-load-title", Static).update(
+        grid.set_caption(
             Text.assemble(
                 Text("Load by weekday and hour", style="bold"),
                 Text(
                     f"  {VIEW_TITLES[self.heat_view]} ({heat.timezone}){peak_text} · v switches",
                     style="dim",
                 ),
-            )
-        )
-        self.query_one("#sv-load-note", Static).update(
+            ),
             Text(
                 "Per hour of the period: new tickets on average, agents who answered in it, "
                 "and new tickets per answering agent (high = thinly staffed).",
                 style="dim",
-            )
+            ),
         )
 
     def show_trend(self, trend: Trend, report: TeamReport) -> None:
         unit = "hour" if report.period.hourly else "day"
-        self.query_one("#sv-trend-title", Static).update(
-            Text.assemble(Text("Trends", style="bold"), Text(f"  per {unit}", style="dim"))
-        )
         first = [v for v in trend.first_median if v is not None]
         compliance = [v for v in trend.compliance if v is not None]
-        lines = Text()
+        lines = Text.assemble(Text("Trends", style="bold"), Text(f"  per {unit}\n", style="dim"))
         lines.append("Volume      ", style="bold")
         lines.append(spark([float(v) for v in trend.volume]), style="cyan")
         lines.append(f"  {sum(trend.volume)} new, max {max(trend.volume, default=0)}\n")
@@ -842,9 +802,9 @@ class SupervisorScreen(Screen[None]):
     def action_refresh(self) -> None:
         self.refresh_all()
 
-    def focused_table(self) -> DataTable[Any] | None:
+    def focused_table(self) -> CellGrid | None:
         focused = self.focused
-        return focused if isinstance(focused, DataTable) else None
+        return focused if isinstance(focused, CellGrid) else None
 
     def action_cursor_down(self) -> None:
         if (table := self.focused_table()) is not None:
@@ -854,21 +814,21 @@ class SupervisorScreen(Screen[None]):
         if (table := self.focused_table()) is not None:
             table.action_cursor_up()
 
-    @on(DataTable.CellSelected)
-    def selected(self, event: DataTable.CellSelected) -> None:
+    @on(CellGrid.CellSelected)
+    def selected(self, event: CellGrid.CellSelected) -> None:
         event.stop()
-        self.drill(event.data_table)
+        self.drill(event.grid)
 
     def action_drill(self) -> None:
         if (table := self.focused_table()) is not None:
             self.drill(table)
 
-    def drill(self, table: DataTable[Any]) -> None:
+    def drill(self, table: CellGrid) -> None:
         """Open the tickets behind the number under the table's cursor."""
-        if not table.row_count:
+        keys = table.cursor_keys()
+        if keys is None:
             return
-        row_key, column_key = table.coordinate_to_cell_key(table.cursor_coordinate)
-        row, column = str(row_key.value), str(column_key.value)
+        row, column = keys
         if table.id == "sv-queue":
             self.drill_queue(row, column)
         elif table.id in ("sv-agents", "sv-trainees"):

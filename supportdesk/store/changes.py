@@ -23,6 +23,9 @@ from supportdesk.store.desk import NOTIFY_CHANNEL, Desk
 LOOKBACK = timedelta(minutes=2)
 # Seconds between attempts to listen again after the database went away.
 LISTEN_RETRY_SECONDS = 2.0
+# How long the listener waits for a notification before it looks whether it should stop:
+# what a console's exit waits for it at most.
+LISTEN_WAIT_SECONDS = 0.2
 
 
 class ChangeFeed:
@@ -90,10 +93,15 @@ class ChangeListener:
             connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
             wake()  # whatever happened while we were not listening
             while not stopped():
-                if any(True for _ in connection.notifies(timeout=0.5, stop_after=1)):
+                if any(
+                    True for _ in connection.notifies(timeout=LISTEN_WAIT_SECONDS, stop_after=1)
+                ):
                     # Let a burst (a batch of mail, a merge) arrive, then wake once.
                     for _ in connection.notifies(timeout=0.05):
                         pass
                     wake()
         finally:
-            pooled.close()
+            # Closed here, without the pool's rollback-on-return: after the database went
+            # away (or was dropped under us) that rollback would only fail and log it.
+            connection.close()
+            pooled.invalidate()

@@ -5,9 +5,9 @@ answering, and tickets per answering agent (where staffing was thin)."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from supportdesk.core.metrics import HeatCell, Heatmap
+from supportdesk.widgets.cellgrid import CellGrid, GridColumn
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 VIEWS = ("tickets", "agents", "per_agent")
@@ -63,29 +63,29 @@ def shade(value: float | None, top: float) -> str:
     return SHADES[step]
 
 
-class HeatmapTable(DataTable[Text]):
+class HeatmapTable(CellGrid):
     """The grid itself; each cell can be selected to see the tickets behind it."""
 
     DEFAULT_CSS = """
     HeatmapTable {
         height: auto;
-        max-height: 9;
     }
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(
-            id=id, cursor_type="cell", cell_padding=0, zebra_stripes=False, show_cursor=True
-        )
+    def __init__(self, *, id: str | None = None, classes: str = "") -> None:
+        super().__init__(id=id, classes=classes, padding=0, zebra=False)
         self.heat: Heatmap | None = None
         self.view = "tickets"
-
-    def on_mount(self) -> None:
-        self.add_column(Text(""), key="day", width=4)
-        for hour in range(24):
-            self.add_column(Text(f"{hour:>3}"), key=f"h{hour}", width=3)
-        for day, name in enumerate(WEEKDAY_NAMES):
-            self.add_row(Text(name, style="bold"), *(Text("") for _ in range(24)), key=f"d{day}")
+        self.set_columns(
+            [GridColumn("day", "", 4)]
+            + [GridColumn(f"h{hour}", f"{hour:>3}", 3) for hour in range(24)]
+        )
+        self.set_rows(
+            [
+                (f"d{day}", [Text(name, style="bold"), *(Text("") for _ in range(24))])
+                for day, name in enumerate(WEEKDAY_NAMES)
+            ]
+        )
 
     def show(self, heat: Heatmap, view: str | None = None) -> None:
         self.heat = heat
@@ -93,12 +93,21 @@ class HeatmapTable(DataTable[Text]):
             self.view = view
         values = [[cell_value(cell, self.view) for cell in row] for row in heat.cells]
         top = max((v for row in values for v in row if v is not None), default=0.0)
-        for day, row in enumerate(values):
-            for hour, value in enumerate(row):
-                text = Text(cell_text(value).rjust(3), style=shade(value, top))
-                key = (f"d{day}", f"h{hour}")
-                if self.get_cell(*key) != text:
-                    self.update_cell(*key, text)
+        self.set_rows(
+            [
+                (
+                    f"d{day}",
+                    [
+                        Text(WEEKDAY_NAMES[day], style="bold"),
+                        *(
+                            Text(cell_text(value).rjust(3), style=shade(value, top))
+                            for value in row
+                        ),
+                    ],
+                )
+                for day, row in enumerate(values)
+            ]
+        )
 
     def cell_at_cursor(self) -> tuple[int, int] | None:
         """(weekday, hour) under the cursor, or None on the weekday names."""

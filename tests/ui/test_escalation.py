@@ -172,13 +172,19 @@ async def test_someone_outside_the_group_cannot_send_it_back(
 async def test_the_supervisor_shows_return_rates(supervisor: AppFactory) -> None:
     import io
 
-    from rich.console import Console
+    from rich.console import Console, Group
     from rich.table import Table
 
     async with supervisor().run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         figures = pilot.app.screen.query_one("#sv-escalations", Static)
-        await until(pilot, lambda: isinstance(figures.content, Table))
+        await until(
+            pilot,
+            lambda: (
+                isinstance(figures.content, Group)
+                and any(isinstance(part, Table) for part in figures.content.renderables)
+            ),
+        )
         console = Console(width=120, record=True, file=io.StringIO())
         console.print(figures.content)
         text = console.export_text()

@@ -18,7 +18,6 @@ from sqlmodel import SQLModel
 from textual.coordinate import Coordinate
 from textual.pilot import Pilot
 from textual.screen import ModalScreen
-from textual.widgets import DataTable
 
 from supportdesk.__main__ import make_app
 from supportdesk.app import SupportDeskApp, TicketsChanged
@@ -30,6 +29,7 @@ from supportdesk.screens.ticket import TicketScreen
 from supportdesk.store.db import Database, open_database, upgrade
 from supportdesk.store.demo import build_demo
 from supportdesk.store.desk import Desk
+from supportdesk.widgets.cellgrid import CellGrid
 from supportdesk.widgets.heatmap import HeatmapTable
 from tests.ui.conftest import NOW, AppFactory, settle
 
@@ -40,7 +40,7 @@ def dashboard(pilot: Pilot[Any]) -> SupervisorScreen:
     return screen
 
 
-def cell(table: DataTable[Any], row: str, column: str) -> str:
+def cell(table: CellGrid, row: str, column: str) -> str:
     value = table.get_cell(row, column)
     return value.plain if isinstance(value, Text) else str(value)
 
@@ -53,7 +53,7 @@ async def until(pilot: Pilot[Any], condition: Any, seconds: float = 6.0) -> None
     raise AssertionError("the dashboard did not get there in time")
 
 
-async def select_cell(pilot: Pilot[Any], table: DataTable[Any], row: str, column: str) -> None:
+async def select_cell(pilot: Pilot[Any], table: CellGrid, row: str, column: str) -> None:
     table.focus()
     row_index = table.get_row_index(row)
     column_index = table.get_column_index(column)
@@ -77,16 +77,16 @@ async def test_the_dashboard_shows_what_the_desk_computes(
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         screen = dashboard(pilot)
-        queue = screen.query_one("#sv-queue", DataTable)
+        queue = screen.query_one("#sv-queue", CellGrid)
         assert cell(queue, "all", "open") == str(health.total.open)
         assert cell(queue, "all", "breached") == str(health.total.breached)
         assert cell(queue, "channel:email", "due_15") == str(health.by_channel[0].due_15)
-        agents = screen.query_one("#sv-agents", DataTable)
-        keys = [str(row.key.value) for row in agents.ordered_rows]
+        agents = screen.query_one("#sv-agents", CellGrid)
+        keys = agents.row_keys
         assert {"ann", "marta", "olena", "pavel", "tomasz", "__team__"} <= set(keys)
         assert "kasia" not in keys  # trainees are shown apart
-        trainees = screen.query_one("#sv-trainees", DataTable)
-        assert [str(row.key.value) for row in trainees.ordered_rows] == ["kasia"]
+        trainees = screen.query_one("#sv-trainees", CellGrid)
+        assert trainees.row_keys == ["kasia"]
         ann = report.row("ann")
         assert ann is not None
         assert cell(agents, "ann", "answered") == str(ann.answered)
@@ -105,7 +105,7 @@ async def test_any_number_lists_its_tickets_and_opens_one_read_only(
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         screen = dashboard(pilot)
-        await select_cell(pilot, screen.query_one("#sv-queue", DataTable), "all", "breached")
+        await select_cell(pilot, screen.query_one("#sv-queue", CellGrid), "all", "breached")
         await pilot.press("enter")
         await settle(pilot)
         assert drill_numbers(pilot) == breached
@@ -122,7 +122,7 @@ async def test_any_number_lists_its_tickets_and_opens_one_read_only(
         await settle(pilot)
         screen = dashboard(pilot)
 
-        await select_cell(pilot, screen.query_one("#sv-agents", DataTable), "ann", "answered")
+        await select_cell(pilot, screen.query_one("#sv-agents", CellGrid), "ann", "answered")
         await pilot.press("enter")
         await settle(pilot)
         answered = desk.report_tickets(report.period, "answered", row="ann")
@@ -362,7 +362,7 @@ async def press_everything(pilot: Pilot[Any]) -> None:
             await settle(pilot)
     # Into the tickets behind a number, and into one ticket: every key there too.
     for column in ("open", "breached", "waiting"):
-        await select_cell(pilot, screen.query_one("#sv-queue", DataTable), "all", column)
+        await select_cell(pilot, screen.query_one("#sv-queue", CellGrid), "all", column)
         await pilot.press("enter")
         await settle(pilot)
         await back_to(pilot, SupervisorScreen)
@@ -371,7 +371,7 @@ async def press_everything(pilot: Pilot[Any]) -> None:
         if isinstance(app.screen, DrillScreen):
             return
         await back_to(pilot, SupervisorScreen)
-        await select_cell(pilot, dashboard(pilot).query_one("#sv-queue", DataTable), "all", "open")
+        await select_cell(pilot, dashboard(pilot).query_one("#sv-queue", CellGrid), "all", "open")
         await pilot.press("enter")
         await settle(pilot)
 
@@ -444,3 +444,78 @@ def test_sparklines_and_heat_cells_fit_their_space() -> None:
         "12",
         "99",
     ]
+
+
+async def test_the_change_listener_stops_with_the_console(
+    fresh_pg_url: str, clock: FrozenClock, tmp_path: Path
+) -> None:
+    """On PostgreSQL the console LISTENs in a thread of its own; leaving the console stops
+    that thread and closes its connection (one left behind broke when its database went)."""
+    readonly = open_database(fresh_pg_url, readonly=True)
+    config = tmp_path / "config.toml"
+    config.touch()
+    settings = load_settings(config, overrides={}, environ={})
+    app = make_app(settings, Desk(readonly, clock), supervisor=True)
+
+    def listening() -> int:
+        with readonly.read_engine.connect() as connection:
+            return len(
+                connection.exec_driver_sql(
+                    "SELECT 1 FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND query LIKE 'LISTEN %%'"
+                ).all()
+            )
+
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: listening() == 1)
+            thread = app._listener_thread
+            assert thread is not None and thread.is_alive()
+        assert not thread.is_alive()
+        assert "change-listener" not in {t.name for t in threading.enumerate()}
+        assert listening() == 0
+    finally:
+        readonly.dispose()
+
+
+async def test_the_cursor_stays_in_view_on_a_small_terminal(supervisor: AppFactory) -> None:
+    """At 80x24 the load grid is below the fold: moving into it scrolls the dashboard."""
+    app = supervisor()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = dashboard(pilot)
+        body = screen.query_one("#sv-body")
+        assert body.scroll_y == 0
+        heat = screen.query_one(HeatmapTable)
+        heat.focus()
+        await settle(pilot)
+        body.scroll_home(animate=False, immediate=True)
+        await settle(pilot)
+        assert body.scroll_y == 0
+        await pilot.press("end", "right")
+        await settle(pilot)
+        assert body.scroll_y > 0
+        row = heat.content_region.y + 1 + heat.cursor_coordinate.row
+        caption = heat._wrapped_height(heat.caption, heat.content_region.width)
+        assert body.content_region.y <= row + caption < body.content_region.bottom
+
+
+async def test_a_click_on_a_number_lists_its_tickets(
+    supervisor: AppFactory, demo_db: Database, clock: FrozenClock
+) -> None:
+    breached = [t.number for t in Desk(demo_db, clock).health_tickets("breached").tickets]
+    app = supervisor()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        queue = dashboard(pilot).query_one("#sv-queue", CellGrid)
+        column = queue.get_column_index("breached")
+        x = 1 + sum(c.width + 2 for c in queue.columns[:column]) + 2  # padding, cells before
+        y = queue._wrapped_height(queue.caption, queue.content_region.width) + 1
+        y += queue.get_row_index("all")
+        await pilot.click(queue, offset=(x, y))
+        await settle(pilot)
+        assert queue.cursor_keys() == ("all", "breached")
+        assert isinstance(app.screen, SupervisorScreen)  # the first click only points
+        await pilot.click(queue, offset=(x, y))
+        await settle(pilot)
+        assert drill_numbers(pilot) == breached
