@@ -7,6 +7,7 @@ import contextlib
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -44,6 +45,10 @@ class ChannelRunner(Protocol):
 
     def stop(self) -> None: ...
 
+
+# How long an action of mine that puts a ticket in Mine (take, take next, a reply to an
+# unassigned ticket) explains a grown Mine count: no "assigned to you" news for it.
+OWN_ASSIGNMENT_SECONDS = 15.0
 
 # Retry the change feed this often (seconds) after the database stopped answering.
 FEED_RETRY = (1, 2, 5, 10, 30)
@@ -140,6 +145,7 @@ class SupportDeskApp(App[None]):
         self.runner = runner
         self.health: list[ChannelHealth] = []
         self.counts: dict[str, int] = {}
+        self._own_assignments: list[float] = []
         self.feed = ChangeFeed(desk)
         self.feed_error: str | None = None
         self._feed_failures = 0
@@ -319,13 +325,25 @@ class SupportDeskApp(App[None]):
         # One timer re-armed after each poll: polls never overlap.
         self._feed_timer = self.set_timer(delay, self._next_feed_poll)
 
+    def expect_mine(self) -> None:
+        """I am about to put a ticket in my own Mine view: when the count grows by it, that
+        is no news to tell me."""
+        self._own_assignments.append(time.monotonic())
+
     def note_counts(self, counts: dict[str, int]) -> None:
         """Tell the agent about new work for them (after the first load)."""
+        now = time.monotonic()
+        self._own_assignments = [
+            at for at in self._own_assignments if now - at < OWN_ASSIGNMENT_SECONDS
+        ]
         if self.counts:
             if counts.get("mentions", 0) > self.counts.get("mentions", 0):
                 self.notify("A colleague mentioned you in a note (Mentions view).")
-            if counts.get("mine", 0) > self.counts.get("mine", 0):
+            grown = counts.get("mine", 0) - self.counts.get("mine", 0)
+            if grown > len(self._own_assignments):
                 self.notify("A ticket was assigned to you (Mine view).")
+            if grown > 0:
+                del self._own_assignments[:grown]
         self.counts = dict(counts)
 
     def channel_status(self) -> str:

@@ -156,6 +156,8 @@ class TicketActions(Screen[None]):
     def action_take(self) -> None:
         if (t := self._ticket_or_tell(self.action_take)) is None:
             return
+        if t.assignee != self.desk.agent_name:
+            self.desk_app.expect_mine()
         self.perform(
             f"#{t.number} is yours.",
             lambda desk: desk.take(t.number, expected_version=t.version),
@@ -258,6 +260,8 @@ class TicketActions(Screen[None]):
             if name is None:
                 return
             agent = None if name == "-" else name
+            if agent is not None and agent == self.desk.agent_name != t.assignee:
+                self.desk_app.expect_mine()
             self.perform(
                 f"#{t.number} assigned to {agent or 'nobody'}.",
                 lambda desk: desk.assign(t.number, agent, expected_version=t.version),

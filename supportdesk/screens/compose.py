@@ -434,6 +434,8 @@ class ComposeScreen(Screen[None]):
         if self.kind == "reply" and self.review is None:
             after = str(self.query_one("#after", Select).value)
         self.set_info("Sending…")
+        if self.kind == "reply" and self.review is None and self.ticket.assignee is None:
+            self.desk_app.expect_mine()  # a reply to an unassigned ticket makes it mine
         self._send(text, after, None if force else self.base_version, override_checks)
 
     @work(thread=True, exclusive=True, group="compose-send")

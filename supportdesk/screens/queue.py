@@ -703,6 +703,7 @@ class QueueScreen(IncidentActions, TicketActions):
 
             self.app.push_screen(TicketScreen(ticket.number))
 
+        self.desk_app.expect_mine()
         self.perform("", lambda desk: desk.take_next(), None, then=opened)
 
     def action_finished(self, message: ActionFinished) -> None:

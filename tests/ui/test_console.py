@@ -438,6 +438,30 @@ async def test_help_lists_every_binding_and_keymap_remaps(
         assert ticket_row(demo_db, int(unassigned)).assignee_id is not None
 
 
+async def test_news_of_a_ticket_given_to_me_but_not_of_the_ones_i_took(
+    console: AppFactory, demo_db: Database, clock: FrozenClock
+) -> None:
+    """Mine growing because I pressed `n` is no news; a lead giving me a ticket is."""
+    app = console()
+
+    def told() -> list[str]:
+        return [n.message for n in app._notifications if "assigned to you" in n.message]
+
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        mine_before = app.counts["mine"]
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("escape")  # back to the queue, which counts again
+        await until(pilot, lambda: app.counts["mine"] == mine_before + 1)
+        assert told() == []
+        lead = Desk(demo_db, clock, agent="marta")
+        number = next(t.number for t in lead.list_queue("unassigned").tickets)
+        lead.assign(number, "ann")
+        await until(pilot, lambda: told() != [], seconds=8)
+        assert app.counts["mine"] == mine_before + 2
+
+
 async def test_errors_are_told_not_raised(console: AppFactory, demo_db: Database) -> None:
     """A refusal from the Desk shows as a notification; the console keeps working."""
     app = console(agent="kasia")  # a trainee may not mark tickets urgent
