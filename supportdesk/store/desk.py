@@ -112,7 +112,7 @@ from supportdesk.store.models import (
 )
 from supportdesk.store.review import ReviewDesk, review_tab_count
 from supportdesk.store.rowsql import values_insert, values_parameters
-from supportdesk.store.slastore import recompute_tickets
+from supportdesk.store.slastore import SUMMARY_SOURCES, recompute_tickets
 from supportdesk.store.teamsettings import (
     SETTINGS_KEY,
     TeamSettings,
@@ -370,6 +370,11 @@ class _Write:
     # (they go out with the ticket's row and the events, in one statement).
     facts: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     changed_tickets: dict[int, Ticket] = field(default_factory=dict)
+    # The ticket a write began by locking (`Desk._writing(lock=…)`), None when there was none.
+    locked: Ticket | None = None
+    # The customer, identity and tag rows of the ticket whose summary ends this write, read
+    # with its SLA history (`Desk._touch(…, summary=True)`); None when not read.
+    summary_rows: list[Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -431,17 +436,27 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
             raise NotPermitted("read-only session (supervisor mode): nothing can be changed here")
 
     @contextlib.contextmanager
-    def _writing(self, *, needs_agent: bool = True) -> Iterator[_Write]:
+    def _writing(
+        self, *, needs_agent: bool = True, lock: int | None = None, lock_next: bool = False
+    ) -> Iterator[_Write]:
+        """A write transaction as the acting agent (checked) with the team settings. `lock`:
+        begin by locking the ticket of that number, `lock_next`: the most urgent one waiting
+        for an agent (None in `write.locked` when there is none) — the ticket read with the
+        agent and the settings in one statement instead of two."""
         # Refused here already; and were this check gone, the database session itself would
         # refuse (SQLite mode=ro and query_only, PostgreSQL default_transaction_read_only).
         self._refuse_if_readonly()
         try:
             with self.database.write_session() as session, session.begin():
-                if needs_agent:
+                now = self.clock.now()
+                locked = None
+                if lock is not None or lock_next:
+                    actor, settings, locked = self._lock_with_actor(session, now, lock)
+                elif needs_agent:
                     actor, settings = self._load_actor_and_settings(session)
                 else:
                     actor, settings = None, self._settings(session)
-                write = _Write(session, actor, self.clock.now(), settings)
+                write = _Write(session, actor, now, settings, locked=locked)
                 yield write
                 self._finish(write)
         except IntegrityError as exc:
@@ -463,7 +478,12 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
                 '`agent = "NAME"` in the config file'
             )
         row = session.execute(_actor_and_settings(), {"name": self.agent_name}).one_or_none()
-        agent = row[0] if row else None
+        agent = self._checked_actor(row[0] if row else None)
+        assert row is not None
+        return agent, self._parsed_settings(row[1])
+
+    def _checked_actor(self, agent: Agent | None) -> Agent:
+        """The agent read under this Desk's agent name, refused when missing or deactivated."""
         if agent is None:
             raise NotPermitted(
                 f"no agent named {self.agent_name!r} in {self.database.description}; a lead adds "
@@ -471,8 +491,34 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
             )
         if not agent.active:
             raise NotPermitted(f"agent {agent.name!r} is deactivated")
-        assert row is not None
-        return agent, self._parsed_settings(row[1])
+        return agent
+
+    def _lock_with_actor(
+        self, session: Session, now: datetime, number: int | None
+    ) -> tuple[Agent, TeamSettings, Ticket | None]:
+        """The acting agent (checked), the team settings and a ticket locked for this write:
+        ticket `number`, or with None the most urgent one waiting (`take_next`), None when
+        there is none. One statement: the agent's row is read the same, before or with the
+        lock. Errors come in the order of a separate check: who you are first, then the
+        ticket."""
+        if not self.agent_name:
+            self._load_actor_and_settings(session)  # raises: who are you?
+        row = None
+        if number is None:
+            row = session.execute(
+                _next_waiting_with_actor(self.database.dialect == "postgresql"),
+                {"name": self.agent_name, "now": now},
+            ).first()
+        elif 0 < number <= MAX_TICKET_NUMBER:
+            row = session.execute(
+                _ticket_with_actor_for_update(), {"name": self.agent_name, "number": number}
+            ).one_or_none()
+        if row is None:
+            actor, settings = self._load_actor_and_settings(session)
+            if number is not None:
+                raise NotFound(f"there is no ticket #{number}")
+            return actor, settings, None
+        return self._checked_actor(row[1]), self._parsed_settings(row[2]), row[0]
 
     @staticmethod
     def _require(write: _Write, permission: str) -> Agent:
@@ -600,6 +646,9 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
         )
         write.facts = {}
         write.events = []
+        # Written, and nothing else is pending: out of the session, the commit's flush has
+        # nothing to look at (it would walk the ticket's state to find nothing to write).
+        session.expunge(ticket)
         return True
 
     def _ticket_for_update(self, write: _Write, number: int) -> Ticket:
@@ -621,9 +670,12 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
             events,
         )
 
-    def _touch(self, write: _Write, ticket: Ticket) -> None:
+    def _touch(self, write: _Write, ticket: Ticket, *, summary: bool = False) -> None:
         """Bump the version and recompute the clocks: every change to a ticket ends here (in a
-        batch, the clocks are recomputed once for all tickets at the end)."""
+        batch, the clocks are recomputed once for all tickets at the end). `summary`: the
+        write ends with the ticket's summary and changes nothing more its summary shows
+        (customer, identities, tags); their rows are read with the clocks' history, into
+        `write.summary_rows`."""
         ticket.version += 1
         ticket.updated_at = write.now
         if write.batch:
@@ -634,13 +686,23 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
         session = write.session
         if any(isinstance(obj, Message | ReplyReview) for obj in (*session.new, *session.dirty)):
             session.flush()
+        rows: list[Any] | None = [] if summary else None
         if self.database.dialect != "postgresql":
-            recompute_tickets(session, [ticket], write.settings, write.now, write.events)
-            return
-        recompute_tickets(
-            session, [ticket], write.settings, write.now, write.events, facts_out=write.facts
-        )
-        write.changed_tickets[ticket.id] = ticket  # type: ignore[index]
+            recompute_tickets(
+                session, [ticket], write.settings, write.now, write.events, summary_rows=rows
+            )
+        else:
+            recompute_tickets(
+                session,
+                [ticket],
+                write.settings,
+                write.now,
+                write.events,
+                facts_out=write.facts,
+                summary_rows=rows,
+            )
+            write.changed_tickets[ticket.id] = ticket  # type: ignore[index]
+        write.summary_rows = rows
 
     def _set_status(
         self,
@@ -827,13 +889,10 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
         On PostgreSQL `SKIP LOCKED` lets ten agents press the key at once and each get a
         different ticket; on SQLite the write lock already serialises them.
         """
-        with self._writing() as write:
+        with self._writing(lock_next=True) as write:
             actor = write.actor
             assert actor is not None
-            ticket = write.session.scalars(
-                _next_waiting(self.database.dialect == "postgresql"),
-                {"actor": actor.id, "now": write.now},
-            ).first()
+            ticket = write.locked
             if ticket is None:
                 return None
             ticket.assignee_id = actor.id
@@ -841,8 +900,10 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
             self._claim(write, ticket, actor)
             if ticket.status == Status.NEW:
                 self._set_status(write, ticket, Status.OPEN)
-            self._touch(write, ticket)
-            return self._summary(write.session, ticket, write.settings, write.now)
+            self._touch(write, ticket, summary=True)
+            return self._summary(
+                write.session, ticket, write.settings, write.now, rows=write.summary_rows
+            )
 
     def _claim(self, write: _Write, ticket: Ticket, actor: Agent) -> None:
         ticket.claimed_by_id = actor.id
@@ -893,8 +954,9 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
         expected_version: int | None = None,
     ) -> dto.TicketSummary:
         new_status = _parse(Status, status, "status")
-        with self._writing() as write:
-            ticket = self._ticket_for_update(write, number)
+        with self._writing(lock=number) as write:
+            ticket = write.locked
+            assert ticket is not None
             self._check_version(write, ticket, expected_version)
             if new_status == Status.NEW and ticket.status != Status.NEW:
                 raise InvalidInput("a ticket cannot go back to new; use open")
@@ -909,8 +971,10 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
             if ticket.status == new_status:
                 return self._summary(write.session, ticket, write.settings, write.now)
             self._set_status(write, ticket, new_status, reason.strip() if reason else None)
-            self._touch(write, ticket)
-            return self._summary(write.session, ticket, write.settings, write.now)
+            self._touch(write, ticket, summary=True)
+            return self._summary(
+                write.session, ticket, write.settings, write.now, rows=write.summary_rows
+            )
 
     def set_priority(
         self,
@@ -1081,8 +1145,9 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
             raise InvalidInput("after a reply a ticket can be open, pending, on_hold or solved")
         # Files first, outside the transaction: a refused reply leaves an unused file at most.
         files = [self._keep_outgoing_file(Path(path)) for path in attachments]
-        with self._writing() as write:
-            ticket = self._ticket_for_update(write, number)
+        with self._writing(lock=number) as write:
+            ticket = write.locked
+            assert ticket is not None
             self._check_version(write, ticket, expected_version)
             actor = write.actor
             assert actor is not None
@@ -2904,9 +2969,15 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
         ]
 
     def _summary(
-        self, session: Session, ticket: Ticket, settings: TeamSettings, now: datetime
+        self,
+        session: Session,
+        ticket: Ticket,
+        settings: TeamSettings,
+        now: datetime,
+        *,
+        rows: Sequence[Any] | None = None,
     ) -> dto.TicketSummary:
-        return self._summaries(session, [ticket], settings, now)[0]
+        return self._summaries(session, [ticket], settings, now, rows=rows)[0]
 
     def _summaries(
         self,
@@ -2916,23 +2987,30 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
         now: datetime,
         *,
         explain: bool = False,
+        rows: Sequence[Any] | None = None,
     ) -> list[dto.TicketSummary]:
+        """`rows`: the tickets' customer, identity and tag rows, already read with their SLA
+        history (slastore.SUMMARY_SOURCES); read here when None."""
         if not tickets:
             return []
         # Customers, their identities and the tickets' tags: one round trip, read as rows.
         customers: dict[int, Any] = {}
         identities: dict[int, list[Any]] = defaultdict(list)
         tags: dict[int, list[str]] = defaultdict(list)
-        for row in session.connection().execute(
-            _customers_identities_tags(),
-            {
-                "customers": list({t.customer_id for t in tickets}),
-                "tickets": [t.id for t in tickets],
-            },
-        ):
-            if row.source == 0:
+        first = SUMMARY_SOURCES
+        if rows is None:
+            first = 0
+            rows = session.connection().execute(
+                _customers_identities_tags(),
+                {
+                    "customers": list({t.customer_id for t in tickets}),
+                    "tickets": [t.id for t in tickets],
+                },
+            )
+        for row in rows:
+            if row.source == first:
                 customers[row.owner] = row
-            elif row.source == 1:
+            elif row.source == first + 1:
                 identities[row.owner].append(row)
             else:
                 tags[row.owner].append(row.name)
@@ -3199,40 +3277,58 @@ _LATEST_CHAT_TICKET = (
 # a cache key instead of building and compiling the expression again for each action.
 
 
+def _stored_settings() -> Any:
+    return select(TeamSetting.value).where(TeamSetting.key == SETTINGS_KEY).scalar_subquery()
+
+
 @functools.cache
 def _actor_and_settings() -> Any:
     """The acting agent (by `name`) with the stored team settings."""
-    stored_settings = (
-        select(TeamSetting.value).where(TeamSetting.key == SETTINGS_KEY).scalar_subquery()
+    return select(Agent, _stored_settings()).where(Agent.name == bindparam("name"))
+
+
+@functools.cache
+def _ticket_with_actor_for_update() -> Any:
+    """Ticket `number`, locked, with the acting agent (by `name`; None when there is no such
+    agent) and the stored team settings."""
+    return (
+        select(Ticket, Agent, _stored_settings())
+        .select_from(Ticket)
+        .outerjoin(Agent, Agent.name == bindparam("name"))  # type: ignore[arg-type]
+        .where(Ticket.number == bindparam("number"))
+        .with_for_update(of=Ticket)  # type: ignore[arg-type]
     )
-    return select(Agent, stored_settings).where(Agent.name == bindparam("name"))
 
 
 @functools.cache
-def _ticket_for_update() -> Any:
-    return select(Ticket).where(Ticket.number == bindparam("number")).with_for_update()
-
-
-@functools.cache
-def _next_waiting(skip_locked: bool) -> Any:
-    """The most urgent ticket waiting for someone that nobody else holds a claim on (for
-    agent `actor` at `now`)."""
+def _next_waiting_with_actor(skip_locked: bool) -> Any:
+    """The most urgent ticket waiting for someone that nobody else holds a claim on, for the
+    agent named `name` at `now`, read with that agent (None when there is
+    no such agent) and the stored team settings."""
     query = (
-        select(Ticket)
+        select(Ticket, Agent, _stored_settings())
+        .select_from(Ticket)
+        .outerjoin(Agent, Agent.name == bindparam("name"))  # type: ignore[arg-type]
         .where(
-            # Literally as the partial index states it, so both databases use it.
+            # Literally as the partial index states it, so both databases use it (agent has
+            # no column of these names).
             text(WAITING_FOR_AGENT),
             Ticket.id.not_in(open_escalations()),  # type: ignore[union-attr]
             or_(
                 Ticket.claimed_by_id.is_(None),  # type: ignore[union-attr]
-                Ticket.claimed_by_id == bindparam("actor"),
+                Ticket.claimed_by_id == Agent.id,
                 Ticket.claim_expires_at < bindparam("now"),  # type: ignore[operator]
             ),
         )
         .order_by(*_queue_order())
         .limit(1)
     )
-    return query.with_for_update(skip_locked=True) if skip_locked else query
+    return query.with_for_update(of=Ticket, skip_locked=True) if skip_locked else query  # type: ignore[arg-type]
+
+
+@functools.cache
+def _ticket_for_update() -> Any:
+    return select(Ticket).where(Ticket.number == bindparam("number")).with_for_update()
 
 
 @functools.cache
