@@ -44,7 +44,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import ColumnElement, TextClause
 
 from supportdesk.clock import Clock
@@ -383,6 +382,8 @@ class _ReplyContext:
     in_reply_to: str | None
     customer_language: str | None
     articles_stamp: tuple[Any, ...]
+    # The customer's latest replies, for the checker; None when not read with the rest.
+    previous_replies: list[str] | None = None
 
 
 class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
@@ -628,12 +629,13 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
             return False
         changed = tuple(state.committed_state)
         values = {f"t_{key}": state.dict[key] for key in changed}
-        # Committed as far as the session knows: its flush must not write the row again.
-        for key in changed:
-            set_committed_value(ticket, key, state.dict[key])
         session = write.session
+        # Out of the session: no flush writes the row again (the statement below does), and
+        # the commit's flush need not walk its state to find that out. The models have no
+        # relationships, so nothing else in the session refers to the object.
+        session.expunge(ticket)
         # A flush costs even with nothing to write; mostly there is nothing else.
-        if session.new or session.deleted or any(obj is not ticket for obj in session.dirty):
+        if session.new or session.deleted or session.dirty:
             session.flush()
         write.session.connection().execute(
             _ticket_write(changed, len(facts), len(write.events), wake),
@@ -646,9 +648,6 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
         )
         write.facts = {}
         write.events = []
-        # Written, and nothing else is pending: out of the session, the commit's flush has
-        # nothing to look at (it would walk the ticket's state to find nothing to write).
-        session.expunge(ticket)
         return True
 
     def _ticket_for_update(self, write: _Write, number: int) -> Ticket:
@@ -1367,6 +1366,7 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
             attachments,
             customer_language=context.customer_language,
             articles=self._article_cache.get(write.session, context.articles_stamp),
+            previous=context.previous_replies,
         )
         if not check.errors:
             return []
@@ -1466,13 +1466,17 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
         row = (
             session.connection()
             .execute(
-                _reply_context_query(),
+                _reply_context_query(self.database.dialect == "postgresql"),
                 {"ticket": ticket.id, "customer": ticket.customer_id, "kind": kind},
             )
             .one()
         )
         return _ReplyContext(
-            recipient=row[0], in_reply_to=row[1], customer_language=row[2], articles_stamp=row[3:]
+            recipient=row[0],
+            in_reply_to=row[1],
+            customer_language=row[2],
+            articles_stamp=tuple(row[3:6]),
+            previous_replies=list(row[6]) if len(row) > 6 else None,
         )
 
     # -- inbound (channels) -----------------------------------------------------------------
@@ -3388,7 +3392,7 @@ def _customers_identities_tags() -> Any:
 
 
 @functools.cache
-def _reply_context_query() -> Any:
+def _reply_context_query(postgresql: bool) -> Any:
     """What a reply needs to know about ticket `ticket` of customer `customer`, whose
     identities of kind `kind` it may go to."""
     # The address the customer last wrote from here; else their first of the kind. Never
@@ -3427,6 +3431,11 @@ def _reply_context_query() -> Any:
         select(Customer.language).where(Customer.id == bindparam("customer")).scalar_subquery()
     )
     stamp = replychecks.articles_stamp().subquery()
+    # On PostgreSQL also the customer's latest replies, which the checker compares the new
+    # one with: as an array, in their order (ARRAY(subquery) keeps it).
+    previous = (
+        [func.array(replychecks.previous_replies_query().scalar_subquery())] if postgresql else []
+    )
     return select(
         func.coalesce(last_used, first_known),
         in_reply_to,
@@ -3434,6 +3443,7 @@ def _reply_context_query() -> Any:
         stamp.c.articles,
         stamp.c.articles_updated,
         stamp.c.articles_ids,
+        *previous,
     ).select_from(stamp)
 
 
