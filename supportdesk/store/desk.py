@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
@@ -291,6 +292,39 @@ _OUTBOX_COLUMNS = tuple(
     for c in OutboxItem.__table__.c  # type: ignore[attr-defined]
     if c.name not in ("id", "message_id")
 )
+
+
+def _model_defaults(model: Any, columns: Sequence[str]) -> dict[str, Callable[[], Any]]:
+    """Per column, what makes the model's default value for a row written without the
+    model (a factory's fresh value each time); a required column has none and raises."""
+
+    def required(name: str) -> Callable[[], Any]:
+        def missing() -> Any:
+            raise TypeError(f"{model.__name__}.{name} has no default and was not given")
+
+        return missing
+
+    defaults: dict[str, Callable[[], Any]] = {}
+    for name in columns:
+        info = model.model_fields[name]
+        if info.default_factory is not None:
+            defaults[name] = info.default_factory
+        elif info.is_required():
+            defaults[name] = required(name)
+        else:
+            defaults[name] = functools.partial(lambda value: value, info.default)
+    return defaults
+
+
+_MESSAGE_DEFAULTS = _model_defaults(Message, _MESSAGE_COLUMNS)
+_OUTBOX_DEFAULTS = _model_defaults(OutboxItem, _OUTBOX_COLUMNS)
+
+
+class _StoredReply(SimpleNamespace):
+    """A reply written without an ORM object (`Desk._insert_queued_reply`): its id and
+    columns as attributes, as a Message has them."""
+
+    id: int
 
 
 @functools.cache
@@ -1170,7 +1204,7 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
         *,
         bulk: bool = False,
         **event_data: Any,
-    ) -> Message:
+    ) -> Message | _StoredReply:
         """A reply inside a write already under way: checked, stored, queued (or held for
         review), the ticket updated. Raises before writing anything when refused. A `bulk`
         reply (one answer to an incident's many tickets) neither takes the ticket nor holds
@@ -1195,8 +1229,8 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
             and write.settings.closing.ask_rating_by_email
         ):
             body = f"{body}\n\n{rating_request(context.customer_language)}"
-        message = Message(
-            ticket_id=ticket.id,  # type: ignore[arg-type]
+        fields: dict[str, Any] = dict(
+            ticket_id=ticket.id,
             direction=Direction.OUTBOUND,
             channel=ticket.channel,
             channel_account=ticket.channel_account,
@@ -1218,9 +1252,11 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
         # On PostgreSQL a reply that goes straight out takes one statement for its message, its
         # outbox row and the discarded draft.
         in_one = self.database.dialect == "postgresql" and not review and not files and not bulk
+        message: Message | _StoredReply
         if in_one:
-            self._insert_queued_reply(write, ticket, message)
+            message = self._insert_queued_reply(write, ticket, fields)
         else:
+            message = Message(**fields)
             write.session.add(message)
             write.session.flush()
         if review:
@@ -1275,13 +1311,27 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
         self._touch(write, ticket)
         return message
 
-    def _insert_queued_reply(self, write: _Write, ticket: Ticket, message: Message) -> None:
-        """`message` (not added to the session) in, with its outbox row and without its
-        writer's reply draft: one PostgreSQL statement (`_queued_reply_insert`)."""
-        outbox = self._outbox_item(write, ticket, message)
-        values = {f"m_{column}": getattr(message, column) for column in _MESSAGE_COLUMNS}
-        values.update({f"o_{column}": getattr(outbox, column) for column in _OUTBOX_COLUMNS})
-        message.id = write.session.connection().execute(_queued_reply_insert(), values).scalar_one()
+    def _insert_queued_reply(
+        self, write: _Write, ticket: Ticket, fields: dict[str, Any]
+    ) -> _StoredReply:
+        """A message of `fields` in, with its outbox row and without its writer's reply
+        draft: one PostgreSQL statement (`_queued_reply_insert`). No ORM objects: building
+        a Message and an OutboxItem only to read their columns back cost a tenth of the
+        reply's Python."""
+        columns = {
+            column: fields[column] if column in fields else _MESSAGE_DEFAULTS[column]()
+            for column in _MESSAGE_COLUMNS
+        }
+        values = {f"m_{column}": value for column, value in columns.items()}
+        outbox = self._outbox_fields(write, ticket)
+        values.update(
+            {
+                f"o_{column}": outbox[column] if column in outbox else _OUTBOX_DEFAULTS[column]()
+                for column in _OUTBOX_COLUMNS
+            }
+        )
+        stored = write.session.connection().execute(_queued_reply_insert(), values).scalar_one()
+        return _StoredReply(id=stored, **columns)
 
     def _queue_for_delivery(self, write: _Write, ticket: Ticket, message: Message) -> None:
         """A reply that goes out now (queued, or a trainee's once approved): into the outbox,
@@ -1293,13 +1343,20 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
     def _outbox_item(write: _Write, ticket: Ticket, message: Message) -> OutboxItem:
         return OutboxItem(
             message_id=message.id,  # type: ignore[arg-type]
-            channel=ticket.channel,
-            channel_account=ticket.channel_account,
-            state="queued",
-            next_attempt_at=write.now,
-            created_at=write.now,
-            updated_at=write.now,
+            **Desk._outbox_fields(write, ticket),
         )
+
+    @staticmethod
+    def _outbox_fields(write: _Write, ticket: Ticket) -> dict[str, Any]:
+        """A queued reply's outbox row but its message: what differs from the defaults."""
+        return {
+            "channel": ticket.channel,
+            "channel_account": ticket.channel_account,
+            "state": "queued",
+            "next_attempt_at": write.now,
+            "created_at": write.now,
+            "updated_at": write.now,
+        }
 
     @staticmethod
     def _mark_answered(write: _Write, ticket: Ticket) -> None:
@@ -3575,7 +3632,9 @@ def _address(kind: str, value: str) -> str:
 
 
 def _message_info(
-    message: Message, names: dict[int, str], attachments: tuple[dto.AttachmentInfo, ...]
+    message: Message | _StoredReply,
+    names: dict[int, str],
+    attachments: tuple[dto.AttachmentInfo, ...],
 ) -> dto.MessageInfo:
     return dto.MessageInfo(
         id=message.id,  # type: ignore[arg-type]
