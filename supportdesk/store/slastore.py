@@ -153,13 +153,16 @@ def _load(
     rows are appended to the list.
     """
     ids = [t.id for t in tickets]
+    customers = list({t.customer_id for t in tickets})
+    # One ticket (every agent's action): plain parameters, not lists SQLAlchemy splices
+    # into the statement's text on every execution.
+    single = len(ids) == 1
+    parameters: dict[str, Any] = {"ids": ids[0] if single else ids}
     if summary_rows is not None:
-        rows = session.connection().execute(
-            _history_query(with_summary=True),
-            {"ids": ids, "customers": list({t.customer_id for t in tickets})},
-        )
-    else:
-        rows = session.connection().execute(_history_query(), {"ids": ids})
+        parameters["customers"] = customers[0] if single else customers
+    rows = session.connection().execute(
+        _history_query(with_summary=summary_rows is not None, single=single), parameters
+    )
     messages: dict[int, list[tuple[str, datetime, bool, str]]] = defaultdict(list)
     replies: dict[int, list[tuple[datetime, int | None]]] = defaultdict(list)
     statuses: dict[int, list[tuple[datetime, dict[str, object]]]] = defaultdict(list)
@@ -213,12 +216,18 @@ SUMMARY_SOURCES = 2
 
 
 @functools.cache
-def _history_query(*, with_summary: bool = False) -> CompoundSelect:
+def _history_query(*, with_summary: bool = False, single: bool = False) -> CompoundSelect:
     """The status events and the messages of the tickets `ids`, each in the order they were
     made: one round trip. Built once; SQLAlchemy then reuses its compiled form. With
     `with_summary`, also the rows a summary of the tickets needs (SUMMARY_SOURCES) of the
-    customers `customers`: one round trip less for a write that ends with a summary."""
-    tickets = bindparam("ids", expanding=True)
+    customers `customers`: one round trip less for a write that ends with a summary.
+    `single`: `ids` and `customers` are one id each, not lists."""
+
+    def among(column: Any, name: str) -> Any:
+        if single:
+            return column == bindparam(name)
+        return column.in_(bindparam(name, expanding=True))
+
     no_text = cast(null(), String)
     # The summary's columns, empty in the history's rows.
     blank = [no_text] * 7 if with_summary else []
@@ -233,7 +242,7 @@ def _history_query(*, with_summary: bool = False) -> CompoundSelect:
         cast(null(), Boolean).label("automatic"),
         no_text.label("delivery_state"),
         *(column.label(name) for column, name in zip(blank, _SUMMARY_COLUMNS, strict=False)),
-    ).where(Event.ticket_id.in_(tickets), Event.kind == "status")  # type: ignore[union-attr]
+    ).where(among(Event.ticket_id, "ids"), Event.kind == "status")
     # A trainee's reply answers the customer when it was approved, not when it was written.
     stored_messages = (
         select(
@@ -249,11 +258,10 @@ def _history_query(*, with_summary: bool = False) -> CompoundSelect:
             *blank,
         )
         .outerjoin(ReplyReview, ReplyReview.message_id == Message.id)  # type: ignore[arg-type]
-        .where(Message.ticket_id.in_(tickets))  # type: ignore[attr-defined]
+        .where(among(Message.ticket_id, "ids"))
     )
     parts = [stored_events, stored_messages]
     if with_summary:
-        customers = bindparam("customers", expanding=True)
         no_history = (
             cast(null(), DateTime(timezone=True)),
             cast(null(), JSON),
@@ -272,7 +280,7 @@ def _history_query(*, with_summary: bool = False) -> CompoundSelect:
                 Customer.language,
                 Customer.company,
                 *[no_text] * 4,
-            ).where(Customer.id.in_(customers)),  # type: ignore[union-attr]
+            ).where(among(Customer.id, "customers")),
             select(
                 literal(SUMMARY_SOURCES + 1),
                 Identity.id,
@@ -283,7 +291,7 @@ def _history_query(*, with_summary: bool = False) -> CompoundSelect:
                 Identity.value,
                 Identity.username,
                 Identity.unreachable_reason,
-            ).where(Identity.customer_id.in_(customers)),  # type: ignore[attr-defined]
+            ).where(among(Identity.customer_id, "customers")),
             select(
                 literal(SUMMARY_SOURCES + 2),
                 cast(null(), Integer),
@@ -291,7 +299,7 @@ def _history_query(*, with_summary: bool = False) -> CompoundSelect:
                 *no_history,
                 TicketTag.tag,
                 *[no_text] * 6,
-            ).where(TicketTag.ticket_id.in_(tickets)),  # type: ignore[attr-defined]
+            ).where(among(TicketTag.ticket_id, "ids")),
         ]
     order = [literal_column("source"), literal_column("position")]
     if with_summary:
