@@ -58,13 +58,14 @@ def previous_replies(session: Session, customer_id: int) -> list[str]:
     """The latest replies this customer got, on any of their tickets (also those of a
     customer record merged into this one)."""
     return list(
-        session.connection().execute(_previous_replies(), {"customer": customer_id}).scalars()
+        session.connection().execute(previous_replies_query(), {"customer": customer_id}).scalars()
     )
 
 
 @functools.cache
-def _previous_replies() -> Select[Any]:
-    """Built once (a reply checks this every time): its compiled form is then reused."""
+def previous_replies_query() -> Select[Any]:
+    """The texts of the latest replies customer `customer` got, newest first. Built once (a
+    reply checks this every time): its compiled form is then reused."""
     customer = bindparam("customer")
     customers = select(Customer.id).where(
         (Customer.id == customer) | (Customer.merged_into_id == customer)
@@ -126,8 +127,10 @@ def run(
     *,
     customer_language: str | _Unread | None = UNREAD,
     articles: list[InternalArticle] | None = None,
+    previous: list[str] | None = None,
 ) -> dto.ReplyCheck:
-    """`customer_language` and `articles`, when the caller has read them already."""
+    """`customer_language`, `articles` and `previous` (the customer's latest replies, as
+    `previous_replies` reads them), when the caller has read them already."""
     if isinstance(customer_language, _Unread):
         language = reply_language(session, ticket, body)
     else:
@@ -137,7 +140,9 @@ def run(
         language,
         policy,
         attachments=attachments,
-        previous_replies=previous_replies(session, ticket.customer_id),
+        previous_replies=(
+            previous_replies(session, ticket.customer_id) if previous is None else previous
+        ),
         internal_articles=internal_articles(session) if articles is None else articles,
         agent_contacts=agent_contacts(agent),
     )

@@ -60,10 +60,25 @@ DELETE_CHUNK = 2000
 
 def facts_key(settings: TeamSettings) -> str:
     """A short fingerprint of the settings that clocks depend on: calendars and SLA policy."""
+    # Every write asks, mostly with the same (frozen, cached) settings object: the last
+    # answer is kept for it rather than serialised and hashed again each time.
+    last = _last_facts_key
+    if last is not None and last[0] is settings:
+        return last[1]
     document = settings.document
     relevant = {"calendars": document.get("calendars"), "sla": document.get("sla")}
     text = json.dumps(relevant, sort_keys=True, ensure_ascii=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    key = hashlib.sha256(text.encode()).hexdigest()[:16]
+    _remember_facts_key(settings, key)
+    return key
+
+
+_last_facts_key: tuple[TeamSettings, str] | None = None
+
+
+def _remember_facts_key(settings: TeamSettings, key: str) -> None:
+    global _last_facts_key
+    _last_facts_key = (settings, key)
 
 
 def stale(key: str) -> ColumnElement[bool]:

@@ -16,6 +16,8 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CompoundSelect,
+    DateTime,
+    Integer,
     String,
     bindparam,
     cast,
@@ -38,7 +40,15 @@ from supportdesk.core.sla import (
     clock_runs,
     compute_clocks,
 )
-from supportdesk.store.models import Event, Message, ReplyReview, Ticket
+from supportdesk.store.models import (
+    Customer,
+    Event,
+    Identity,
+    Message,
+    ReplyReview,
+    Ticket,
+    TicketTag,
+)
 from supportdesk.store.reportfacts import (
     TicketRecord,
     fact_rows,
@@ -131,14 +141,28 @@ def _load(
     session: Session,
     tickets: Sequence[Ticket],
     pending_events: Sequence[dict[str, Any]] = (),
+    summary_rows: list[Any] | None = None,
 ) -> dict[int, tuple[TicketHistory, TicketRecord]]:
     """Each ticket's SLA history and what its report facts need besides (who replied, who
     changed the status), read with one query for the whole batch.
 
     `pending_events` are event rows of this transaction not written yet (they go out with the
     transaction's last statement); their status changes count, after every stored one.
+    With a `summary_rows` list the same query also reads the tickets' customers, their
+    identities and the tickets' tags, for a summary that follows (see SUMMARY_SOURCES); those
+    rows are appended to the list.
     """
     ids = [t.id for t in tickets]
+    customers = list({t.customer_id for t in tickets})
+    # One ticket (every agent's action): plain parameters, not lists SQLAlchemy splices
+    # into the statement's text on every execution.
+    single = len(ids) == 1
+    parameters: dict[str, Any] = {"ids": ids[0] if single else ids}
+    if summary_rows is not None:
+        parameters["customers"] = customers[0] if single else customers
+    rows = session.connection().execute(
+        _history_query(with_summary=summary_rows is not None, single=single), parameters
+    )
     messages: dict[int, list[tuple[str, datetime, bool, str]]] = defaultdict(list)
     replies: dict[int, list[tuple[datetime, int | None]]] = defaultdict(list)
     statuses: dict[int, list[tuple[datetime, dict[str, object]]]] = defaultdict(list)
@@ -148,8 +172,11 @@ def _load(
         statuses[ticket_id].append((at, data))
         changes[ticket_id].append((at, str(data["to"]), bool(data.get("initial")), agent_id))
 
-    for row in session.connection().execute(_history_query(), {"ids": ids}):
-        source, _position, ticket_id, at, data, agent_id, direction, automatic, state = row
+    for row in rows:
+        source, _position, ticket_id, at, data, agent_id, direction, automatic, state = row[:9]
+        if source >= SUMMARY_SOURCES:
+            summary_rows.append(row)  # type: ignore[union-attr]
+            continue
         if source == 0:
             status_change(ticket_id, at, data, agent_id)
             continue
@@ -182,22 +209,40 @@ def _load(
     }
 
 
+# In the history query with a summary's rows: sources from here on are the customers (2),
+# their identities (3) and the tickets' tags (4), each row under the id it belongs to in
+# `owner`, the customer's or tag's name in `name`; ordered as Desk._summaries reads them.
+SUMMARY_SOURCES = 2
+
+
 @functools.cache
-def _history_query() -> CompoundSelect:
+def _history_query(*, with_summary: bool = False, single: bool = False) -> CompoundSelect:
     """The status events and the messages of the tickets `ids`, each in the order they were
-    made: one round trip. Built once; SQLAlchemy then reuses its compiled form."""
-    tickets = bindparam("ids", expanding=True)
+    made: one round trip. Built once; SQLAlchemy then reuses its compiled form. With
+    `with_summary`, also the rows a summary of the tickets needs (SUMMARY_SOURCES) of the
+    customers `customers`: one round trip less for a write that ends with a summary.
+    `single`: `ids` and `customers` are one id each, not lists."""
+
+    def among(column: Any, name: str) -> Any:
+        if single:
+            return column == bindparam(name)
+        return column.in_(bindparam(name, expanding=True))
+
+    no_text = cast(null(), String)
+    # The summary's columns, empty in the history's rows.
+    blank = [no_text] * 7 if with_summary else []
     stored_events = select(
         literal(0).label("source"),
         Event.id.label("position"),  # type: ignore[union-attr]
-        Event.ticket_id,
+        Event.ticket_id.label("owner"),  # type: ignore[attr-defined]
         Event.at,
         Event.data,
         Event.agent_id,
-        cast(null(), String).label("direction"),
+        no_text.label("direction"),
         cast(null(), Boolean).label("automatic"),
-        cast(null(), String).label("delivery_state"),
-    ).where(Event.ticket_id.in_(tickets), Event.kind == "status")  # type: ignore[union-attr]
+        no_text.label("delivery_state"),
+        *(column.label(name) for column, name in zip(blank, _SUMMARY_COLUMNS, strict=False)),
+    ).where(among(Event.ticket_id, "ids"), Event.kind == "status")
     # A trainee's reply answers the customer when it was approved, not when it was written.
     stored_messages = (
         select(
@@ -210,13 +255,67 @@ def _history_query() -> CompoundSelect:
             Message.direction,
             Message.automatic,
             Message.delivery_state,
+            *blank,
         )
         .outerjoin(ReplyReview, ReplyReview.message_id == Message.id)  # type: ignore[arg-type]
-        .where(Message.ticket_id.in_(tickets))  # type: ignore[attr-defined]
+        .where(among(Message.ticket_id, "ids"))
     )
-    return union_all(stored_events, stored_messages).order_by(
-        literal_column("source"), literal_column("position")
-    )
+    parts = [stored_events, stored_messages]
+    if with_summary:
+        no_history = (
+            cast(null(), DateTime(timezone=True)),
+            cast(null(), JSON),
+            cast(null(), Integer),
+            no_text,
+            cast(null(), Boolean),
+            no_text,
+        )
+        parts += [
+            select(
+                literal(SUMMARY_SOURCES),
+                cast(null(), Integer),
+                Customer.id,
+                *no_history,
+                Customer.name,
+                Customer.language,
+                Customer.company,
+                *[no_text] * 4,
+            ).where(among(Customer.id, "customers")),
+            select(
+                literal(SUMMARY_SOURCES + 1),
+                Identity.id,
+                Identity.customer_id,
+                *no_history,
+                *[no_text] * 3,
+                Identity.kind,
+                Identity.value,
+                Identity.username,
+                Identity.unreachable_reason,
+            ).where(among(Identity.customer_id, "customers")),
+            select(
+                literal(SUMMARY_SOURCES + 2),
+                cast(null(), Integer),
+                TicketTag.ticket_id,
+                *no_history,
+                TicketTag.tag,
+                *[no_text] * 6,
+            ).where(among(TicketTag.ticket_id, "ids")),
+        ]
+    order = [literal_column("source"), literal_column("position")]
+    if with_summary:
+        order.append(literal_column("name"))
+    return union_all(*parts).order_by(*order)
+
+
+_SUMMARY_COLUMNS = (
+    "name",
+    "language",
+    "company",
+    "kind",
+    "value",
+    "username",
+    "unreachable_reason",
+)
 
 
 def recompute_tickets(
@@ -226,16 +325,18 @@ def recompute_tickets(
     now: datetime,
     pending_events: Sequence[dict[str, Any]] = (),
     facts_out: dict[int, list[dict[str, Any]]] | None = None,
+    summary_rows: list[Any] | None = None,
 ) -> None:
     """Recompute and store the clocks of `tickets` and their report facts, loading their
     histories in batches. With `facts_out` the facts are not written but handed back per
     ticket (they replace the ticket's stored ones), for the caller to write with its other
-    rows in one statement."""
+    rows in one statement. With `summary_rows` the rows a summary of the tickets needs are
+    read with the histories and appended to it (see `_load`)."""
     sla = settings.sla
     key = facts_key(settings)
     for start in range(0, len(tickets), BATCH):
         batch = tickets[start : start + BATCH]
-        loaded = _load(session, batch, pending_events)
+        loaded = _load(session, batch, pending_events, summary_rows)
         rows: list[dict[str, Any]] = []
         for ticket in batch:
             history, record = loaded[ticket.id]  # type: ignore[index]

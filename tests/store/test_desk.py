@@ -6,7 +6,7 @@ import dataclasses
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from supportdesk.clock import FrozenClock
 from supportdesk.store import dto
@@ -19,7 +19,7 @@ from supportdesk.store.desk import (
     NotPermitted,
     StaleTicket,
 )
-from supportdesk.store.models import Event, Message, OutboxItem, Ticket
+from supportdesk.store.models import Agent, Event, Message, OutboxItem, Ticket
 from supportdesk.store.teamsettings import TeamSettingsError, default_document, parse_document
 from tests.queue_order import expected_order
 
@@ -323,6 +323,64 @@ def test_roles_and_unknown_agents(desk: Desk, clock: FrozenClock, database: Data
     with pytest.raises(NotFound, match="#999999"):
         desk.take(999999)
     assert desk.assign(number, "pavel").assignee == "pavel"
+
+
+def test_the_agent_is_checked_before_the_ticket_it_acts_on(
+    desk: Desk, clock: FrozenClock, database: Database
+) -> None:
+    """Take next, reply and status read the agent with the ticket they lock, in one
+    statement: who acts is still refused first, whether the ticket exists or not, and a
+    refused take leaves the ticket waiting for someone else."""
+    number = receive(desk, clock)
+    before = desk.get_ticket(number).summary
+    for who, refusal in (("ghost", "no agent named 'ghost'"), (None, "who are you")):
+        stranger = desk.acting_as(who)
+        with pytest.raises(NotPermitted, match=refusal):
+            stranger.take_next()
+        for target in (number, 999999, 0):
+            with pytest.raises(NotPermitted, match=refusal):
+                stranger.set_status(target, "pending")
+            with pytest.raises(NotPermitted, match=refusal):
+                stranger.queue_reply(target, "Dzień dobry,\nsprawdzamy to.")
+    with database.write_session() as session, session.begin():
+        session.execute(update(Agent).where(Agent.name == "pavel").values(active=False))  # type: ignore[arg-type]
+    pavel = desk.acting_as("pavel")
+    with pytest.raises(NotPermitted, match="'pavel' is deactivated"):
+        pavel.take_next()
+    with pytest.raises(NotPermitted, match="'pavel' is deactivated"):
+        pavel.set_status(999999, "pending")
+    with pytest.raises(NotFound, match="#999999"):
+        desk.set_status(999999, "pending")
+    with pytest.raises(NotFound, match="#999999"):
+        desk.queue_reply(999999, "Dzień dobry,\nsprawdzamy to.")
+    assert desk.get_ticket(number).summary == before
+    taken = desk.take_next()
+    assert taken is not None and taken.number == number and taken.assignee == "ann"
+    # The queue empty: nothing to take, and still who asks is checked first.
+    assert desk.take_next() is None
+    with pytest.raises(NotPermitted, match="'pavel' is deactivated"):
+        pavel.take_next()
+
+
+def test_take_next_returns_to_a_ticket_the_agent_claimed_and_skips_others_claims(
+    desk: Desk, clock: FrozenClock
+) -> None:
+    """A claim (a reply begun, a ticket given back) keeps a waiting ticket from colleagues
+    until it lapses; its holder still gets it."""
+    number = receive(desk, clock)
+    desk.save_draft(number, "reply", "Dzień dobry,\npiszę odpowiedź.")
+    summary = desk.get_ticket(number).summary
+    assert summary.assignee is None and summary.claimed_by == "ann"
+    assert desk.acting_as("pavel").take_next() is None
+    taken = desk.take_next()
+    assert taken is not None and taken.number == number and taken.claimed_by == "ann"
+    # Another one claimed by pavel, whose claim has lapsed: anyone may take it.
+    other = receive(desk, clock, who="b@x.pl")
+    desk.acting_as("pavel").save_draft(other, "reply", "Dzień dobry,\nzaraz.")
+    assert desk.take_next() is None
+    clock.advance(hours=1)
+    taken = desk.take_next()
+    assert taken is not None and taken.number == other and taken.claimed_by == "ann"
 
 
 def test_first_agent_must_be_a_lead_and_trainee_needs_a_mentor(

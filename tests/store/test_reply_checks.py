@@ -105,6 +105,40 @@ def test_same_text_to_the_same_customer_is_caught_on_a_follow_up(
     assert desk.check_reply(other, canned).findings == ()
 
 
+def test_queue_reply_compares_with_the_customers_earlier_replies(
+    desk: Desk, clock: FrozenClock, database: Database
+) -> None:
+    """The earlier replies the checker compares with are read with the rest of what a reply
+    needs (on PostgreSQL in the same statement): the newest first, this customer's only."""
+    document = default_document()
+    document["checks"]["rules"] = {"repeated_reply": "error"}
+    desk.acting_as("marta").save_team_settings(parse_document(document))
+    canned = (
+        "Dzień dobry,\nproszę zrestartować softphone i sprawdzić, czy przeglądarka ma dostęp "
+        "do mikrofonu, a potem zadzwonić jeszcze raz.\nPozdrawiam, Ann"
+    )
+    other_text = (
+        "Dzień dobry,\nfaktura za listopad jest już w panelu klienta, w zakładce płatności; "
+        "korektę wyślemy do piątku.\nPozdrawiam, Ann"
+    )
+    first = receive(desk, clock, external_id="<a@example.pl>")
+    desk.queue_reply(first, canned)
+    second = receive(
+        desk, clock, external_id="<b@example.pl>", subject="Nadal nie działa", text="Nadal nic."
+    )
+    # Another reply since: the canned one is no longer the newest, and still found.
+    desk.queue_reply(second, other_text)
+    clock.advance(minutes=5)
+    with pytest.raises(ReplyRefused) as refused:
+        desk.queue_reply(second, canned)
+    assert [f.rule for f in refused.value.check.errors] == ["repeated_reply"]
+    # Another customer may get the same text.
+    other = receive(desk, clock, who="ola@example.pl", external_id="<c@example.pl>")
+    desk.queue_reply(other, canned)
+    with database.read_session() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxItem)) == 3
+
+
 def test_text_from_an_internal_article_is_an_error(
     desk: Desk, clock: FrozenClock, database: Database
 ) -> None:
