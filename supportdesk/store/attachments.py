@@ -7,6 +7,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,6 +15,22 @@ from pathlib import Path
 from supportdesk.core.filenames import safe_filename
 
 _SYNCS_AT_ONCE = 16
+# One pool of sync threads for the process, made when first needed and kept: a mailbox's
+# batches each bring a few files, and starting their threads anew every batch cost the
+# poller more than the syncs' own CPU.
+_sync_pool: ThreadPoolExecutor | None = None
+_sync_pool_lock = threading.Lock()
+_HEX_DIGITS = frozenset("0123456789abcdef")
+
+
+def _syncs() -> ThreadPoolExecutor:
+    global _sync_pool
+    with _sync_pool_lock:
+        if _sync_pool is None:
+            _sync_pool = ThreadPoolExecutor(
+                max_workers=_SYNCS_AT_ONCE, thread_name_prefix="attachment-sync"
+            )
+        return _sync_pool
 
 
 def _sync(path: Path) -> None:
@@ -29,7 +46,7 @@ class AttachmentStore:
         self.root = root
 
     def path_for(self, sha256: str) -> Path:
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        if len(sha256) != 64 or not _HEX_DIGITS.issuperset(sha256):
             raise ValueError(f"not a content hash: {sha256!r}")
         return self.root / sha256[:2] / sha256
 
@@ -78,8 +95,7 @@ class AttachmentStore:
                 written.append((digest, Path(temporary)))
                 with os.fdopen(handle, "wb") as file:
                     file.write(data)
-            with ThreadPoolExecutor(max_workers=min(len(written), _SYNCS_AT_ONCE)) as pool:
-                list(pool.map(_sync, (path for _digest, path in written)))
+            list(_syncs().map(_sync, [path for _digest, path in written]))
             for digest, path in written:
                 os.replace(path, self.path_for(digest))
         except BaseException:
