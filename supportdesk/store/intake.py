@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, text, update
+from sqlalchemy import JSON, Connection, Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from supportdesk.core.enums import (
@@ -62,6 +62,8 @@ Prepared = tuple[dto.InboundItem, IdentityKind, str, Kept]
 # Runs one item through the per-message path, in the same transaction.
 Fallback = Callable[[dto.InboundItem, IdentityKind, str, Kept], dto.ReceiveResult]
 
+# An inbound message's recipients as stored: one object, serialized once per batch.
+_NO_RECIPIENTS: tuple[str, ...] = ()
 # Ticket numbers are 32-bit integers in the database; anything larger is no ticket.
 MAX_TICKET_NUMBER = 2**31 - 1
 # Bound parameters per IN (...) list: far below SQLite's and PostgreSQL's limits.
@@ -197,6 +199,10 @@ class _SqlitePlan:
     keys: tuple[str, ...]
     defaults: tuple[Callable[[], Any], ...]
     processors: tuple[Callable[[Any], Any] | None, ...]
+    # The given keys' positions whose values are JSON: a batch binds one object (its new
+    # tickets' shared clock columns, the empty recipient list) many times, and it is
+    # serialized once per insert instead of once per row.
+    shared: tuple[int, ...] = ()
     _statements: dict[tuple[int, bool], str] = field(default_factory=dict)
 
     @property
@@ -215,7 +221,10 @@ class _SqlitePlan:
 
     def values(self, rows: Sequence[dict[str, Any]]) -> tuple[Any, ...]:
         width = len(self.keys)
-        given = list(zip(self.keys, self.processors[:width], strict=True))
+        processors = list(self.processors[:width])
+        for index in self.shared:
+            processors[index] = _once_per_object(processors[index], self.keys[index], rows)
+        given = list(zip(self.keys, processors, strict=True))
         defaulted = list(zip(self.defaults, self.processors[width:], strict=True))
         flat: list[Any] = []
         for row in rows:
@@ -228,6 +237,18 @@ class _SqlitePlan:
                 value = default()
                 flat.append(value if process is None else process(value))
         return tuple(flat)
+
+
+def _once_per_object(
+    process: Callable[[Any], Any] | None, key: str, rows: Sequence[dict[str, Any]]
+) -> Callable[[Any], Any] | None:
+    """`process` for the values of `key` in `rows`, run once per distinct object (they are
+    alive, so their ids stay theirs, until the rows are bound)."""
+    if process is None:
+        return None
+    distinct = {id(row[key]): row[key] for row in rows if key in row}
+    done = {key: process(value) for key, value in distinct.items()}
+    return lambda value: done[id(value)]
 
 
 _SQLITE_PLANS: dict[tuple[str, tuple[str, ...]], _SqlitePlan] = {}
@@ -255,6 +276,7 @@ def _sqlite_plan(dialect: Any, table: Table, keys: tuple[str, ...]) -> _SqlitePl
         keys,
         tuple(defaults),
         tuple(c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns),
+        tuple(i for i, key in enumerate(keys) if isinstance(table.columns[key].type, JSON)),
     )
     _SQLITE_PLANS[(table.name, keys)] = plan
     return plan
@@ -748,7 +770,7 @@ class InboundBatch:
             "subject": item.subject,
             "sender_name": item.sender_name,
             "sender_address": value,
-            "recipients": [],
+            "recipients": _NO_RECIPIENTS,
             "text": item.text,
             "html": item.html,
             "automatic": automatic,
