@@ -62,6 +62,12 @@ Prepared = tuple[dto.InboundItem, IdentityKind, str, Kept]
 # Runs one item through the per-message path, in the same transaction.
 Fallback = Callable[[dto.InboundItem, IdentityKind, str, Kept], dto.ReceiveResult]
 
+# The enums' values a batch writes for every message, looked up once.
+_INBOUND = Direction.INBOUND.value
+_RECEIVED = DeliveryState.RECEIVED.value
+_NEW = Status.NEW.value
+_QUESTION = Category.QUESTION.value
+_NORMAL = Priority.NORMAL.value
 # An inbound message's recipients as stored: one object, serialized once per batch.
 _NO_RECIPIENTS: tuple[str, ...] = ()
 # Ticket numbers are 32-bit integers in the database; anything larger is no ticket.
@@ -345,7 +351,7 @@ class _NewTicket:
             "channel": self.channel,
             "channel_account": self.channel_account,
             "customer_id": customer.id if isinstance(customer, _NewCustomer) else customer,
-            "category": Category.QUESTION.value,
+            "category": _QUESTION,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "status_changed_at": self.status_changed_at,
@@ -600,7 +606,8 @@ class InboundBatch:
         if item.chat is not None:
             reply_to = self._message_id(segment, account, item.chat.reply_to)
             revision_of = self._message_id(segment, account, item.chat.revision_of)
-        sender = segment.identities.get((kind.value, value))
+        kind_name = kind.value
+        sender = segment.identities.get((kind_name, value))
         new_customer: _NewCustomer | None = None
         if sender is None:
             new_customer = _NewCustomer(
@@ -625,7 +632,7 @@ class InboundBatch:
                 None,
                 new_customer,
                 new_values={
-                    "kind": kind.value,
+                    "kind": kind_name,
                     "value": value,
                     "display_name": item.sender_name,
                     "username": item.username,
@@ -634,8 +641,8 @@ class InboundBatch:
             )
             segment.customers.append(new_customer)
             segment.new_identities.append(sender)
-            segment.identities[(kind.value, value)] = sender
-            if kind.value == "email":
+            segment.identities[(kind_name, value)] = sender
+            if kind_name == "email":
                 segment.addresses.setdefault(new_customer, set()).add(value)
         assert sender is not None
         if sender.unreachable:
@@ -679,6 +686,8 @@ class InboundBatch:
             return found
 
         def by_message_ids(ids: Sequence[str]) -> list[Candidate]:
+            if not ids:
+                return []
             order = {message_id: index for index, message_id in enumerate(ids)}
             rows = []
             for message_id in order:
@@ -763,7 +772,7 @@ class InboundBatch:
                 "received_at": self.now,
             }
         values = {
-            "direction": Direction.INBOUND.value,
+            "direction": _INBOUND,
             "channel": channel.value,
             "channel_account": account,
             "external_id": external_id,
@@ -776,7 +785,7 @@ class InboundBatch:
             "automatic": automatic,
             "created_at": item.at,
             "stored_at": received,
-            "delivery_state": DeliveryState.RECEIVED.value,
+            "delivery_state": _RECEIVED,
             "thread_rule": thread_rule or ("new_ticket" if created else "ticket_number"),
             "thread_note": thread_note,
             "reply_to_message_id": reply_to,
@@ -803,9 +812,7 @@ class InboundBatch:
             segment.messages[(account, external_id)] = known
         ticket.message_count += 1
         if isinstance(ticket, _NewTicket):
-            ticket.messages.append(
-                (Direction.INBOUND.value, received, automatic, DeliveryState.RECEIVED.value)
-            )
+            ticket.messages.append((_INBOUND, received, automatic, _RECEIVED))
         if automatic and created:
             # Nobody is waiting for an answer to an out-of-office note.
             self._set_status(segment, ticket, Status.CLOSED, "automatic message, no conversation")
@@ -856,7 +863,7 @@ class InboundBatch:
         # The newest ticket is the customer's latest (it gets the highest id when written).
         segment.latest_chat[(customer, channel.value, item.account)] = ticket
         self._event(segment, "created", ticket, channel=str(channel))
-        self._event(segment, "status", ticket, to=Status.NEW.value, initial=True)
+        self._event(segment, "status", ticket, to=_NEW, initial=True)
         return ticket
 
     def _set_status(
@@ -899,7 +906,7 @@ class InboundBatch:
         history = build_history(
             created_at=ticket.created_at,
             channel=ticket.channel,
-            priority=Priority.NORMAL.value,
+            priority=_NORMAL,
             created_by_agent=False,
             messages=ticket.messages,
             status_events=ticket.status_events,
@@ -913,8 +920,8 @@ class InboundBatch:
             settings = self.write.settings.sla
             columns = self._clock_cache[key] = sla_columns(
                 status=ticket.status,
-                priority=Priority.NORMAL.value,
-                category=Category.QUESTION.value,
+                priority=_NORMAL,
+                category=_QUESTION,
                 clocks=compute_clocks(history, settings, self.now),
                 settings=settings,
             )
