@@ -602,6 +602,7 @@ def cmd_report(ctx: Context) -> int:
 
 
 def cmd_poll(ctx: Context) -> int:
+    import gc
     import signal
     import threading
 
@@ -613,6 +614,13 @@ def cmd_poll(ctx: Context) -> int:
             "config file (supportdesk config example shows both)"
         )
     runner = Runner(ctx.desk(), ctx.settings, parse_in_worker=True)
+    # What exists by now (the modules, the engine, the settings) lives as long as the process:
+    # out of the collector's sight, a full collection walks only what polling made. Walking
+    # it all cost a mailbox of 10,000 messages 0.4 s of CPU. And a batch of mail is
+    # thousands of objects that live until it is stored: collected every 700 allocations,
+    # they were walked again and again (another 0.1 s); every 7,000 they mostly are not.
+    gc.freeze()
+    gc.set_threshold(7000, 10, 10)
     if ctx.args.once:
         reports = runner.run_once()
         bot_reports = runner.run_bots_once()

@@ -7,13 +7,46 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from supportdesk.core.filenames import safe_filename
 
 _SYNCS_AT_ONCE = 16
+# One pool of sync threads for the process, made when first needed and kept: a mailbox's
+# batches each bring a few files, and starting their threads anew every batch cost the
+# poller more than the syncs' own CPU.
+# Beside them, the threads that write a batch's files while its rows are being prepared.
+_WRITERS = 2
+_pools: dict[str, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+_HEX_DIGITS = frozenset("0123456789abcdef")
+
+
+def _pool(name: str, workers: int) -> ThreadPoolExecutor:
+    with _pools_lock:
+        pool = _pools.get(name)
+        if pool is None:
+            pool = _pools[name] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+        return pool
+
+
+@dataclass
+class PendingFiles:
+    """Files being written: their hashes at once, and `wait()`, which returns when every one
+    is on disk (synced and in place) or raises what went wrong. Whatever names them may be
+    prepared meanwhile, and is committed only after `wait()`."""
+
+    digests: list[str]
+    _written: Future[None] | None = None
+
+    def wait(self) -> list[str]:
+        if self._written is not None:
+            self._written.result()
+        return self.digests
 
 
 def _sync(path: Path) -> None:
@@ -29,7 +62,7 @@ class AttachmentStore:
         self.root = root
 
     def path_for(self, sha256: str) -> Path:
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        if len(sha256) != 64 or not _HEX_DIGITS.issuperset(sha256):
             raise ValueError(f"not a content hash: {sha256!r}")
         return self.root / sha256[:2] / sha256
 
@@ -58,7 +91,19 @@ class AttachmentStore:
         Each file is still written to a temporary name, synced and renamed; the syncs run at
         once, so the file system can commit them together rather than one after another
         (one fsync costs milliseconds; a mailbox brings hundreds of files)."""
+        return self.start_put_many(blobs).wait()
+
+    def start_put_many(self, blobs: Sequence[bytes]) -> PendingFiles:
+        """As `put_many`, the files written in the background: a mailbox batch's rows are
+        prepared and written while its files are synced, instead of after (the syncs' waits
+        were a sixth of the time the poller spent storing)."""
         digests = [hashlib.sha256(data).hexdigest() for data in blobs]
+        if not digests:
+            return PendingFiles(digests)
+        written = _pool("attachment-writer", _WRITERS).submit(self._write, digests, list(blobs))
+        return PendingFiles(digests, written)
+
+    def _write(self, digests: list[str], blobs: list[bytes]) -> None:
         pending: dict[str, bytes] = {}
         for digest, data in zip(digests, blobs, strict=True):
             target = self.path_for(digest)
@@ -68,7 +113,7 @@ class AttachmentStore:
         if len(pending) <= 1:
             for data in pending.values():
                 self.put(data)
-            return digests
+            return
         written: list[tuple[str, Path]] = []
         try:
             for digest, data in pending.items():
@@ -78,15 +123,14 @@ class AttachmentStore:
                 written.append((digest, Path(temporary)))
                 with os.fdopen(handle, "wb") as file:
                     file.write(data)
-            with ThreadPoolExecutor(max_workers=min(len(written), _SYNCS_AT_ONCE)) as pool:
-                list(pool.map(_sync, (path for _digest, path in written)))
+            syncs = _pool("attachment-sync", _SYNCS_AT_ONCE)
+            list(syncs.map(_sync, [path for _digest, path in written]))
             for digest, path in written:
                 os.replace(path, self.path_for(digest))
         except BaseException:
             for _digest, path in written:
                 path.unlink(missing_ok=True)
             raise
-        return digests
 
     def copy_out(self, sha256: str, folder: Path, filename: str) -> Path:
         """Copy to `folder` under a safe name, as 'name (2).ext' when the name is taken, and

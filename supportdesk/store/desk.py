@@ -128,6 +128,8 @@ MAX_OUTGOING_ATTACHMENT_MB = 20
 MAX_TICKET_NUMBER = 2**31 - 1
 NOTIFY_CHANNEL = "supportdesk_changes"
 _TAG_RE = re.compile(r"^[\w][\w.+-]{0,63}$")
+# Any character str.isspace() calls space (the regular expression engine asks the same).
+_WHITESPACE = re.compile(r"\s")
 
 
 class DeskError(Exception):
@@ -1607,10 +1609,12 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
         """
         self._refuse_if_readonly()
         prepared = [(item, self._validated_sender(item)) for item in items]
-        # Files first, outside the transaction: a crash leaves an unused file, never a row
-        # that points at nothing.
+        # Files first: they are written while the rows are prepared, and the rows committed
+        # only once the files are on disk, so a crash leaves an unused file, never a row that
+        # points at nothing.
         blobs = [a.data for item in items for a in item.attachments if a.data is not None]
-        hashes = iter(self._attachment_store().put_many(blobs) if blobs else ())
+        files = self._attachment_store().start_put_many(blobs) if blobs else None
+        hashes = iter(files.digests if files is not None else ())
         kept = [
             [
                 (attachment, next(hashes) if attachment.data is not None else None)
@@ -1629,12 +1633,15 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
                 fallback=functools.partial(self._receive_one, write),
                 survivor=_survivor,
             )
-            return batch.run(
+            results = batch.run(
                 [
-                    (item, kind, value, files)
-                    for (item, (kind, value)), files in zip(prepared, kept, strict=True)
+                    (item, kind, value, item_files)
+                    for (item, (kind, value)), item_files in zip(prepared, kept, strict=True)
                 ]
             )
+            if files is not None:
+                files.wait()
+            return results
 
     @staticmethod
     def _validated_sender(item: dto.InboundItem) -> tuple[IdentityKind, str]:
@@ -1644,7 +1651,7 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
         value = raw.lower() if kind == IdentityKind.EMAIL else raw
         if not value:
             raise InvalidInput("the sender has no address or id")
-        if strip_controls(value) != value or any(ch.isspace() for ch in value):
+        if strip_controls(value) != value or _WHITESPACE.search(value):
             raise InvalidInput(f"the sender's address {one_line(value)!r} is not an address")
         return kind, value
 

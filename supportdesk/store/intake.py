@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, text, update
+from sqlalchemy import JSON, Connection, Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from supportdesk.core.enums import (
@@ -62,6 +62,14 @@ Prepared = tuple[dto.InboundItem, IdentityKind, str, Kept]
 # Runs one item through the per-message path, in the same transaction.
 Fallback = Callable[[dto.InboundItem, IdentityKind, str, Kept], dto.ReceiveResult]
 
+# The enums' values a batch writes for every message, looked up once.
+_INBOUND = Direction.INBOUND.value
+_RECEIVED = DeliveryState.RECEIVED.value
+_NEW = Status.NEW.value
+_QUESTION = Category.QUESTION.value
+_NORMAL = Priority.NORMAL.value
+# An inbound message's recipients as stored: one object, serialized once per batch.
+_NO_RECIPIENTS: tuple[str, ...] = ()
 # Ticket numbers are 32-bit integers in the database; anything larger is no ticket.
 MAX_TICKET_NUMBER = 2**31 - 1
 # Bound parameters per IN (...) list: far below SQLite's and PostgreSQL's limits.
@@ -197,6 +205,10 @@ class _SqlitePlan:
     keys: tuple[str, ...]
     defaults: tuple[Callable[[], Any], ...]
     processors: tuple[Callable[[Any], Any] | None, ...]
+    # The given keys' positions whose values are JSON: a batch binds one object (its new
+    # tickets' shared clock columns, the empty recipient list) many times, and it is
+    # serialized once per insert instead of once per row.
+    shared: tuple[int, ...] = ()
     _statements: dict[tuple[int, bool], str] = field(default_factory=dict)
 
     @property
@@ -215,7 +227,10 @@ class _SqlitePlan:
 
     def values(self, rows: Sequence[dict[str, Any]]) -> tuple[Any, ...]:
         width = len(self.keys)
-        given = list(zip(self.keys, self.processors[:width], strict=True))
+        processors = list(self.processors[:width])
+        for index in self.shared:
+            processors[index] = _once_per_object(processors[index], self.keys[index], rows)
+        given = list(zip(self.keys, processors, strict=True))
         defaulted = list(zip(self.defaults, self.processors[width:], strict=True))
         flat: list[Any] = []
         for row in rows:
@@ -228,6 +243,18 @@ class _SqlitePlan:
                 value = default()
                 flat.append(value if process is None else process(value))
         return tuple(flat)
+
+
+def _once_per_object(
+    process: Callable[[Any], Any] | None, key: str, rows: Sequence[dict[str, Any]]
+) -> Callable[[Any], Any] | None:
+    """`process` for the values of `key` in `rows`, run once per distinct object (they are
+    alive, so their ids stay theirs, until the rows are bound)."""
+    if process is None:
+        return None
+    distinct = {id(row[key]): row[key] for row in rows if key in row}
+    done = {key: process(value) for key, value in distinct.items()}
+    return lambda value: done[id(value)]
 
 
 _SQLITE_PLANS: dict[tuple[str, tuple[str, ...]], _SqlitePlan] = {}
@@ -255,6 +282,7 @@ def _sqlite_plan(dialect: Any, table: Table, keys: tuple[str, ...]) -> _SqlitePl
         keys,
         tuple(defaults),
         tuple(c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns),
+        tuple(i for i, key in enumerate(keys) if isinstance(table.columns[key].type, JSON)),
     )
     _SQLITE_PLANS[(table.name, keys)] = plan
     return plan
@@ -323,7 +351,7 @@ class _NewTicket:
             "channel": self.channel,
             "channel_account": self.channel_account,
             "customer_id": customer.id if isinstance(customer, _NewCustomer) else customer,
-            "category": Category.QUESTION.value,
+            "category": _QUESTION,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "status_changed_at": self.status_changed_at,
@@ -578,7 +606,8 @@ class InboundBatch:
         if item.chat is not None:
             reply_to = self._message_id(segment, account, item.chat.reply_to)
             revision_of = self._message_id(segment, account, item.chat.revision_of)
-        sender = segment.identities.get((kind.value, value))
+        kind_name = kind.value
+        sender = segment.identities.get((kind_name, value))
         new_customer: _NewCustomer | None = None
         if sender is None:
             new_customer = _NewCustomer(
@@ -603,7 +632,7 @@ class InboundBatch:
                 None,
                 new_customer,
                 new_values={
-                    "kind": kind.value,
+                    "kind": kind_name,
                     "value": value,
                     "display_name": item.sender_name,
                     "username": item.username,
@@ -612,8 +641,8 @@ class InboundBatch:
             )
             segment.customers.append(new_customer)
             segment.new_identities.append(sender)
-            segment.identities[(kind.value, value)] = sender
-            if kind.value == "email":
+            segment.identities[(kind_name, value)] = sender
+            if kind_name == "email":
                 segment.addresses.setdefault(new_customer, set()).add(value)
         assert sender is not None
         if sender.unreachable:
@@ -657,6 +686,8 @@ class InboundBatch:
             return found
 
         def by_message_ids(ids: Sequence[str]) -> list[Candidate]:
+            if not ids:
+                return []
             order = {message_id: index for index, message_id in enumerate(ids)}
             rows = []
             for message_id in order:
@@ -741,20 +772,20 @@ class InboundBatch:
                 "received_at": self.now,
             }
         values = {
-            "direction": Direction.INBOUND.value,
+            "direction": _INBOUND,
             "channel": channel.value,
             "channel_account": account,
             "external_id": external_id,
             "subject": item.subject,
             "sender_name": item.sender_name,
             "sender_address": value,
-            "recipients": [],
+            "recipients": _NO_RECIPIENTS,
             "text": item.text,
             "html": item.html,
             "automatic": automatic,
             "created_at": item.at,
             "stored_at": received,
-            "delivery_state": DeliveryState.RECEIVED.value,
+            "delivery_state": _RECEIVED,
             "thread_rule": thread_rule or ("new_ticket" if created else "ticket_number"),
             "thread_note": thread_note,
             "reply_to_message_id": reply_to,
@@ -781,9 +812,7 @@ class InboundBatch:
             segment.messages[(account, external_id)] = known
         ticket.message_count += 1
         if isinstance(ticket, _NewTicket):
-            ticket.messages.append(
-                (Direction.INBOUND.value, received, automatic, DeliveryState.RECEIVED.value)
-            )
+            ticket.messages.append((_INBOUND, received, automatic, _RECEIVED))
         if automatic and created:
             # Nobody is waiting for an answer to an out-of-office note.
             self._set_status(segment, ticket, Status.CLOSED, "automatic message, no conversation")
@@ -834,7 +863,7 @@ class InboundBatch:
         # The newest ticket is the customer's latest (it gets the highest id when written).
         segment.latest_chat[(customer, channel.value, item.account)] = ticket
         self._event(segment, "created", ticket, channel=str(channel))
-        self._event(segment, "status", ticket, to=Status.NEW.value, initial=True)
+        self._event(segment, "status", ticket, to=_NEW, initial=True)
         return ticket
 
     def _set_status(
@@ -877,7 +906,7 @@ class InboundBatch:
         history = build_history(
             created_at=ticket.created_at,
             channel=ticket.channel,
-            priority=Priority.NORMAL.value,
+            priority=_NORMAL,
             created_by_agent=False,
             messages=ticket.messages,
             status_events=ticket.status_events,
@@ -891,8 +920,8 @@ class InboundBatch:
             settings = self.write.settings.sla
             columns = self._clock_cache[key] = sla_columns(
                 status=ticket.status,
-                priority=Priority.NORMAL.value,
-                category=Category.QUESTION.value,
+                priority=_NORMAL,
+                category=_QUESTION,
                 clocks=compute_clocks(history, settings, self.now),
                 settings=settings,
             )

@@ -93,7 +93,7 @@ def test_a_message_that_kills_the_worker_is_stored_raw_and_the_rest_parsed(
         "Sprawa 0", "Sprawa 1", UNREADABLE_SUBJECT, "Sprawa 2", "Sprawa 3"
     ]  # fmt: skip
     assert results[:2] + results[3:] == [r for i, r in enumerate(parse_job(batch)) if i != 2]
-    assert any("made the parser fail" in d for d in results[2].mail.defects)
+    assert any("made the parser fail" in d for d in results[2].defects)
     assert "Nie działają" not in results[2].item.text and "poison" in results[2].item.text
     assert parser.unparsed == 1
     assert any("parse worker failed" in t for t in parser.troubles)

@@ -401,3 +401,34 @@ def test_fast_inserts_store_what_sqlalchemy_would(database: Database) -> None:
             f"({', '.join(str(i) for i in ours + theirs)}) ORDER BY id"
         ).fetchall()
         assert rows[:3] == rows[3:]
+
+
+def test_a_batch_whose_files_cannot_be_written_stores_nothing(
+    database: Database, tmp_path: Path
+) -> None:
+    """The files are written while the rows are prepared; the rows are committed only once
+    the files are on disk. Where they cannot be written (here the folder for them is a
+    file), neither the messages nor the channel's new position are stored."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    desk = Desk(database, FrozenClock(MONDAY_MORNING), attachments=AttachmentStore(blocked))
+    attachment = dto.NewAttachment("faktura.pdf", "application/pdf", b"%PDF-1.4 " * 50)
+    items = [
+        mail("anna@firma.pl", "<a1@firma.pl>", "Faktura", attachments=(attachment,)),
+        mail("jan@firma.pl", "<j1@firma.pl>", "Druga faktura", attachments=(attachment,)),
+        mail("ewa@firma.pl", "<e1@firma.pl>", "Bez załącznika"),
+    ]
+    state = dto.ChannelStateUpdate("email", "support", "imap:INBOX", {"last_uid": 3})
+    with pytest.raises(OSError):
+        desk.acting_as(None).receive_batch(items, channel_state=state)
+    with database.write_engine.connect() as connection:
+        assert connection.execute(select(Message.id)).all() == []
+        assert connection.execute(select(ChannelState.id)).all() == []
+    # Where they can be, the files are in place when receive_batch returns.
+    files = AttachmentStore(tmp_path / "attachments")
+    desk = Desk(database, FrozenClock(MONDAY_MORNING), attachments=files)
+    desk.acting_as(None).receive_batch(items, channel_state=state)
+    with database.write_engine.connect() as connection:
+        hashes = connection.execute(select(Attachment.sha256)).scalars().all()
+    assert len(hashes) == 2 and len(set(hashes)) == 1
+    assert files.path_for(hashes[0]).read_bytes() == attachment.data
