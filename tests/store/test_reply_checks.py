@@ -85,24 +85,27 @@ def test_team_settings_decide_what_is_an_error(desk: Desk, clock: FrozenClock) -
     assert desk.check_reply(number, BLAMING).findings == ()
 
 
+# One agent's stock answer, sent to one customer twice.
+CANNED = (
+    "Dzień dobry,\nproszę zrestartować softphone i sprawdzić, czy przeglądarka ma dostęp "
+    "do mikrofonu, a potem zadzwonić jeszcze raz.\nPozdrawiam, Ann"
+)
+
+
 def test_same_text_to_the_same_customer_is_caught_on_a_follow_up(
     desk: Desk, clock: FrozenClock
 ) -> None:
-    canned = (
-        "Dzień dobry,\nproszę zrestartować softphone i sprawdzić, czy przeglądarka ma dostęp "
-        "do mikrofonu, a potem zadzwonić jeszcze raz.\nPozdrawiam, Ann"
-    )
     first = receive(desk, clock, external_id="<a@example.pl>")
-    desk.queue_reply(first, canned)
+    desk.queue_reply(first, CANNED)
     second = receive(
         desk, clock, external_id="<b@example.pl>", subject="Nadal nie działa", text="Nadal nic."
     )
     assert second != first
-    findings = desk.check_reply(second, canned).findings
+    findings = desk.check_reply(second, CANNED).findings
     assert [f.rule for f in findings] == ["repeated_reply"]
     # Another customer may get the same text.
     other = receive(desk, clock, who="ola@example.pl", external_id="<c@example.pl>")
-    assert desk.check_reply(other, canned).findings == ()
+    assert desk.check_reply(other, CANNED).findings == ()
 
 
 def test_queue_reply_compares_with_the_customers_earlier_replies(
@@ -113,16 +116,12 @@ def test_queue_reply_compares_with_the_customers_earlier_replies(
     document = default_document()
     document["checks"]["rules"] = {"repeated_reply": "error"}
     desk.acting_as("marta").save_team_settings(parse_document(document))
-    canned = (
-        "Dzień dobry,\nproszę zrestartować softphone i sprawdzić, czy przeglądarka ma dostęp "
-        "do mikrofonu, a potem zadzwonić jeszcze raz.\nPozdrawiam, Ann"
-    )
     other_text = (
         "Dzień dobry,\nfaktura za listopad jest już w panelu klienta, w zakładce płatności; "
         "korektę wyślemy do piątku.\nPozdrawiam, Ann"
     )
     first = receive(desk, clock, external_id="<a@example.pl>")
-    desk.queue_reply(first, canned)
+    desk.queue_reply(first, CANNED)
     second = receive(
         desk, clock, external_id="<b@example.pl>", subject="Nadal nie działa", text="Nadal nic."
     )
@@ -130,11 +129,11 @@ def test_queue_reply_compares_with_the_customers_earlier_replies(
     desk.queue_reply(second, other_text)
     clock.advance(minutes=5)
     with pytest.raises(ReplyRefused) as refused:
-        desk.queue_reply(second, canned)
+        desk.queue_reply(second, CANNED)
     assert [f.rule for f in refused.value.check.errors] == ["repeated_reply"]
     # Another customer may get the same text.
     other = receive(desk, clock, who="ola@example.pl", external_id="<c@example.pl>")
-    desk.queue_reply(other, canned)
+    desk.queue_reply(other, CANNED)
     with database.read_session() as session:
         assert session.scalar(select(func.count()).select_from(OutboxItem)) == 3
 
