@@ -699,11 +699,11 @@ class QueueScreen(IncidentActions, TicketActions):
             if ticket is None:
                 self.notify("Nothing to take: no unassigned ticket is waiting.")
                 return
+            self._mine_now()
             from supportdesk.screens.ticket import TicketScreen
 
             self.app.push_screen(TicketScreen(ticket.number))
 
-        self.desk_app.expect_mine()
         self.perform("", lambda desk: desk.take_next(), None, then=opened)
 
     def action_finished(self, message: ActionFinished) -> None:
