@@ -162,14 +162,7 @@ def insert_ids(connection: Connection, table: Table, rows: Sequence[dict[str, An
             insert(table), [{**row, "id": row_id} for row, row_id in zip(rows, ids, strict=True)]
         )
         return ids
-    plan = _sqlite_plan(connection.dialect, table, tuple(rows[0]))
-    ids: list[int] = []
-    for start in range(0, len(rows), plan.rows_per_statement):
-        part = rows[start : start + plan.rows_per_statement]
-        statement = plan.statement(len(part), returning=True)
-        rows_back = connection.exec_driver_sql(statement, plan.values(part)).fetchall()
-        ids.extend(row[0] for row in rows_back)
-    ids.sort()
+    ids = sorted(_sqlite_insert(connection, table, rows, returning=True))
     if ids != list(range(ids[0], ids[0] + len(rows))):
         raise RuntimeError(f"{table.name}: the new rows' ids are not consecutive; not stored")
     return ids
@@ -183,10 +176,24 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, A
     if connection.dialect.name != "sqlite":
         connection.execute(insert(table), rows)
         return
+    _sqlite_insert(connection, table, rows, returning=False)
+
+
+def _sqlite_insert(
+    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], *, returning: bool
+) -> list[int]:
+    """`rows` in through the table's `_SqlitePlan`, as many per statement as SQLite binds;
+    with `returning` their new ids (in no promised order)."""
     plan = _sqlite_plan(connection.dialect, table, tuple(rows[0]))
+    ids: list[int] = []
     for start in range(0, len(rows), plan.rows_per_statement):
         part = rows[start : start + plan.rows_per_statement]
-        connection.exec_driver_sql(plan.statement(len(part)), plan.values(part))
+        result = connection.exec_driver_sql(
+            plan.statement(len(part), returning=returning), plan.values(part)
+        )
+        if returning:
+            ids.extend(row[0] for row in result.fetchall())
+    return ids
 
 
 # SQLite allows 32,766 bound values in one statement (since 3.32); well below it.
