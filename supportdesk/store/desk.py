@@ -23,7 +23,6 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     Integer,
-    String,
     Table,
     and_,
     bindparam,
@@ -31,17 +30,12 @@ from sqlalchemy import (
     func,
     insert,
     inspect,
-    literal,
     literal_column,
-    null,
     or_,
     select,
     text,
     union_all,
     update,
-)
-from sqlalchemy import (
-    cast as sql_cast,
 )
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -112,7 +106,7 @@ from supportdesk.store.models import (
 )
 from supportdesk.store.review import ReviewDesk, review_tab_count
 from supportdesk.store.rowsql import values_insert, values_parameters
-from supportdesk.store.slastore import SUMMARY_SOURCES, recompute_tickets
+from supportdesk.store.slastore import SUMMARY_SOURCES, recompute_tickets, summary_parts
 from supportdesk.store.teamsettings import (
     SETTINGS_KEY,
     TeamSettings,
@@ -3072,7 +3066,7 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
                 _customers_identities_tags(),
                 {
                     "customers": list({t.customer_id for t in tickets}),
-                    "tickets": [t.id for t in tickets],
+                    "ids": [t.id for t in tickets],
                 },
             )
         for row in rows:
@@ -3410,49 +3404,11 @@ def _draft_deletion() -> Any:
 
 @functools.cache
 def _customers_identities_tags() -> Any:
-    """The `customers` (source 0), their identities (1) and the tags of the `tickets` (2),
-    each row under the id it belongs to (`owner`); a tag is in `name`."""
-    customers = bindparam("customers", expanding=True)
-    no_text = sql_cast(null(), String)
-    customer_rows = select(
-        literal(0).label("source"),
-        Customer.id.label("owner"),  # type: ignore[union-attr]
-        Customer.name.label("name"),  # type: ignore[attr-defined]
-        Customer.language.label("language"),  # type: ignore[attr-defined]
-        Customer.company.label("company"),  # type: ignore[attr-defined]
-        no_text.label("kind"),
-        no_text.label("value"),
-        no_text.label("username"),
-        no_text.label("unreachable_reason"),
-        sql_cast(null(), Integer).label("position"),
-    ).where(Customer.id.in_(customers))  # type: ignore[union-attr]
-    identity_rows = select(
-        literal(1),
-        Identity.customer_id,
-        no_text,
-        no_text,
-        no_text,
-        Identity.kind,
-        Identity.value,
-        Identity.username,
-        Identity.unreachable_reason,
-        Identity.id,
-    ).where(Identity.customer_id.in_(customers))  # type: ignore[attr-defined]
-    tag_rows = select(
-        literal(2),
-        TicketTag.ticket_id,
-        TicketTag.tag,
-        no_text,
-        no_text,
-        no_text,
-        no_text,
-        no_text,
-        no_text,
-        sql_cast(null(), Integer),
-    ).where(TicketTag.ticket_id.in_(bindparam("tickets", expanding=True)))  # type: ignore[attr-defined]
-    return union_all(customer_rows, identity_rows, tag_rows).order_by(
-        literal_column("source"), literal_column("position"), literal_column("name")
-    )
+    """The rows of slastore.summary_parts (sources 0, 1, 2) for the `customers` and the
+    tickets `ids`, alone: for summaries whose SLA history was not read with them."""
+    return union_all(
+        *summary_parts(lambda column, name: column.in_(bindparam(name, expanding=True)), 0)
+    ).order_by(literal_column("source"), literal_column("position"), literal_column("name"))
 
 
 @functools.cache

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy import (
     CompoundSelect,
     DateTime,
     Integer,
+    Select,
     String,
     bindparam,
     cast,
@@ -270,41 +271,53 @@ def _history_query(*, with_summary: bool = False, single: bool = False) -> Compo
             cast(null(), Boolean),
             no_text,
         )
-        parts += [
-            select(
-                literal(SUMMARY_SOURCES),
-                cast(null(), Integer),
-                Customer.id,
-                *no_history,
-                Customer.name,
-                Customer.language,
-                Customer.company,
-                *[no_text] * 4,
-            ).where(among(Customer.id, "customers")),
-            select(
-                literal(SUMMARY_SOURCES + 1),
-                Identity.id,
-                Identity.customer_id,
-                *no_history,
-                *[no_text] * 3,
-                Identity.kind,
-                Identity.value,
-                Identity.username,
-                Identity.unreachable_reason,
-            ).where(among(Identity.customer_id, "customers")),
-            select(
-                literal(SUMMARY_SOURCES + 2),
-                cast(null(), Integer),
-                TicketTag.ticket_id,
-                *no_history,
-                TicketTag.tag,
-                *[no_text] * 6,
-            ).where(among(TicketTag.ticket_id, "ids")),
-        ]
+        parts += summary_parts(among, SUMMARY_SOURCES, no_history)
     order = [literal_column("source"), literal_column("position")]
     if with_summary:
         order.append(literal_column("name"))
     return union_all(*parts).order_by(*order)
+
+
+def summary_parts(
+    among: Callable[[Any, str], Any], first: int, padding: Sequence[Any] = ()
+) -> list[Select[Any]]:
+    """The rows a ticket summary needs besides the ticket's own: the customers `customers`
+    (source `first`), their identities (`first` + 1, in their order) and the tags of the
+    tickets `ids` (`first` + 2). Each row: source, position, owner, the `padding` columns
+    of the query they are joined to, then _SUMMARY_COLUMNS (a tag in `name`). `among(column,
+    name)` is the condition that `column` is in the parameter `name`."""
+    no_text = cast(null(), String)
+    return [
+        select(
+            literal(first).label("source"),
+            cast(null(), Integer).label("position"),
+            Customer.id.label("owner"),  # type: ignore[union-attr]
+            *padding,
+            Customer.name.label("name"),  # type: ignore[attr-defined]
+            Customer.language.label("language"),  # type: ignore[attr-defined]
+            Customer.company.label("company"),  # type: ignore[attr-defined]
+            *(no_text.label(name) for name in _SUMMARY_COLUMNS[3:]),
+        ).where(among(Customer.id, "customers")),
+        select(
+            literal(first + 1),
+            Identity.id,
+            Identity.customer_id,
+            *padding,
+            *[no_text] * 3,
+            Identity.kind,
+            Identity.value,
+            Identity.username,
+            Identity.unreachable_reason,
+        ).where(among(Identity.customer_id, "customers")),
+        select(
+            literal(first + 2),
+            cast(null(), Integer),
+            TicketTag.ticket_id,
+            *padding,
+            TicketTag.tag,
+            *[no_text] * 6,
+        ).where(among(TicketTag.ticket_id, "ids")),
+    ]
 
 
 _SUMMARY_COLUMNS = (
