@@ -716,20 +716,18 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
         if any(isinstance(obj, Message | ReplyReview) for obj in (*session.new, *session.dirty)):
             session.flush()
         rows: list[Any] | None = [] if summary else None
-        if self.database.dialect != "postgresql":
-            recompute_tickets(
-                session, [ticket], write.settings, write.now, write.events, summary_rows=rows
-            )
-        else:
-            recompute_tickets(
-                session,
-                [ticket],
-                write.settings,
-                write.now,
-                write.events,
-                facts_out=write.facts,
-                summary_rows=rows,
-            )
+        # On PostgreSQL the facts are written with the ticket's row (`_write_ticket_in_one`).
+        postgresql = self.database.dialect == "postgresql"
+        recompute_tickets(
+            session,
+            [ticket],
+            write.settings,
+            write.now,
+            write.events,
+            facts_out=write.facts if postgresql else None,
+            summary_rows=rows,
+        )
+        if postgresql:
             write.changed_tickets[ticket.id] = ticket  # type: ignore[index]
         write.summary_rows = rows
 
