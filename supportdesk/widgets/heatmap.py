@@ -80,10 +80,14 @@ class HeatmapTable(CellGrid):
             [GridColumn("day", "", 4)]
             + [GridColumn(f"h{hour}", f"{hour:>3}", 3) for hour in range(24)]
         )
+        self._set_days([[Text("") for _hour in range(24)] for _day in WEEKDAY_NAMES])
+
+    def _set_days(self, hours: list[list[Text]]) -> None:
+        """One row per weekday: its name, then its 24 hours' cells."""
         self.set_rows(
             [
-                (f"d{day}", [Text(name, style="bold"), *(Text("") for _ in range(24))])
-                for day, name in enumerate(WEEKDAY_NAMES)
+                (f"d{day}", [Text(WEEKDAY_NAMES[day], style="bold"), *cells])
+                for day, cells in enumerate(hours)
             ]
         )
 
@@ -93,19 +97,10 @@ class HeatmapTable(CellGrid):
             self.view = view
         values = [[cell_value(cell, self.view) for cell in row] for row in heat.cells]
         top = max((v for row in values for v in row if v is not None), default=0.0)
-        self.set_rows(
+        self._set_days(
             [
-                (
-                    f"d{day}",
-                    [
-                        Text(WEEKDAY_NAMES[day], style="bold"),
-                        *(
-                            Text(cell_text(value).rjust(3), style=shade(value, top))
-                            for value in row
-                        ),
-                    ],
-                )
-                for day, row in enumerate(values)
+                [Text(cell_text(value).rjust(3), style=shade(value, top)) for value in row]
+                for row in values
             ]
         )
 
