@@ -183,7 +183,8 @@ class TicketScreen(IncidentActions, TicketActions):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.load()
+        # No load here: Textual sends ScreenResume when the screen is pushed too, and
+        # on_screen_resume loads (loading in both read every ticket twice as it opened).
         self.query_one(Conversation).focus()
 
     def load(self) -> None:

@@ -187,7 +187,7 @@ async def test_a_key_pressed_while_the_ticket_loads_is_run_when_it_is_here(
         await pilot.pause()
         assert isinstance(app.screen, TicketScreen) and app.screen.detail is None
         loaded.set()
-        await settle(pilot)
+        await until(pilot, lambda: isinstance(app.screen, ComposeScreen))
         assert isinstance(app.screen, ComposeScreen) and app.screen.ticket.number == number
 
 
