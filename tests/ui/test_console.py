@@ -712,3 +712,25 @@ async def test_the_status_line_names_a_troubled_channel_once(console: AppFactory
             trouble("bot", "telegram bot: Telegram cannot be reached"),
         ]
         assert app.channel_status() == "support: IMAP imap.example.com: timed out (+1 more)"
+
+
+async def test_the_collector_held_for_start_up_resumes_once_the_console_is_up(
+    console: AppFactory,
+) -> None:
+    """The command holds garbage collection while it imports (supportdesk/launch.py); the
+    console must resume it once its first screen is drawn, or a day's work never collects."""
+    import gc
+
+    from supportdesk import launch
+
+    frozen_before = gc.get_freeze_count()
+    launch.hold_collection()
+    try:
+        app = console()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, QueueScreen) and app.screen.order)
+            await until(pilot, gc.isenabled)
+            assert gc.get_freeze_count() > frozen_before
+    finally:
+        gc.enable()
+        gc.unfreeze()
