@@ -7,7 +7,6 @@ import contextlib
 import os
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -34,7 +33,7 @@ from supportdesk.screens.ticket import TicketScreen
 from supportdesk.store.changes import LISTEN_WAIT_SECONDS, ChangeFeed, ChangeListener
 from supportdesk.store.db import StoreError
 from supportdesk.store.desk import Desk, DeskError
-from supportdesk.store.dto import AgentInfo, Changes, ChannelHealth
+from supportdesk.store.dto import AgentInfo, Assignment, Changes, ChannelHealth
 from supportdesk.store.libraryfiles import TemplateLibrary
 from supportdesk.store.teamsettings import TeamSettings
 
@@ -46,10 +45,6 @@ class ChannelRunner(Protocol):
 
     def stop(self) -> None: ...
 
-
-# How long an action of mine that puts a ticket in Mine (take, take next, a reply to an
-# unassigned ticket) explains a grown Mine count: no "assigned to you" news for it.
-OWN_ASSIGNMENT_SECONDS = 15.0
 
 # Retry the change feed this often (seconds) after the database stopped answering.
 FEED_RETRY = (1, 2, 5, 10, 30)
@@ -146,7 +141,6 @@ class SupportDeskApp(App[None]):
         self.runner = runner
         self.health: list[ChannelHealth] = []
         self.counts: dict[str, int] = {}
-        self._own_assignments: list[float] = []
         self.feed = ChangeFeed(desk)
         self.feed_error: str | None = None
         self._feed_failures = 0
@@ -321,6 +315,7 @@ class SupportDeskApp(App[None]):
             self._feed_failures = 0
             changes = message.changes
             if changes is not None and not changes.empty:
+                self.tell_assignments(changes.assignments)
                 for screen in self.screen_stack:
                     screen.post_message(TicketsChanged(changes.ticket_numbers, changes.kinds))
         if self._feed_again and message.error is None:
@@ -329,26 +324,27 @@ class SupportDeskApp(App[None]):
         # One timer re-armed after each poll: polls never overlap.
         self._feed_timer = self.set_timer(delay, self._next_feed_poll)
 
-    def expect_mine(self) -> None:
-        """I am about to put a ticket in my own Mine view: when the count grows by it, that
-        is no news to tell me."""
-        self._own_assignments.append(time.monotonic())
-
     def note_counts(self, counts: dict[str, int]) -> None:
-        """Tell the agent about new work for them (after the first load)."""
-        now = time.monotonic()
-        self._own_assignments = [
-            at for at in self._own_assignments if now - at < OWN_ASSIGNMENT_SECONDS
-        ]
-        if self.counts:
-            if counts.get("mentions", 0) > self.counts.get("mentions", 0):
-                self.notify("A colleague mentioned you in a note (Mentions view).")
-            grown = counts.get("mine", 0) - self.counts.get("mine", 0)
-            if grown > len(self._own_assignments):
-                self.notify("A ticket was assigned to you (Mine view).")
-            if grown > 0:
-                del self._own_assignments[:grown]
+        """Tell the agent about new mentions (after the first load)."""
+        if self.counts and counts.get("mentions", 0) > self.counts.get("mentions", 0):
+            self.notify("A colleague mentioned you in a note (Mentions view).")
         self.counts = dict(counts)
+
+    def tell_assignments(self, assignments: Sequence[Assignment]) -> None:
+        """A colleague (a lead, a mentor) gave me a ticket: say so. What I took myself, here
+        or on another machine, is no news; a count of Mine that grows is no test of that (I
+        solve one as a lead gives me one; a pending ticket of mine comes back)."""
+        if self.me is None:
+            return
+        names = {agent.id: agent.display_name for agent in self.agents}
+        for assignment in assignments:
+            if assignment.to != self.me.name or assignment.by_agent_id == self.me.id:
+                continue
+            by = names.get(assignment.by_agent_id or -1, "a colleague")
+            self.notify(
+                f"#{assignment.ticket_number} was assigned to you by {by} (Mine view).",
+                markup=False,
+            )
 
     def channel_status(self) -> str:
         if self.feed_error:

@@ -153,11 +153,6 @@ class TicketActions(Screen[None]):
             self.notify("No ticket selected.", severity="warning")
         return ticket
 
-    def _mine_now(self, _result: object = None) -> None:
-        """An action of mine put a ticket in my Mine view (told once it succeeded, before
-        the screen counts again): no "assigned to you" news for it."""
-        self.desk_app.expect_mine()
-
     def action_take(self) -> None:
         if (t := self._ticket_or_tell(self.action_take)) is None:
             return
@@ -165,7 +160,6 @@ class TicketActions(Screen[None]):
             f"#{t.number} is yours.",
             lambda desk: desk.take(t.number, expected_version=t.version),
             t.number,
-            then=self._mine_now if t.assignee != self.desk.agent_name else None,
         )
 
     def action_status(self) -> None:
@@ -268,11 +262,6 @@ class TicketActions(Screen[None]):
                 f"#{t.number} assigned to {agent or 'nobody'}.",
                 lambda desk: desk.assign(t.number, agent, expected_version=t.version),
                 t.number,
-                then=(
-                    self._mine_now
-                    if agent is not None and agent == self.desk.agent_name != t.assignee
-                    else None
-                ),
             )
 
         self.app.push_screen(ChoiceModal(f"Assign #{t.number} to", options, t.assignee), chosen)

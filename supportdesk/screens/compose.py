@@ -490,8 +490,6 @@ class ComposeScreen(Screen[None]):
             self.notify(message.error, severity="error", timeout=8, markup=False)
             return
         self._saved_text = self.query_one(TextArea).text
-        if self.kind == "reply" and self.review is None and self.ticket.assignee is None:
-            self.desk_app.expect_mine()  # a reply to an unassigned ticket made it mine
         if self.review is None:
             self._local_drafts().remove(self.ticket.number, self.draft_kind)
         if self.kind == "reply":

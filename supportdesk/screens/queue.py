@@ -699,7 +699,6 @@ class QueueScreen(IncidentActions, TicketActions):
             if ticket is None:
                 self.notify("Nothing to take: no unassigned ticket is waiting.")
                 return
-            self._mine_now()
             from supportdesk.screens.ticket import TicketScreen
 
             self.app.push_screen(TicketScreen(ticket.number))

@@ -53,6 +53,11 @@ class ChangeFeed:
             high_water=self.high_water,
             ticket_numbers=frozenset(e.ticket_number for e in fresh if e.ticket_number),
             kinds=frozenset(e.kind for e in fresh),
+            assignments=tuple(
+                dto.Assignment(e.ticket_number, e.assigned_to, e.agent_id)
+                for e in fresh
+                if e.kind == "assigned" and e.ticket_number is not None
+            ),
         )
 
 

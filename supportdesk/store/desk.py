@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    case,
     delete,
     func,
     insert,
@@ -3276,7 +3277,14 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
     ) -> list[dto.EventRef]:
         """Events with an id above `after_id`, and every event written since `since` (see
         store/changes.py for why the second half is needed)."""
-        columns = select(Event.id, Event.kind, Ticket.number, Event.at).outerjoin(
+        # An assignment's data says to whom; the other events' data is not read.
+        assigned_data = case(
+            (Event.kind == "assigned", Event.data),  # type: ignore[arg-type]
+            else_=None,
+        ).label("assigned_data")
+        columns = select(
+            Event.id, Event.kind, Ticket.number, Event.at, Event.agent_id, assigned_data
+        ).outerjoin(
             Ticket,
             Ticket.id == Event.ticket_id,  # type: ignore[arg-type]
         )
@@ -3293,7 +3301,9 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
                 for row in session.execute(query.limit(limit)).all()
             }
             return [
-                dto.EventRef(r.id, r.kind, r.number, r.at)
+                dto.EventRef(
+                    r.id, r.kind, r.number, r.at, r.agent_id, (r.assigned_data or {}).get("to")
+                )
                 for r in sorted(rows.values(), key=_event_id)[:limit]
             ]
 

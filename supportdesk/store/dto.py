@@ -350,6 +350,18 @@ class EventRef:
     kind: str
     ticket_number: int | None
     at: datetime
+    # Who did it (None: a channel or the system); for "assigned", to whom (an agent's name).
+    agent_id: int | None = None
+    assigned_to: str | None = None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A ticket given to an agent (`to`, a name; None: unassigned) by `by_agent_id`."""
+
+    ticket_number: int
+    to: str | None
+    by_agent_id: int | None
 
 
 @dataclass(frozen=True)
@@ -359,6 +371,7 @@ class Changes:
     high_water: int
     ticket_numbers: frozenset[int] = field(default_factory=frozenset)
     kinds: frozenset[str] = field(default_factory=frozenset)
+    assignments: tuple[Assignment, ...] = ()
 
     @property
     def empty(self) -> bool:

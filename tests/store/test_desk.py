@@ -435,6 +435,26 @@ def test_change_feed_reports_touched_tickets(desk: Desk, clock: FrozenClock) -> 
     assert feed.poll().empty
 
 
+def test_change_feed_says_who_assigned_a_ticket_to_whom(desk: Desk, clock: FrozenClock) -> None:
+    """What a console needs to tell "assigned to you by Marta" from a ticket it took."""
+    from supportdesk.store.changes import ChangeFeed
+    from supportdesk.store.dto import Assignment
+
+    number = receive(desk, clock)
+    feed = ChangeFeed(desk)
+    feed.start()
+    other = receive(desk, clock, who="b@x.pl")
+    desk.acting_as("marta").assign(number, "pavel")
+    desk.take(other)
+    marta = desk.acting_as("marta").whoami()
+    me = desk.whoami()
+    assert marta is not None and me is not None
+    assert feed.poll().assignments == (
+        Assignment(number, "pavel", marta.id),
+        Assignment(other, "ann", me.id),
+    )
+
+
 def test_change_feed_sees_a_transaction_that_commits_late(
     desk: Desk, clock: FrozenClock, database: Database
 ) -> None:

@@ -459,7 +459,30 @@ async def test_news_of_a_ticket_given_to_me_but_not_of_the_ones_i_took(
         number = next(t.number for t in lead.list_queue("unassigned").tickets)
         lead.assign(number, "ann")
         await until(pilot, lambda: told() != [], seconds=8)
-        assert app.counts["mine"] == mine_before + 2
+        assert told() == [f"#{number} was assigned to you by Marta Kowalska (Mine view)."]
+        await until(pilot, lambda: app.counts["mine"] == mine_before + 2)
+
+
+async def test_news_of_a_ticket_given_to_me_while_i_solve_another(
+    console: AppFactory, demo_db: Database, clock: FrozenClock
+) -> None:
+    """Mine's count stays the same when I solve one of mine as a lead gives me another: the
+    news still comes (it is read from the assignment, not from the count)."""
+    app = console()
+
+    def told() -> list[str]:
+        return [n.message for n in app._notifications if "assigned to you" in n.message]
+
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        ann = Desk(demo_db, clock, agent="ann")
+        lead = Desk(demo_db, clock, agent="marta")
+        mine = ann.list_queue("mine").tickets[0].number
+        waiting = next(t.number for t in lead.list_queue("unassigned").tickets)
+        ann.set_status(mine, "solved")
+        lead.assign(waiting, "ann")
+        await until(pilot, lambda: told() != [], seconds=8)
+        assert told() == [f"#{waiting} was assigned to you by Marta Kowalska (Mine view)."]
 
 
 async def test_errors_are_told_not_raised(console: AppFactory, demo_db: Database) -> None:
