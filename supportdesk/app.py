@@ -33,7 +33,7 @@ from supportdesk.screens.ticket import TicketScreen
 from supportdesk.store.changes import LISTEN_WAIT_SECONDS, ChangeFeed, ChangeListener
 from supportdesk.store.db import StoreError
 from supportdesk.store.desk import Desk, DeskError
-from supportdesk.store.dto import AgentInfo, Assignment, Changes, ChannelHealth
+from supportdesk.store.dto import AgentInfo, Changes, ChannelHealth
 from supportdesk.store.libraryfiles import TemplateLibrary
 from supportdesk.store.teamsettings import TeamSettings
 
@@ -315,7 +315,7 @@ class SupportDeskApp(App[None]):
             self._feed_failures = 0
             changes = message.changes
             if changes is not None and not changes.empty:
-                self.tell_assignments(changes.assignments)
+                self.tell_news(changes)
                 for screen in self.screen_stack:
                     screen.post_message(TicketsChanged(changes.ticket_numbers, changes.kinds))
         if self._feed_again and message.error is None:
@@ -325,26 +325,35 @@ class SupportDeskApp(App[None]):
         self._feed_timer = self.set_timer(delay, self._next_feed_poll)
 
     def note_counts(self, counts: dict[str, int]) -> None:
-        """Tell the agent about new mentions (after the first load)."""
-        if self.counts and counts.get("mentions", 0) > self.counts.get("mentions", 0):
-            self.notify("A colleague mentioned you in a note (Mentions view).")
         self.counts = dict(counts)
 
-    def tell_assignments(self, assignments: Sequence[Assignment]) -> None:
-        """A colleague (a lead, a mentor) gave me a ticket: say so. What I took myself, here
-        or on another machine, is no news; a count of Mine that grows is no test of that (I
-        solve one as a lead gives me one; a pending ticket of mine comes back)."""
+    def tell_news(self, changes: Changes) -> None:
+        """A colleague gave me a ticket or mentioned me in a note: say so, read from the
+        events themselves. What I did myself, here or on another machine, is no news. (A
+        growing count of Mine or Mentions told neither reliably: I solve one as a lead gives
+        me one; a second mention on a ticket already under Mentions.)"""
         if self.me is None:
             return
+        me = self.me
         names = {agent.id: agent.display_name for agent in self.agents}
-        for assignment in assignments:
-            if assignment.to != self.me.name or assignment.by_agent_id == self.me.id:
-                continue
-            by = names.get(assignment.by_agent_id or -1, "a colleague")
-            self.notify(
-                f"#{assignment.ticket_number} was assigned to you by {by} (Mine view).",
-                markup=False,
-            )
+
+        def by(agent_id: int | None) -> str:
+            return names.get(agent_id or -1, "a colleague")
+
+        for assignment in changes.assignments:
+            if assignment.to == me.name and assignment.by_agent_id != me.id:
+                self.notify(
+                    f"#{assignment.ticket_number} was assigned to you by "
+                    f"{by(assignment.by_agent_id)} (Mine view).",
+                    markup=False,
+                )
+        for mention in changes.mentions:
+            if me.name in mention.names and mention.by_agent_id != me.id:
+                self.notify(
+                    f"{by(mention.by_agent_id)} mentioned you in a note on "
+                    f"#{mention.ticket_number} (Mentions view).",
+                    markup=False,
+                )
 
     def channel_status(self) -> str:
         if self.feed_error:

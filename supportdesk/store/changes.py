@@ -54,9 +54,14 @@ class ChangeFeed:
             ticket_numbers=frozenset(e.ticket_number for e in fresh if e.ticket_number),
             kinds=frozenset(e.kind for e in fresh),
             assignments=tuple(
-                dto.Assignment(e.ticket_number, e.assigned_to, e.agent_id)
+                dto.Assignment(e.ticket_number, e.data.get("to"), e.agent_id)
                 for e in fresh
                 if e.kind == "assigned" and e.ticket_number is not None
+            ),
+            mentions=tuple(
+                dto.Mention(e.ticket_number, tuple(e.data["mentions"]), e.agent_id)
+                for e in fresh
+                if e.kind == "note" and e.ticket_number is not None and e.data.get("mentions")
             ),
         )
 

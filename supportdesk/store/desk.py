@@ -3277,13 +3277,13 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
     ) -> list[dto.EventRef]:
         """Events with an id above `after_id`, and every event written since `since` (see
         store/changes.py for why the second half is needed)."""
-        # An assignment's data says to whom; the other events' data is not read.
-        assigned_data = case(
-            (Event.kind == "assigned", Event.data),  # type: ignore[arg-type]
+        # The data of the events a console tells about (see EventRef); the rest is not read.
+        told_data = case(
+            (Event.kind.in_(("assigned", "note")), Event.data),  # type: ignore[attr-defined]
             else_=None,
-        ).label("assigned_data")
+        ).label("told_data")
         columns = select(
-            Event.id, Event.kind, Ticket.number, Event.at, Event.agent_id, assigned_data
+            Event.id, Event.kind, Ticket.number, Event.at, Event.agent_id, told_data
         ).outerjoin(
             Ticket,
             Ticket.id == Event.ticket_id,  # type: ignore[arg-type]
@@ -3301,9 +3301,7 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
                 for row in session.execute(query.limit(limit)).all()
             }
             return [
-                dto.EventRef(
-                    r.id, r.kind, r.number, r.at, r.agent_id, (r.assigned_data or {}).get("to")
-                )
+                dto.EventRef(r.id, r.kind, r.number, r.at, r.agent_id, r.told_data or {})
                 for r in sorted(rows.values(), key=_event_id)[:limit]
             ]
 

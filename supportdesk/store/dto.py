@@ -350,9 +350,10 @@ class EventRef:
     kind: str
     ticket_number: int | None
     at: datetime
-    # Who did it (None: a channel or the system); for "assigned", to whom (an agent's name).
+    # Who did it (None: a channel or the system). The event's data for the kinds a console
+    # tells its agent about ("assigned": to whom; "note": whom it mentions); else empty.
     agent_id: int | None = None
-    assigned_to: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -365,6 +366,15 @@ class Assignment:
 
 
 @dataclass(frozen=True)
+class Mention:
+    """A note on a ticket by `by_agent_id` that mentions the agents `names`."""
+
+    ticket_number: int
+    names: tuple[str, ...]
+    by_agent_id: int | None
+
+
+@dataclass(frozen=True)
 class Changes:
     """What changed since a high-water mark of the event log."""
 
@@ -372,6 +382,7 @@ class Changes:
     ticket_numbers: frozenset[int] = field(default_factory=frozenset)
     kinds: frozenset[str] = field(default_factory=frozenset)
     assignments: tuple[Assignment, ...] = ()
+    mentions: tuple[Mention, ...] = ()
 
     @property
     def empty(self) -> bool:

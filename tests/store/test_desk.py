@@ -435,10 +435,10 @@ def test_change_feed_reports_touched_tickets(desk: Desk, clock: FrozenClock) -> 
     assert feed.poll().empty
 
 
-def test_change_feed_says_who_assigned_a_ticket_to_whom(desk: Desk, clock: FrozenClock) -> None:
+def test_change_feed_says_who_assigned_or_mentioned_whom(desk: Desk, clock: FrozenClock) -> None:
     """What a console needs to tell "assigned to you by Marta" from a ticket it took."""
     from supportdesk.store.changes import ChangeFeed
-    from supportdesk.store.dto import Assignment
+    from supportdesk.store.dto import Assignment, Mention
 
     number = receive(desk, clock)
     feed = ChangeFeed(desk)
@@ -449,10 +449,15 @@ def test_change_feed_says_who_assigned_a_ticket_to_whom(desk: Desk, clock: Froze
     marta = desk.acting_as("marta").whoami()
     me = desk.whoami()
     assert marta is not None and me is not None
-    assert feed.poll().assignments == (
+    desk.acting_as("pavel").add_note(number, "@ann @marta have a look")
+    changes = feed.poll()
+    assert changes.assignments == (
         Assignment(number, "pavel", marta.id),
         Assignment(other, "ann", me.id),
     )
+    pavel = desk.acting_as("pavel").whoami()
+    assert pavel is not None
+    assert changes.mentions == (Mention(number, ("ann", "marta"), pavel.id),)
 
 
 def test_change_feed_sees_a_transaction_that_commits_late(

@@ -463,6 +463,30 @@ async def test_news_of_a_ticket_given_to_me_but_not_of_the_ones_i_took(
         await until(pilot, lambda: app.counts["mine"] == mine_before + 2)
 
 
+async def test_news_of_every_mention_by_a_colleague_and_none_of_my_own(
+    console: AppFactory, demo_db: Database, clock: FrozenClock
+) -> None:
+    """A second mention on a ticket already under Mentions leaves the count as it was; it is
+    news all the same. A note of mine that names me is not."""
+    app = console()
+
+    def told() -> list[str]:
+        return [n.message for n in app._notifications if "mentioned you" in n.message]
+
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        pavel = Desk(demo_db, clock, agent="pavel")
+        number = next(t.number for t in pavel.list_queue("open").tickets)
+        Desk(demo_db, clock, agent="ann").add_note(number, "@ann reminder to self")
+        pavel.add_note(number, "@ann can you look at this?")
+        await until(pilot, lambda: len(told()) == 1, seconds=8)
+        pavel.add_note(number, "@ann the customer called again")
+        await until(pilot, lambda: len(told()) == 2, seconds=8)
+        assert set(told()) == {
+            f"Павел Смирнов mentioned you in a note on #{number} (Mentions view)."
+        }
+
+
 async def test_news_of_a_ticket_given_to_me_while_i_solve_another(
     console: AppFactory, demo_db: Database, clock: FrozenClock
 ) -> None:
