@@ -8,9 +8,10 @@ most urgent unassigned ticket, reply to it, set it pending or solved. First one 
 human pace (`--think` seconds between an agent's actions on average — flat out, 20 processes
 on a 2-core machine mostly measure their own wait for a CPU). Prints actions per second, median
 and 95th percentile latency and conflicts (a change refused because someone else got there
-first), and checks the database afterwards: every ticket taken by exactly one agent, every
-reply stored exactly once, nothing lost. Goal: nothing lost or doubled; p95 under 50 ms on
-PostgreSQL.
+first) and where the machine's CPU went per action (the agents' processes, and the rest: the
+database server, this script, the system), and checks the database afterwards: every ticket
+taken by exactly one agent, every reply stored exactly once, nothing lost. Goal: nothing lost
+or doubled; p95 under 50 ms on PostgreSQL.
 
 PostgreSQL: SUPPORTDESK_TEST_PG_URL (default postgresql://postgres@127.0.0.1:5432/test) must
 be allowed to create databases; the benchmark makes its own and drops it.
@@ -102,6 +103,7 @@ def agent_loop(url: str, agent: str, seconds: float, think: float, start: Any, o
     taken: list[int] = []
     ran_dry = False
     start.wait()
+    cpu_started = time.process_time()
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
         pause()
@@ -130,11 +132,25 @@ def agent_loop(url: str, agent: str, seconds: float, think: float, start: Any, o
                 conflicts += 1
                 continue
             latencies.append(time.perf_counter() - began)
-    out.put((agent, latencies, conflicts, taken, replies, ran_dry))
+    cpu = time.process_time() - cpu_started
+    out.put((agent, latencies, conflicts, taken, replies, ran_dry, cpu))
     database.dispose()
 
 
-def run(url: str, agents: int, seconds: float, think: float = 0.0) -> tuple[list[Any], float]:
+def busy_cpu_seconds() -> float | None:
+    """CPU seconds the whole machine has been busy (every core, every process), from
+    /proc/stat; None where there is no such file."""
+    try:
+        fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def run(
+    url: str, agents: int, seconds: float, think: float = 0.0
+) -> tuple[list[Any], float, float | None]:
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(agents + 1)
     out = context.Queue()
@@ -145,12 +161,13 @@ def run(url: str, agents: int, seconds: float, think: float = 0.0) -> tuple[list
     for process in processes:
         process.start()
     start.wait()
-    began = time.perf_counter()
+    began, busy_before = time.perf_counter(), busy_cpu_seconds()
     results = [out.get(timeout=seconds + 120) for _ in processes]
-    elapsed = time.perf_counter() - began
+    elapsed, busy_after = time.perf_counter() - began, busy_cpu_seconds()
     for process in processes:
         process.join(30)
-    return results, elapsed
+    busy = None if busy_before is None or busy_after is None else busy_after - busy_before
+    return results, elapsed, busy
 
 
 def verify(url: str, results: list[Any]) -> str:
@@ -182,7 +199,7 @@ def verify(url: str, results: list[Any]) -> str:
     return "; ".join(problems) or "ok: every ticket taken once, every reply stored once"
 
 
-def report(label: str, results: list[Any], elapsed: float) -> float:
+def report(label: str, results: list[Any], elapsed: float, busy: float | None) -> float:
     latencies = sorted(x for r in results for x in r[1])
     conflicts = sum(r[2] for r in results)
     if not latencies:
@@ -194,6 +211,17 @@ def report(label: str, results: list[Any], elapsed: float) -> float:
         f"  {label}: {len(latencies) / elapsed:7.1f} actions/s, median {median:5.1f} ms, "
         f"p95 {p95:5.1f} ms, conflicts {conflicts}"
     )
+    if busy is not None:
+        # Where the machine's CPU went per action: the agents' own processes, and everything
+        # else (the database server, this script, the system). Flat out on a small machine,
+        # their sum times the agents over the cores is about what an action waits.
+        agents_cpu = sum(r[6] for r in results)
+        cores = os.cpu_count() or 1
+        print(
+            f"    CPU per action: agents {agents_cpu / len(latencies) * 1000:.2f} ms, "
+            f"the rest {(busy - agents_cpu) / len(latencies) * 1000:.2f} ms; "
+            f"machine busy {busy / elapsed / cores:.0%} of {cores} cores"
+        )
     dry = sum(1 for r in results if r[5])
     if dry:
         # Agents that found nothing to take stopped early: fewer were busy than the label
@@ -205,15 +233,20 @@ def report(label: str, results: list[Any], elapsed: float) -> float:
 def bench(kind: str, url: str, agents: int, seconds: float, tickets: int, think: float) -> None:
     print(f"{kind}: seeding {tickets} tickets")
     seed(url, agents, tickets)
-    alone, alone_elapsed = run(url, 1, min(seconds, 10))
-    base = report("1 agent alone (baseline)", alone, alone_elapsed)
-    together, elapsed = run(url, agents, seconds)
-    p95 = report(f"{agents} agents at once, flat out", together, elapsed)
+    alone, alone_elapsed, alone_busy = run(url, 1, min(seconds, 10))
+    base = report("1 agent alone (baseline)", alone, alone_elapsed, alone_busy)
+    together, elapsed, busy = run(url, agents, seconds)
+    p95 = report(f"{agents} agents at once, flat out", together, elapsed, busy)
     print(f"  p95 ratio to one agent alone: {p95 / base:.1f}x")
     results = alone + together
     if think:
-        paced, paced_elapsed = run(url, agents, seconds, think)
-        p95 = report(f"{agents} agents at once, {think:g} s between actions", paced, paced_elapsed)
+        paced, paced_elapsed, paced_busy = run(url, agents, seconds, think)
+        p95 = report(
+            f"{agents} agents at once, {think:g} s between actions",
+            paced,
+            paced_elapsed,
+            paced_busy,
+        )
         print(f"  p95 ratio to one agent alone: {p95 / base:.1f}x")
         results += paced
     print(f"  check: {verify(url, results)}")
