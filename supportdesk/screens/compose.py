@@ -86,6 +86,9 @@ class ComposeScreen(Screen[None]):
             "discard",
             "Discard draft",
             id="compose.discard",
+            # The text area has the focus and binds ctrl+d to delete-right; without priority
+            # the key would eat a character instead of discarding.
+            priority=True,
             tooltip="Throw the draft away",
         ),
         Binding(

@@ -712,3 +712,31 @@ async def test_the_status_line_names_a_troubled_channel_once(console: AppFactory
             trouble("bot", "telegram bot: Telegram cannot be reached"),
         ]
         assert app.channel_status() == "support: IMAP imap.example.com: timed out (+1 more)"
+
+
+async def test_ctrl_d_in_the_reply_editor_discards_the_draft(
+    console: AppFactory, demo_db: Database
+) -> None:
+    """ctrl+d is the editor's discard key, not TextArea's own delete-right, which would
+    otherwise take it first because the text area has the focus."""
+    app = console()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        number = int(ticket_keys(pilot)[1])
+        await move_to(pilot, number)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"half-typed thought")
+        await pilot.press("home")  # a character right of the cursor that delete-right would eat
+        await pilot.press("ctrl+d")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(pilot)
+        assert not isinstance(app.screen, ComposeScreen)
+    with demo_db.read_session() as session:
+        drafts = session.scalars(
+            select(Draft).join(Ticket, Ticket.id == Draft.ticket_id).where(Ticket.number == number)
+        ).all()
+        assert drafts == []
+
