@@ -279,8 +279,10 @@ class QueueScreen(IncidentActions, TicketActions):
     def text_widths(self) -> tuple[int, int]:
         """(customer, subject) widths for the terminal's width."""
         fixed = sum(width + 2 for _key, _title, width in COLUMNS if width)
-        # Two more for the scroll bar, four for the customer and subject cells' padding.
-        free = max(24, self.size.width - fixed - 2 - 4)
+        # Two more for the scroll bar, four for the customer and subject cells' padding. The
+        # floor lets 80 columns fit exactly: a table wider than its window takes ← → to
+        # scroll sideways, and the views would no longer switch.
+        free = max(20, self.size.width - fixed - 2 - 4)
         customer = min(22, max(10, free // 3))
         return customer, free - customer
 

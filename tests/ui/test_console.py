@@ -740,3 +740,19 @@ async def test_ctrl_d_in_the_reply_editor_discards_the_draft(
         ).all()
         assert drafts == []
 
+
+async def test_arrows_switch_views_at_80_columns(console: AppFactory) -> None:
+    """At 80x24 the queue's columns fit the screen: were the table wider than its window,
+    the table would take ← → to scroll itself sideways and the views would not switch."""
+    app = console()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = queue(pilot).table
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        await pilot.press("right")
+        await settle(pilot)
+        assert queue(pilot).view == "urgent"
+        await pilot.press("left", "left")
+        await settle(pilot)
+        assert queue(pilot).view == "unassigned"
+
