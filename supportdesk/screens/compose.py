@@ -256,6 +256,15 @@ class ComposeScreen(Screen[None]):
         signature = (me.signature or me.display_name) if me else ""
         return f"{opening}\n\n\n\n{signature}\n", 2
 
+    def untouched(self, text: str) -> bool:
+        """True when the text is still what a new reply or hand-over note starts with (give
+        or take blank lines). A reply carrying a file may well say no more than that."""
+        if self.review is not None or self.kind not in ("reply", "handover"):
+            return False
+        if self.attachments:
+            return False
+        return text.split() == self.starting_text()[0].split()
+
     def set_info(self, text: str, style: str = "dim") -> None:
         self._info_style = style
         self.query_one("#compose-info", Static).update(Text(text, style=style))
@@ -415,6 +424,11 @@ class ComposeScreen(Screen[None]):
         text = self.query_one(TextArea).text
         if not text.strip():
             self.set_info("Nothing to send yet.", "bold yellow")
+            return
+        if self.untouched(text):
+            # One stray ctrl+s would otherwise send the customer a bare greeting and sign-off
+            # (and stop their SLA clock), or file an empty hand-over note.
+            self.set_info("Nothing written yet: only the pre-filled text is here.", "bold yellow")
             return
         if self.kind == "reply" and unfilled(text):
             # Saved now and quietly: a save pending from the last keystroke would otherwise

@@ -756,3 +756,44 @@ async def test_arrows_switch_views_at_80_columns(console: AppFactory) -> None:
         await settle(pilot)
         assert queue(pilot).view == "unassigned"
 
+
+async def test_an_untouched_reply_or_handover_note_is_not_sent(
+    console: AppFactory, demo_db: Database
+) -> None:
+    """ctrl+s on a reply holding only the pre-filled greeting and signature sends nothing
+    (the customer would get an empty answer and the SLA clock would stop); the same for the
+    bare hand-over skeleton. Once something is written, it goes."""
+    app = console()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        number = int(ticket_keys(pilot)[0])
+        before = latest_reply(demo_db, number)
+        compose = await open_reply(pilot)
+        await pilot.press("enter")  # a blank line is not writing anything
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is compose
+        assert "Nothing written yet" in str(compose.query_one("#compose-info", Static).render())
+        after = latest_reply(demo_db, number)
+        assert (after.id if after else None) == (before.id if before else None)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+        await pilot.press("w")
+        await settle(pilot)
+        handover = app.screen
+        assert isinstance(handover, ComposeScreen)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is handover
+        await pilot.press(*"asked billing to unblock")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+    with demo_db.read_session() as session:
+        notes = session.scalars(
+            select(Note.body)
+            .join(Ticket, Ticket.id == Note.ticket_id)
+            .where(Ticket.number == number, Note.kind == "handover")
+        ).all()
+        assert len(notes) == 1 and "asked billing to unblock" in notes[0]
