@@ -87,8 +87,10 @@ class ComposeScreen(Screen[None]):
             "Discard draft",
             id="compose.discard",
             # The text area has the focus and binds ctrl+d to delete-right; without priority
-            # the key would eat a character instead of discarding.
+            # the key would eat a character instead of discarding. Priority would also put it
+            # first in the footer, ahead of Send: it is listed under ? instead.
             priority=True,
+            show=False,
             tooltip="Throw the draft away",
         ),
         Binding(
