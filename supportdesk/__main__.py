@@ -76,6 +76,7 @@ class Context:
     args: argparse.Namespace
     settings: Settings
     out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
     _database: Database | None = None
 
     def database_target(self) -> str:
@@ -91,10 +92,18 @@ class Context:
     def database(self, *, readonly: bool = False) -> Database:
         if self._database is None:
             target = self.database_target()
+            created = _missing_sqlite_file(target)
             self._database = open_database(target, readonly=readonly)
             # A personal SQLite file follows the program's version by itself; a shared
             # PostgreSQL database is upgraded on purpose by whoever runs it.
             ensure_schema(self._database, auto_upgrade=self._database.is_sqlite)
+            if created is not None and getattr(self.args, "handler", None) is not cmd_demo:
+                # Said, because a mistyped --db would otherwise look like an empty queue.
+                print(
+                    f"supportdesk: created a new, empty database {created} (there was no such "
+                    "file; check --db or database_url if you meant an existing one)",
+                    file=self.err,
+                )
         return self._database
 
     def desk(self, *, readonly: bool = False) -> Desk:
@@ -115,6 +124,17 @@ class Context:
     def json(self, value: Any) -> None:
         json.dump(value, self.out, ensure_ascii=False, indent=2)
         self.out.write("\n")
+
+
+def _missing_sqlite_file(target: str) -> Path | None:
+    """The SQLite file `target` names when there is no such file yet (opening makes it)."""
+    from sqlalchemy import make_url
+
+    url = make_url(normalize_url(target))
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    path = Path(url.database)
+    return None if path.exists() else path
 
 
 # -- formatting -----------------------------------------------------------------------------
@@ -1313,7 +1333,7 @@ def run(
         from supportdesk import logs
 
         logs.configure(settings.data_dir)
-        ctx = Context(args, settings, out or sys.stdout)
+        ctx = Context(args, settings, out or sys.stdout, err)
         handler: Callable[[Context], int] = getattr(args, "handler", cmd_console)
         return handler(ctx)
     except (ConfigError, UsageError, TeamSettingsError) as exc:

@@ -281,6 +281,17 @@ def test_bad_database_locations_are_explained(tmp_path: Path) -> None:
     assert down.code == 1 and "is the PostgreSQL server running" in down.err
 
 
+def test_a_mistyped_database_path_is_not_an_empty_queue_in_silence(tmp_path: Path) -> None:
+    """A --db naming no file makes a new database (the first `agents add` relies on it), but
+    says so: otherwise a typo shows an empty queue as if the team had nothing to do."""
+    typo = tmp_path / "tema" / "supportdesk.db"
+    first = sd("--db", str(typo), "--agent", "ann", "tickets")
+    assert first.code == 0 and "0 of 0 shown" in first.out
+    assert f"created a new, empty database {typo}" in first.err
+    again = sd("--db", str(typo), "--agent", "ann", "tickets")
+    assert again.code == 0 and again.err == ""
+
+
 def test_bad_config_file_is_one_clear_message(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text('database_url = "x.db"\ntheme = \n', encoding="utf-8")
