@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
 from pathlib import Path
@@ -388,6 +389,20 @@ class ComposeScreen(Screen[None]):
             self.notify(kept_locally, severity="warning", markup=False)
         self._saved_text = text
         return True
+
+    async def save_before_quit(self) -> None:
+        """The console is closing: keep what was typed since the last save (a mentor's edit
+        of a trainee's reply is no draft, as on esc)."""
+        if self.review is not None:
+            return
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        # Keys that came in one burst with the quit (a paste, a slow SSH link) may still wait
+        # in the text area's queue: a callback queued behind them runs once they are typed.
+        typed = asyncio.Event()
+        if self.query_one(TextArea).call_later(typed.set):
+            await typed.wait()
+        self.save_now()
 
     # -- actions ----------------------------------------------------------------------------
 
