@@ -228,11 +228,13 @@ class ComposeScreen(Screen[None]):
         elif local is not None and local.body.strip():
             self.base_version = local.base_version
             area.load_text(local.body)
+            area.cursor_location = self.resume_location(local.body)
             self._saved_text = None
             self.set_info("Your draft is back (kept on this machine while offline).")
         elif self.draft is not None and self.draft.body.strip():
             self.base_version = self.draft.base_version
             area.load_text(self.draft.body)
+            area.cursor_location = self.resume_location(self.draft.body)
             self._saved_text = self.draft.body
             self.set_info("Your draft is back.")
         else:
@@ -258,6 +260,16 @@ class ComposeScreen(Screen[None]):
         opening = greeting(self.ticket.customer.language, first)
         signature = (me.signature or me.display_name) if me else ""
         return f"{opening}\n\n\n\n{signature}\n", 2
+
+    def resume_location(self, text: str) -> tuple[int, int]:
+        """Where typing goes on in a draft that comes back: after the last words written,
+        above the signature of a reply (the cursor's place is not stored with the draft)."""
+        end = len(text.rstrip())
+        me = self.desk_app.me
+        signature = ((me.signature or me.display_name) if me else "").strip()
+        if self.kind == "reply" and signature and text[:end].endswith(signature):
+            end = len(text[: end - len(signature)].rstrip())
+        return _location(text, end)
 
     def untouched(self, text: str) -> bool:
         """True when the text is still what a new reply or hand-over note starts with (give

@@ -274,7 +274,11 @@ async def test_draft_survives_closing_and_comes_back(
         await move_to(pilot, number)
         await pilot.press("r")
         await settle(pilot)
-        assert "half-typed thought" in again.screen.query_one(TextArea).text
+        area = again.screen.query_one(TextArea)
+        assert "half-typed thought" in area.text
+        # Typing goes on where the words stopped, not into the greeting at the top.
+        await pilot.press(*" and the rest")
+        assert "half-typed thought and the rest" in area.text
 
 
 async def test_new_customer_message_before_sending_asks_first(
