@@ -337,9 +337,9 @@ def cmd_demo(ctx: Context) -> int:
     if ctx.args.fresh and path.exists():
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-    ctx.settings = ctx.settings.model_copy(
-        update={"database_url": str(path), "agent": ctx.settings.agent or "ann"}
-    )
+    # `demo --agent marta` as well as `--agent marta demo`: the README shows the first.
+    agent = ctx.args.demo_agent or ctx.settings.agent or "ann"
+    ctx.settings = ctx.settings.model_copy(update={"database_url": str(path), "agent": agent})
     database = ctx.database()
     if has_data(database):
         ctx.print(f"Using the existing demo database {path} (--fresh makes a new one).")
@@ -365,7 +365,12 @@ def cmd_demo(ctx: Context) -> int:
             f"customers, {stats.messages} messages, {stats.notes} notes, {stats.ratings} ratings, "
             f"{stats.templates} templates, {stats.articles} articles."
         )
-    ctx.print(f"Try: supportdesk --db {path} --agent ann tickets")
+    if ctx.desk().whoami() is None:
+        raise UsageError(
+            f"there is no agent {agent!r} in the demo; its agents are ann, tomasz, pavel, "
+            "olena, kasia (trainee) and marta (lead)"
+        )
+    ctx.print(f"Try: supportdesk --db {path} --agent {agent} tickets")
     if ctx.args.no_ui:
         return EXIT_OK
     return cmd_console(ctx)
@@ -1074,6 +1079,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="number of tickets (default 360)",
     )
     demo.add_argument("--seed", type=int, help="random seed (default 7)")
+    demo.add_argument(
+        "--agent",
+        dest="demo_agent",
+        metavar="NAME",
+        help="who you are in the demo (default ann; marta is the lead, kasia a trainee)",
+    )
     demo.add_argument("--fresh", action="store_true", help="delete an existing demo database first")
     demo.add_argument("--no-ui", action="store_true", help="only create the database")
 

@@ -292,6 +292,17 @@ def test_a_mistyped_database_path_is_not_an_empty_queue_in_silence(tmp_path: Pat
     assert again.code == 0 and again.err == ""
 
 
+def test_demo_takes_the_agent_after_the_command_as_the_readme_shows(tmp_path: Path) -> None:
+    """`supportdesk demo --agent marta` (to be the lead) works as well as the global option
+    before the command; the hint it prints names that agent."""
+    path = tmp_path / "demo.db"
+    result = sd("demo", "--db", str(path), "--scale", "20", "--no-ui", "--agent", "marta")
+    assert result.code == 0, result.err
+    assert f"supportdesk --db {path} --agent marta tickets" in result.out
+    unknown = sd("demo", "--db", str(path), "--no-ui", "--agent", "nobody")
+    assert unknown.code == 2 and "there is no agent 'nobody'" in unknown.err
+
+
 def test_bad_config_file_is_one_clear_message(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text('database_url = "x.db"\ntheme = \n', encoding="utf-8")
