@@ -528,7 +528,7 @@ def cmd_ticket(ctx: Context) -> int:
             return EXIT_OK
         message = f"#{result.number} is yours: {one_line(result.subject)}"
     elif action == "assign":
-        target = None if ctx.args.agent in ("-", "none", "nobody") else ctx.args.agent
+        target = None if ctx.args.assignee in ("-", "none", "nobody") else ctx.args.assignee
         result = desk.assign(ctx.args.number, target, expected_version=version)
         message = f"#{result.number} assigned to {result.assignee or 'nobody'}."
     elif action == "status":
@@ -1166,7 +1166,8 @@ def build_parser() -> argparse.ArgumentParser:
     ticket_action("take", "assign the ticket to yourself")
     ticket_action("take-next", "take the most urgent unassigned ticket", versioned=False)
     assign = ticket_action("assign", "assign to a colleague ('none' to unassign)")
-    assign.add_argument("agent")
+    # Not dest "agent": that is the global --agent (who acts), which it would overwrite.
+    assign.add_argument("assignee", metavar="AGENT", help="the colleague's agent name, or none")
     status = ticket_action("status", "set the status")
     status.add_argument("status", choices=["open", "pending", "on_hold", "solved", "closed"])
     status.add_argument("--reason", help="why (required to close a ticket that is not solved)")

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from supportdesk.__main__ import run
 from supportdesk.store.db import open_database
@@ -212,6 +212,46 @@ def test_ticket_actions_through_the_cli(team: str, monkeypatch: pytest.MonkeyPat
         "--db", team, "--agent", "ann", "ticket", "status", number, "solved", "--version", "1"
     )
     assert stale.code == 1 and "changed since you opened it" in stale.err
+
+
+def test_assign_acts_as_the_agent_given_before_the_command_not_the_colleague(team: str) -> None:
+    """`--agent kasia ticket assign N ann` is kasia's act, refused for a trainee; it once ran
+    as ann (the colleague's name took the place of --agent), assigning the ticket to herself
+    past the trainee's limits and in her name."""
+    add = sd(
+        "--db",
+        team,
+        "--agent",
+        "marta",
+        "agents",
+        "add",
+        "kasia",
+        "--role",
+        "trainee",
+        "--mentor",
+        "marta",
+        "--display-name",
+        "Kasia",
+    )
+    assert add.code == 0, add.err
+    number = str(sd("--db", team, "--agent", "ann", "tickets", "--json").json()[0]["number"])
+    refused = sd("--db", team, "--agent", "kasia", "ticket", "assign", number, "ann")
+    assert refused.code == 1 and "may not assign tickets to colleagues" in refused.err
+    shown = sd("--db", team, "--agent", "marta", "ticket", "show", number, "--json").json()
+    assert shown["assignee"] is None
+    assert sd("--db", team, "--agent", "marta", "ticket", "assign", number, "ann").code == 0
+    database = open_database(team)
+    try:
+        with database.read_session() as session:
+            actor = session.execute(
+                text(
+                    "SELECT agent.name FROM event JOIN agent ON agent.id = event.agent_id "
+                    "WHERE event.kind = 'assigned' ORDER BY event.id DESC LIMIT 1"
+                )
+            ).scalar_one()
+    finally:
+        database.dispose()
+    assert actor == "marta"
 
 
 def test_settings_export_edit_import_and_rejection(team: str, tmp_path: Path) -> None:
