@@ -833,3 +833,26 @@ async def test_quitting_right_after_typing_keeps_the_draft(
             .where(Ticket.number == number, Draft.kind == "reply")
         ).one_or_none()
     assert body is not None and "last words before the bus" in body
+
+
+async def test_after_answering_a_ticket_the_cursor_keeps_its_place_in_the_queue(
+    console: AppFactory, demo_db: Database
+) -> None:
+    """Work goes down the queue: the answered ticket waits on the customer now and sinks to
+    the bottom; back in the queue the cursor stays where it was, on the next ticket, instead
+    of following the answered one down."""
+    app = console()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        keys = ticket_keys(pilot)
+        answered, following = int(keys[1]), int(keys[2])
+        await move_to(pilot, answered)
+        row = queue(pilot).table.cursor_row
+        await open_reply(pilot)
+        await pilot.press(*"We are on it.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        screen = queue(pilot)
+        assert screen.order.index(str(answered)) > row  # it did move down
+        assert screen.table.cursor_row == row
+        assert screen.cursor_key() == str(following)
