@@ -1141,7 +1141,9 @@ def build_parser() -> argparse.ArgumentParser:
     tickets = add("tickets", cmd_tickets, "the queue in ranking order")
     tickets.add_argument("--view", choices=list(VIEWS), help="which queue (default open)")
     tickets.add_argument("--status", action="append", help="only these statuses (repeatable)")
-    tickets.add_argument("--search", help="filter by subject, customer, number or tag")
+    tickets.add_argument(
+        "--search", help="filter by subject, customer, email address, number or tag"
+    )
     tickets.add_argument("--limit", type=_positive, default=50)
     tickets.add_argument("--offset", type=_not_negative, default=0)
     tickets.add_argument("--json", action="store_true")

@@ -170,7 +170,7 @@ class QueueScreen(IncidentActions, TicketActions):
             "filter",
             "Filter",
             id="queue.filter",
-            tooltip="Filter by subject, customer, number or tag",
+            tooltip="Filter by subject, customer, email address, number or tag",
         ),
         Binding(
             "space",
@@ -256,7 +256,7 @@ class QueueScreen(IncidentActions, TicketActions):
             active=self.view,
             id="views",
         )
-        yield Input(placeholder="filter: subject, customer, #number or tag", id="filter")
+        yield Input(placeholder="filter: subject, customer, email, #number or tag", id="filter")
         yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
         yield ReviewPanel(id="review-panel")
         yield Static(id="queue-status")

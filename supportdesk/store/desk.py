@@ -2906,13 +2906,19 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
         # Fold the needle the way the column is folded: casefold() on SQLite (sd_fold),
         # lower() on PostgreSQL ('ß' stays 'ß' there).
         needle = search.casefold() if self.database.is_sqlite else search.lower()
+        # By name or by address: an email address is often all an agent has. Identity values
+        # are stored lower-cased; a Telegram id is digits, found the same way.
         customers = select(Customer.id).where(
             self._fold(Customer.name).contains(needle, autoescape=True)
+        )
+        reached = select(Identity.customer_id).where(
+            Identity.value.contains(needle, autoescape=True)  # type: ignore[attr-defined]
         )
         tagged = select(TicketTag.ticket_id).where(TicketTag.tag == needle.lstrip("#"))
         parts: list[ColumnElement[bool]] = [
             self._fold(Ticket.subject).contains(needle, autoescape=True),
             Ticket.customer_id.in_(customers),  # type: ignore[attr-defined]
+            Ticket.customer_id.in_(reached),  # type: ignore[attr-defined]
             Ticket.id.in_(tagged),  # type: ignore[union-attr]
         ]
         digits = needle.lstrip("#")
