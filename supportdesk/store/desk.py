@@ -206,6 +206,15 @@ PERMISSION_WORDS: dict[str, str] = {
     "incidents": "declare or work on incidents (their replies go out to many customers at once)",
 }
 
+
+def refusal_for(role: str, display_name: str, permission: str) -> str | None:
+    """The sentence refusing `permission` to someone in `role`, or None when it is theirs.
+    The console asks before a dialog opens, so nobody types a reason only to be refused."""
+    if Role(role) in PERMISSIONS[permission]:
+        return None
+    return f"{display_name} is a {role}; a {role} may not {PERMISSION_WORDS[permission]}"
+
+
 VIEWS: dict[str, str] = {
     "mine": "Mine",
     "unassigned": "Unassigned",
@@ -555,11 +564,9 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
     def _require(write: _Write, permission: str) -> Agent:
         actor = write.actor
         assert actor is not None
-        if Role(actor.role) not in PERMISSIONS[permission]:
-            raise NotPermitted(
-                f"{actor.display_name} is a {actor.role}; a {actor.role} may not "
-                f"{PERMISSION_WORDS[permission]}"
-            )
+        refusal = refusal_for(actor.role, actor.display_name, permission)
+        if refusal is not None:
+            raise NotPermitted(refusal)
         return actor
 
     def _settings(self, session: Session) -> TeamSettings:
