@@ -54,8 +54,12 @@ class Bare(App):
 Bare().run(headless=True, size=(160, 48))
 """
 
+# Started as the `supportdesk` command starts (supportdesk/launch.py): the collector waits
+# until the first screen is drawn.
 CONSOLE_APP = r"""
 import resource, sys
+from supportdesk import launch
+launch.hold_collection()
 from supportdesk.__main__ import make_app
 from supportdesk.clock import SystemClock
 from supportdesk.config import load_settings

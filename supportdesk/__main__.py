@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
 
-from supportdesk import __version__
+from supportdesk import __version__, launch
 from supportdesk.clock import SystemClock
 from supportdesk.config import (
     ConfigError,
@@ -344,6 +344,7 @@ def cmd_demo(ctx: Context) -> int:
     if has_data(database):
         ctx.print(f"Using the existing demo database {path} (--fresh makes a new one).")
     else:
+        launch.started()  # building makes (and drops) far more than the imports did
 
         def progress(message: str) -> None:
             print(f"demo: {message}", file=sys.stderr)
@@ -644,6 +645,7 @@ def cmd_poll(ctx: Context) -> int:
     # it all cost a mailbox of 10,000 messages 0.4 s of CPU. And a batch of mail is
     # thousands of objects that live until it is stored: collected every 700 allocations,
     # they were walked again and again (another 0.1 s); every 7,000 they mostly are not.
+    launch.started()
     gc.freeze()
     gc.set_threshold(7000, 10, 10)
     if ctx.args.once:
@@ -1349,6 +1351,8 @@ def run(
         logs.configure(settings.data_dir)
         ctx = Context(args, settings, out or sys.stdout, err)
         handler: Callable[[Context], int] = getattr(args, "handler", cmd_console)
+        if handler is not cmd_console and handler is not cmd_demo:
+            launch.started()  # the console says so itself, once its first screen is up
         return handler(ctx)
     except (ConfigError, UsageError, TeamSettingsError) as exc:
         print(f"supportdesk: {exc}", file=err)

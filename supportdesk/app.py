@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 
+from supportdesk import launch
 from supportdesk.localdrafts import LocalDrafts
 from supportdesk.screens.actions import WRITE_ACTIONS, TicketActions
 from supportdesk.screens.compose import ComposeScreen
@@ -158,6 +159,9 @@ class SupportDeskApp(App[None]):
         self._listener_thread: threading.Thread | None = None
 
     def on_mount(self) -> None:
+        # Started from the command, the collector waited for the imports (see launch.py);
+        # once the first screen is drawn, set-up is over.
+        self.call_after_refresh(launch.started)
         if self.user_keymap:
             self.set_keymap(self.user_keymap)
         if self.wanted_theme:

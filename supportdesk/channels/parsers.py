@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from supportdesk import launch
 from supportdesk.channels.ingest import MailToStore, mail_item
 from supportdesk.channels.mime import unreadable_mail
 
@@ -159,7 +160,12 @@ class _Worker:
             [entry for entry in sys.path if entry] + [env.get("PYTHONPATH", "")]
         ).rstrip(os.pathsep)
         self.process = subprocess.Popen(
-            [sys.executable, "-c", f"from {__name__} import serve; serve({parse!r})"],
+            [
+                sys.executable,
+                "-c",
+                "from supportdesk import launch; launch.hold_collection(); "
+                f"from {__name__} import serve; serve({parse!r})",
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -252,6 +258,7 @@ def serve(parse: str = f"{__name__}:{_parse_without_raw.__name__}") -> None:
     """The worker's main loop: a job from stdin, its result to stdout, until stdin ends."""
     module_name, _, function_name = parse.partition(":")
     function = getattr(importlib.import_module(module_name), function_name)
+    launch.started()
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     # Nothing else may write to the result pipe.
     sys.stdout = sys.stderr

@@ -486,3 +486,29 @@ def test_report_needs_no_write_access_to_the_file(tmp_path: Path) -> None:
         assert result.json()["total"]["new"] == 0  # type: ignore[index]
     finally:
         path.chmod(0o644)
+
+
+def test_a_command_resumes_the_collector_the_entry_point_held() -> None:
+    """`supportdesk` holds garbage collection while importing (launch.py); every command but
+    the console resumes it before it does its work (a long import of a mailbox, a poll)."""
+    import gc
+
+    from supportdesk import launch
+
+    launch.hold_collection()
+    try:
+        assert run(["config", "example"], out=io.StringIO()) == 0
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
+def test_the_installed_command_starts_through_the_launcher(tmp_path: Path) -> None:
+    """The console script is `supportdesk.launch:main`: it runs a command end to end."""
+    command = Path(sys.executable).parent / "supportdesk"
+    result = subprocess.run(
+        [str(command), "config", "example"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "[[email]]" in result.stdout

@@ -856,3 +856,25 @@ async def test_after_answering_a_ticket_the_cursor_keeps_its_place_in_the_queue(
         assert screen.order.index(str(answered)) > row  # it did move down
         assert screen.table.cursor_row == row
         assert screen.cursor_key() == str(following)
+
+
+async def test_the_collector_held_for_start_up_resumes_once_the_console_is_up(
+    console: AppFactory,
+) -> None:
+    """The command holds garbage collection while it imports (supportdesk/launch.py); the
+    console must resume it once its first screen is drawn, or a day's work never collects."""
+    import gc
+
+    from supportdesk import launch
+
+    frozen_before = gc.get_freeze_count()
+    launch.hold_collection()
+    try:
+        app = console()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, QueueScreen) and app.screen.order)
+            await until(pilot, gc.isenabled)
+            assert gc.get_freeze_count() > frozen_before
+    finally:
+        gc.enable()
+        gc.unfreeze()
