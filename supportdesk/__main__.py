@@ -76,6 +76,7 @@ class Context:
     args: argparse.Namespace
     settings: Settings
     out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
     _database: Database | None = None
 
     def database_target(self) -> str:
@@ -91,10 +92,18 @@ class Context:
     def database(self, *, readonly: bool = False) -> Database:
         if self._database is None:
             target = self.database_target()
+            created = _missing_sqlite_file(target)
             self._database = open_database(target, readonly=readonly)
             # A personal SQLite file follows the program's version by itself; a shared
             # PostgreSQL database is upgraded on purpose by whoever runs it.
             ensure_schema(self._database, auto_upgrade=self._database.is_sqlite)
+            if created is not None and getattr(self.args, "handler", None) is not cmd_demo:
+                # Said, because a mistyped --db would otherwise look like an empty queue.
+                print(
+                    f"supportdesk: created a new, empty database {created} (there was no such "
+                    "file; check --db or database_url if you meant an existing one)",
+                    file=self.err,
+                )
         return self._database
 
     def desk(self, *, readonly: bool = False) -> Desk:
@@ -115,6 +124,17 @@ class Context:
     def json(self, value: Any) -> None:
         json.dump(value, self.out, ensure_ascii=False, indent=2)
         self.out.write("\n")
+
+
+def _missing_sqlite_file(target: str) -> Path | None:
+    """The SQLite file `target` names when there is no such file yet (opening makes it)."""
+    from sqlalchemy import make_url
+
+    url = make_url(normalize_url(target))
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    path = Path(url.database)
+    return None if path.exists() else path
 
 
 # -- formatting -----------------------------------------------------------------------------
@@ -317,9 +337,9 @@ def cmd_demo(ctx: Context) -> int:
     if ctx.args.fresh and path.exists():
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-    ctx.settings = ctx.settings.model_copy(
-        update={"database_url": str(path), "agent": ctx.settings.agent or "ann"}
-    )
+    # `demo --agent marta` as well as `--agent marta demo`: the README shows the first.
+    agent = ctx.args.demo_agent or ctx.settings.agent or "ann"
+    ctx.settings = ctx.settings.model_copy(update={"database_url": str(path), "agent": agent})
     database = ctx.database()
     if has_data(database):
         ctx.print(f"Using the existing demo database {path} (--fresh makes a new one).")
@@ -346,7 +366,12 @@ def cmd_demo(ctx: Context) -> int:
             f"customers, {stats.messages} messages, {stats.notes} notes, {stats.ratings} ratings, "
             f"{stats.templates} templates, {stats.articles} articles."
         )
-    ctx.print(f"Try: supportdesk --db {path} --agent ann tickets")
+    if ctx.desk().whoami() is None:
+        raise UsageError(
+            f"there is no agent {agent!r} in the demo; its agents are ann, tomasz, pavel, "
+            "olena, kasia (trainee) and marta (lead)"
+        )
+    ctx.print(f"Try: supportdesk --db {path} --agent {agent} tickets")
     if ctx.args.no_ui:
         return EXIT_OK
     return cmd_console(ctx)
@@ -504,7 +529,7 @@ def cmd_ticket(ctx: Context) -> int:
             return EXIT_OK
         message = f"#{result.number} is yours: {one_line(result.subject)}"
     elif action == "assign":
-        target = None if ctx.args.agent in ("-", "none", "nobody") else ctx.args.agent
+        target = None if ctx.args.assignee in ("-", "none", "nobody") else ctx.args.assignee
         result = desk.assign(ctx.args.number, target, expected_version=version)
         message = f"#{result.number} assigned to {result.assignee or 'nobody'}."
     elif action == "status":
@@ -1056,6 +1081,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="number of tickets (default 360)",
     )
     demo.add_argument("--seed", type=int, help="random seed (default 7)")
+    demo.add_argument(
+        "--agent",
+        dest="demo_agent",
+        metavar="NAME",
+        help="who you are in the demo (default ann; marta is the lead, kasia a trainee)",
+    )
     demo.add_argument("--fresh", action="store_true", help="delete an existing demo database first")
     demo.add_argument("--no-ui", action="store_true", help="only create the database")
 
@@ -1112,7 +1143,9 @@ def build_parser() -> argparse.ArgumentParser:
     tickets = add("tickets", cmd_tickets, "the queue in ranking order")
     tickets.add_argument("--view", choices=list(VIEWS), help="which queue (default open)")
     tickets.add_argument("--status", action="append", help="only these statuses (repeatable)")
-    tickets.add_argument("--search", help="filter by subject, customer, number or tag")
+    tickets.add_argument(
+        "--search", help="filter by subject, customer, email address, number or tag"
+    )
     tickets.add_argument("--limit", type=_positive, default=50)
     tickets.add_argument("--offset", type=_not_negative, default=0)
     tickets.add_argument("--json", action="store_true")
@@ -1137,7 +1170,8 @@ def build_parser() -> argparse.ArgumentParser:
     ticket_action("take", "assign the ticket to yourself")
     ticket_action("take-next", "take the most urgent unassigned ticket", versioned=False)
     assign = ticket_action("assign", "assign to a colleague ('none' to unassign)")
-    assign.add_argument("agent")
+    # Not dest "agent": that is the global --agent (who acts), which it would overwrite.
+    assign.add_argument("assignee", metavar="AGENT", help="the colleague's agent name, or none")
     status = ticket_action("status", "set the status")
     status.add_argument("status", choices=["open", "pending", "on_hold", "solved", "closed"])
     status.add_argument("--reason", help="why (required to close a ticket that is not solved)")
@@ -1315,7 +1349,7 @@ def run(
         from supportdesk import logs
 
         logs.configure(settings.data_dir)
-        ctx = Context(args, settings, out or sys.stdout)
+        ctx = Context(args, settings, out or sys.stdout, err)
         handler: Callable[[Context], int] = getattr(args, "handler", cmd_console)
         if handler is not cmd_console and handler is not cmd_demo:
             launch.started()  # the console says so itself, once its first screen is up

@@ -403,6 +403,14 @@ class SupportDeskApp(App[None]):
 
     # -- commands ---------------------------------------------------------------------------
 
+    async def action_quit(self) -> None:
+        # A reply is saved after a pause in typing; quitting inside that pause would lose
+        # the last words, so an open editor saves now (as esc does).
+        for screen in self.screen_stack:
+            if isinstance(screen, ComposeScreen):
+                await screen.save_before_quit()
+        await super().action_quit()
+
     def action_help(self) -> None:
         screen = self.screen
         palette = Binding(

@@ -10,7 +10,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from supportdesk.screens.modals import ChoiceModal, PromptModal
-from supportdesk.store.desk import Desk, DeskError, StoreError
+from supportdesk.store.desk import Desk, DeskError, StoreError, refusal_for
 from supportdesk.store.dto import DraftInfo, TicketSummary
 
 if TYPE_CHECKING:
@@ -145,6 +145,15 @@ class TicketActions(Screen[None]):
 
     # -- the actions ------------------------------------------------------------------------
 
+    def _refused(self, permission: str) -> bool:
+        """Tell at once what the Desk would refuse (a trainee closing, marking urgent), before
+        a dialog asks for a reason that could only be refused once typed."""
+        me = self.desk_app.me
+        refusal = refusal_for(me.role, me.display_name, permission) if me is not None else None
+        if refusal is not None:
+            self.notify(refusal, severity="error", timeout=8, markup=False)
+        return refusal is not None
+
     def _ticket_or_tell(self, retry: Callable[[], None] | None = None) -> TicketSummary | None:
         """The ticket an action is for, or None after telling why there is none. `retry` is
         the action itself, for a screen whose ticket is still on its way to run it later."""
@@ -168,6 +177,8 @@ class TicketActions(Screen[None]):
 
         def chosen(status: str | None) -> None:
             if status is None:
+                return
+            if status == "closed" and self._refused("close"):
                 return
             if status == "closed" and t.status != "solved":
                 self.app.push_screen(
@@ -200,6 +211,8 @@ class TicketActions(Screen[None]):
 
         def chosen(priority: str | None) -> None:
             if priority is None:
+                return
+            if priority == "urgent" and self._refused("set_urgent"):
                 return
             if priority == "urgent":
                 self.app.push_screen(

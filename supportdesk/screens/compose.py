@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
 from pathlib import Path
@@ -86,6 +87,11 @@ class ComposeScreen(Screen[None]):
             "discard",
             "Discard draft",
             id="compose.discard",
+            # The text area has the focus and binds ctrl+d to delete-right; without priority
+            # the key would eat a character instead of discarding. Priority would also put it
+            # first in the footer, ahead of Send: it is listed under ? instead.
+            priority=True,
+            show=False,
             tooltip="Throw the draft away",
         ),
         Binding(
@@ -222,11 +228,13 @@ class ComposeScreen(Screen[None]):
         elif local is not None and local.body.strip():
             self.base_version = local.base_version
             area.load_text(local.body)
+            area.cursor_location = self.resume_location(local.body)
             self._saved_text = None
             self.set_info("Your draft is back (kept on this machine while offline).")
         elif self.draft is not None and self.draft.body.strip():
             self.base_version = self.draft.base_version
             area.load_text(self.draft.body)
+            area.cursor_location = self.resume_location(self.draft.body)
             self._saved_text = self.draft.body
             self.set_info("Your draft is back.")
         else:
@@ -252,6 +260,25 @@ class ComposeScreen(Screen[None]):
         opening = greeting(self.ticket.customer.language, first)
         signature = (me.signature or me.display_name) if me else ""
         return f"{opening}\n\n\n\n{signature}\n", 2
+
+    def resume_location(self, text: str) -> tuple[int, int]:
+        """Where typing goes on in a draft that comes back: after the last words written,
+        above the signature of a reply (the cursor's place is not stored with the draft)."""
+        end = len(text.rstrip())
+        me = self.desk_app.me
+        signature = ((me.signature or me.display_name) if me else "").strip()
+        if self.kind == "reply" and signature and text[:end].endswith(signature):
+            end = len(text[: end - len(signature)].rstrip())
+        return _location(text, end)
+
+    def untouched(self, text: str) -> bool:
+        """True when the text is still what a new reply or hand-over note starts with (give
+        or take blank lines). A reply carrying a file may well say no more than that."""
+        if self.review is not None or self.kind not in ("reply", "handover"):
+            return False
+        if self.attachments:
+            return False
+        return text.split() == self.starting_text()[0].split()
 
     def set_info(self, text: str, style: str = "dim") -> None:
         self._info_style = style
@@ -375,6 +402,20 @@ class ComposeScreen(Screen[None]):
         self._saved_text = text
         return True
 
+    async def save_before_quit(self) -> None:
+        """The console is closing: keep what was typed since the last save (a mentor's edit
+        of a trainee's reply is no draft, as on esc)."""
+        if self.review is not None:
+            return
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        # Keys that came in one burst with the quit (a paste, a slow SSH link) may still wait
+        # in the text area's queue: a callback queued behind them runs once they are typed.
+        typed = asyncio.Event()
+        if self.query_one(TextArea).call_later(typed.set):
+            await typed.wait()
+        self.save_now()
+
     # -- actions ----------------------------------------------------------------------------
 
     def action_close(self) -> None:
@@ -412,6 +453,11 @@ class ComposeScreen(Screen[None]):
         text = self.query_one(TextArea).text
         if not text.strip():
             self.set_info("Nothing to send yet.", "bold yellow")
+            return
+        if self.untouched(text):
+            # One stray ctrl+s would otherwise send the customer a bare greeting and sign-off
+            # (and stop their SLA clock), or file an empty hand-over note.
+            self.set_info("Nothing written yet: only the pre-filled text is here.", "bold yellow")
             return
         if self.kind == "reply" and unfilled(text):
             # Saved now and quietly: a save pending from the last keystroke would otherwise

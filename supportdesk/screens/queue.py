@@ -170,7 +170,7 @@ class QueueScreen(IncidentActions, TicketActions):
             "filter",
             "Filter",
             id="queue.filter",
-            tooltip="Filter by subject, customer, number or tag",
+            tooltip="Filter by subject, customer, email address, number or tag",
         ),
         Binding(
             "space",
@@ -231,6 +231,7 @@ class QueueScreen(IncidentActions, TicketActions):
         self._request = 0
         self._filter_timer: Timer | None = None
         self._stale = False
+        self._keep_place = False
         self._widths: tuple[int, int] | None = None
         # Marked tickets by number: they stay marked while rows come and go (paging, the
         # filter, live refreshes) until linked or cleared with escape.
@@ -255,7 +256,7 @@ class QueueScreen(IncidentActions, TicketActions):
             active=self.view,
             id="views",
         )
-        yield Input(placeholder="filter: subject, customer, #number or tag", id="filter")
+        yield Input(placeholder="filter: subject, customer, email, #number or tag", id="filter")
         yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
         yield ReviewPanel(id="review-panel")
         yield Static(id="queue-status")
@@ -279,8 +280,10 @@ class QueueScreen(IncidentActions, TicketActions):
     def text_widths(self) -> tuple[int, int]:
         """(customer, subject) widths for the terminal's width."""
         fixed = sum(width + 2 for _key, _title, width in COLUMNS if width)
-        # Two more for the scroll bar, four for the customer and subject cells' padding.
-        free = max(24, self.size.width - fixed - 2 - 4)
+        # Two more for the scroll bar, four for the customer and subject cells' padding. The
+        # floor lets 80 columns fit exactly: a table wider than its window takes ← → to
+        # scroll sideways, and the views would no longer switch.
+        free = max(20, self.size.width - fixed - 2 - 4)
         customer = min(22, max(10, free // 3))
         return customer, free - customer
 
@@ -388,11 +391,14 @@ class QueueScreen(IncidentActions, TicketActions):
         else:
             old_index = table.cursor_row
             self.order = new_order
+            keep_place = self._keep_place and cursor_key is not None and bool(new_order)
             with self.app.batch_update():
                 table.clear()
                 for key in new_order:
                     table.add_row(*self.rows[key].cells, key=key)
-                if cursor_key in self.rows:
+                if keep_place:
+                    table.move_cursor(row=min(old_index, len(new_order) - 1), animate=False)
+                elif cursor_key in self.rows:
                     table.move_cursor(row=new_order.index(cursor_key), animate=False)
                 elif cursor_key is None or cursor_key.startswith(GROUP_PREFIX):
                     # A fresh list starts on the most urgent ticket, below the incidents' rows
@@ -400,6 +406,7 @@ class QueueScreen(IncidentActions, TicketActions):
                     table.move_cursor(row=self.first_ticket_row(), animate=False)
                 elif new_order:
                     table.move_cursor(row=min(old_index, len(new_order) - 1), animate=False)
+        self._keep_place = False
         self.update_status()
 
     def first_ticket_row(self) -> int:
@@ -492,6 +499,9 @@ class QueueScreen(IncidentActions, TicketActions):
 
     def on_screen_resume(self) -> None:
         self.update_topbar()
+        # Back from a ticket: if what was done there moved it (answered, it sinks), the
+        # cursor stays at its place, on the next ticket, as work goes down the queue.
+        self._keep_place = True
         if self._stale or self.rows:
             self._stale = False
             self.load()

@@ -536,7 +536,9 @@ class SupervisorScreen(Screen[None]):
             f"  will breach: {total.due_15} in 15 min, {total.due_60} in 60 (business time)"
         )
         if health.awaiting_review:
-            title.append(f" · {health.awaiting_review} replies await review", style="yellow")
+            waiting = health.awaiting_review
+            said = "1 reply awaits" if waiting == 1 else f"{waiting} replies await"
+            title.append(f" · {said} review", style="yellow")
         self.query_one("#sv-queue", CellGrid).set_caption(title)
 
     def health_cells(self, label: str, row: HealthRow, now: datetime) -> tuple[Text, ...]:

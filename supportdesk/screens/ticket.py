@@ -326,6 +326,8 @@ class TicketScreen(IncidentActions, TicketActions):
     def action_merge(self) -> None:
         if (t := self._ticket_or_tell(self.action_merge)) is None:
             return
+        if self._refused("close"):  # merging closes this ticket
+            return
 
         def entered(value: str | None) -> None:
             if not value:

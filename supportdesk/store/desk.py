@@ -207,6 +207,15 @@ PERMISSION_WORDS: dict[str, str] = {
     "incidents": "declare or work on incidents (their replies go out to many customers at once)",
 }
 
+
+def refusal_for(role: str, display_name: str, permission: str) -> str | None:
+    """The sentence refusing `permission` to someone in `role`, or None when it is theirs.
+    The console asks before a dialog opens, so nobody types a reason only to be refused."""
+    if Role(role) in PERMISSIONS[permission]:
+        return None
+    return f"{display_name} is a {role}; a {role} may not {PERMISSION_WORDS[permission]}"
+
+
 VIEWS: dict[str, str] = {
     "mine": "Mine",
     "unassigned": "Unassigned",
@@ -556,11 +565,9 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
     def _require(write: _Write, permission: str) -> Agent:
         actor = write.actor
         assert actor is not None
-        if Role(actor.role) not in PERMISSIONS[permission]:
-            raise NotPermitted(
-                f"{actor.display_name} is a {actor.role}; a {actor.role} may not "
-                f"{PERMISSION_WORDS[permission]}"
-            )
+        refusal = refusal_for(actor.role, actor.display_name, permission)
+        if refusal is not None:
+            raise NotPermitted(refusal)
         return actor
 
     def _settings(self, session: Session) -> TeamSettings:
@@ -2907,13 +2914,19 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
         # Fold the needle the way the column is folded: casefold() on SQLite (sd_fold),
         # lower() on PostgreSQL ('ß' stays 'ß' there).
         needle = search.casefold() if self.database.is_sqlite else search.lower()
+        # By name or by address: an email address is often all an agent has. Identity values
+        # are stored lower-cased; a Telegram id is digits, found the same way.
         customers = select(Customer.id).where(
             self._fold(Customer.name).contains(needle, autoescape=True)
+        )
+        reached = select(Identity.customer_id).where(
+            Identity.value.contains(needle, autoescape=True)  # type: ignore[attr-defined]
         )
         tagged = select(TicketTag.ticket_id).where(TicketTag.tag == needle.lstrip("#"))
         parts: list[ColumnElement[bool]] = [
             self._fold(Ticket.subject).contains(needle, autoescape=True),
             Ticket.customer_id.in_(customers),  # type: ignore[attr-defined]
+            Ticket.customer_id.in_(reached),  # type: ignore[attr-defined]
             Ticket.id.in_(tagged),  # type: ignore[union-attr]
         ]
         digits = needle.lstrip("#")

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from supportdesk.__main__ import run
 from supportdesk.store.db import open_database
@@ -214,6 +214,46 @@ def test_ticket_actions_through_the_cli(team: str, monkeypatch: pytest.MonkeyPat
     assert stale.code == 1 and "changed since you opened it" in stale.err
 
 
+def test_assign_acts_as_the_agent_given_before_the_command_not_the_colleague(team: str) -> None:
+    """`--agent kasia ticket assign N ann` is kasia's act, refused for a trainee; it once ran
+    as ann (the colleague's name took the place of --agent), assigning the ticket to herself
+    past the trainee's limits and in her name."""
+    add = sd(
+        "--db",
+        team,
+        "--agent",
+        "marta",
+        "agents",
+        "add",
+        "kasia",
+        "--role",
+        "trainee",
+        "--mentor",
+        "marta",
+        "--display-name",
+        "Kasia",
+    )
+    assert add.code == 0, add.err
+    number = str(sd("--db", team, "--agent", "ann", "tickets", "--json").json()[0]["number"])
+    refused = sd("--db", team, "--agent", "kasia", "ticket", "assign", number, "ann")
+    assert refused.code == 1 and "may not assign tickets to colleagues" in refused.err
+    shown = sd("--db", team, "--agent", "marta", "ticket", "show", number, "--json").json()
+    assert shown["assignee"] is None
+    assert sd("--db", team, "--agent", "marta", "ticket", "assign", number, "ann").code == 0
+    database = open_database(team)
+    try:
+        with database.read_session() as session:
+            actor = session.execute(
+                text(
+                    "SELECT agent.name FROM event JOIN agent ON agent.id = event.agent_id "
+                    "WHERE event.kind = 'assigned' ORDER BY event.id DESC LIMIT 1"
+                )
+            ).scalar_one()
+    finally:
+        database.dispose()
+    assert actor == "marta"
+
+
 def test_settings_export_edit_import_and_rejection(team: str, tmp_path: Path) -> None:
     path = tmp_path / "team.toml"
     assert sd("--db", team, "settings", "export", str(path)).code == 0
@@ -279,6 +319,28 @@ def test_bad_database_locations_are_explained(tmp_path: Path) -> None:
     assert broken.code == 1 and "not a database" in broken.err
     down = sd("--db", "postgresql+psycopg://nobody@127.0.0.1:1/x", "tickets")
     assert down.code == 1 and "is the PostgreSQL server running" in down.err
+
+
+def test_a_mistyped_database_path_is_not_an_empty_queue_in_silence(tmp_path: Path) -> None:
+    """A --db naming no file makes a new database (the first `agents add` relies on it), but
+    says so: otherwise a typo shows an empty queue as if the team had nothing to do."""
+    typo = tmp_path / "tema" / "supportdesk.db"
+    first = sd("--db", str(typo), "--agent", "ann", "tickets")
+    assert first.code == 0 and "0 of 0 shown" in first.out
+    assert f"created a new, empty database {typo}" in first.err
+    again = sd("--db", str(typo), "--agent", "ann", "tickets")
+    assert again.code == 0 and again.err == ""
+
+
+def test_demo_takes_the_agent_after_the_command_as_the_readme_shows(tmp_path: Path) -> None:
+    """`supportdesk demo --agent marta` (to be the lead) works as well as the global option
+    before the command; the hint it prints names that agent."""
+    path = tmp_path / "demo.db"
+    result = sd("demo", "--db", str(path), "--scale", "20", "--no-ui", "--agent", "marta")
+    assert result.code == 0, result.err
+    assert f"supportdesk --db {path} --agent marta tickets" in result.out
+    unknown = sd("demo", "--db", str(path), "--no-ui", "--agent", "nobody")
+    assert unknown.code == 2 and "there is no agent 'nobody'" in unknown.err
 
 
 def test_bad_config_file_is_one_clear_message(tmp_path: Path) -> None:

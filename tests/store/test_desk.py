@@ -281,6 +281,16 @@ def test_breached_tickets_lead_most_overdue_first(desk: Desk, clock: FrozenClock
     assert desk.list_queue("at_risk").total == 2
 
 
+def test_the_queue_filter_finds_a_customer_by_email_address(desk: Desk, clock: FrozenClock) -> None:
+    """The address is often all an agent has (a forwarded mail, a phone call): typed whole or
+    in part, in any case, it finds the customer's tickets."""
+    jan = receive(desk, clock, who="jan.kowalski@firma-ogrodnik.pl", sender_name="Jan K.")
+    receive(desk, clock, who="ola@x.pl", sender_name="Ola", subject="Faktura")
+    assert [t.number for t in desk.list_queue("open", search="firma-ogrodnik").tickets] == [jan]
+    assert [t.number for t in desk.list_queue("open", search="Jan.Kowalski@").tickets] == [jan]
+    assert desk.list_queue("open", search="kowalski@x.pl").total == 0
+
+
 def test_take_next_hands_out_the_most_urgent_unassigned(desk: Desk, clock: FrozenClock) -> None:
     a = receive(desk, clock, who="a@x.pl")
     b = receive(desk, clock, who="b@x.pl")

@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.text import Text
 from sqlalchemy import func, select
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
 
@@ -273,7 +274,11 @@ async def test_draft_survives_closing_and_comes_back(
         await move_to(pilot, number)
         await pilot.press("r")
         await settle(pilot)
-        assert "half-typed thought" in again.screen.query_one(TextArea).text
+        area = again.screen.query_one(TextArea)
+        assert "half-typed thought" in area.text
+        # Typing goes on where the words stopped, not into the greeting at the top.
+        await pilot.press(*" and the rest")
+        assert "half-typed thought and the rest" in area.text
 
 
 async def test_new_customer_message_before_sending_asks_first(
@@ -759,6 +764,145 @@ async def test_the_status_line_names_a_troubled_channel_once(console: AppFactory
             trouble("bot", "telegram bot: Telegram cannot be reached"),
         ]
         assert app.channel_status() == "support: IMAP imap.example.com: timed out (+1 more)"
+
+
+async def test_ctrl_d_in_the_reply_editor_discards_the_draft(
+    console: AppFactory, demo_db: Database
+) -> None:
+    """ctrl+d is the editor's discard key, not TextArea's own delete-right, which would
+    otherwise take it first because the text area has the focus."""
+    app = console()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        number = int(ticket_keys(pilot)[1])
+        await move_to(pilot, number)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"half-typed thought")
+        await pilot.press("home")  # a character right of the cursor that delete-right would eat
+        await pilot.press("ctrl+d")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(pilot)
+        assert not isinstance(app.screen, ComposeScreen)
+    with demo_db.read_session() as session:
+        drafts = session.scalars(
+            select(Draft).join(Ticket, Ticket.id == Draft.ticket_id).where(Ticket.number == number)
+        ).all()
+        assert drafts == []
+
+
+async def test_arrows_switch_views_at_80_columns(console: AppFactory) -> None:
+    """At 80x24 the queue's columns fit the screen: were the table wider than its window,
+    the table would take ← → to scroll itself sideways and the views would not switch."""
+    app = console()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = queue(pilot).table
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        await pilot.press("right")
+        await settle(pilot)
+        assert queue(pilot).view == "urgent"
+        await pilot.press("left", "left")
+        await settle(pilot)
+        assert queue(pilot).view == "unassigned"
+
+
+async def test_an_untouched_reply_or_handover_note_is_not_sent(
+    console: AppFactory, demo_db: Database
+) -> None:
+    """ctrl+s on a reply holding only the pre-filled greeting and signature sends nothing
+    (the customer would get an empty answer and the SLA clock would stop); the same for the
+    bare hand-over skeleton. Once something is written, it goes."""
+    app = console()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        number = int(ticket_keys(pilot)[0])
+        before = latest_reply(demo_db, number)
+        compose = await open_reply(pilot)
+        await pilot.press("enter")  # a blank line is not writing anything
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is compose
+        assert "Nothing written yet" in str(compose.query_one("#compose-info", Static).render())
+        after = latest_reply(demo_db, number)
+        assert (after.id if after else None) == (before.id if before else None)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+        await pilot.press("w")
+        await settle(pilot)
+        handover = app.screen
+        assert isinstance(handover, ComposeScreen)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is handover
+        await pilot.press(*"asked billing to unblock")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+    with demo_db.read_session() as session:
+        notes = session.scalars(
+            select(Note.body)
+            .join(Ticket, Ticket.id == Note.ticket_id)
+            .where(Ticket.number == number, Note.kind == "handover")
+        ).all()
+        assert len(notes) == 1 and "asked billing to unblock" in notes[0]
+
+
+async def test_quitting_right_after_typing_keeps_the_draft(
+    console: AppFactory, demo_db: Database, monkeypatch: Any
+) -> None:
+    """The draft is saved after a pause in typing; quitting inside that pause (here made
+    long, so it cannot pass by luck) still keeps the last words."""
+    monkeypatch.setattr("supportdesk.screens.compose.SAVE_AFTER_SECONDS", 600.0)
+    app = console()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        number = int(ticket_keys(pilot)[1])
+        await move_to(pilot, number)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"last words ")
+        # Keys that come in one burst with ctrl+q (a paste, a slow SSH link) still wait in
+        # the text area's queue when the App runs the quit: they are part of the draft too.
+        area = app.screen.query_one(TextArea)
+        for character in "before the bus":
+            key = "space" if character == " " else character
+            area.post_message(events.Key(key, character))
+        await app.run_action("quit")
+        await pilot.pause()
+    with demo_db.read_session() as session:
+        body = session.scalars(
+            select(Draft.body)
+            .join(Ticket, Ticket.id == Draft.ticket_id)
+            .where(Ticket.number == number, Draft.kind == "reply")
+        ).one_or_none()
+    assert body is not None and "last words before the bus" in body
+
+
+async def test_after_answering_a_ticket_the_cursor_keeps_its_place_in_the_queue(
+    console: AppFactory, demo_db: Database
+) -> None:
+    """Work goes down the queue: the answered ticket waits on the customer now and sinks to
+    the bottom; back in the queue the cursor stays where it was, on the next ticket, instead
+    of following the answered one down."""
+    app = console()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        keys = ticket_keys(pilot)
+        answered, following = int(keys[1]), int(keys[2])
+        await move_to(pilot, answered)
+        row = queue(pilot).table.cursor_row
+        await open_reply(pilot)
+        await pilot.press(*"We are on it.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        screen = queue(pilot)
+        assert screen.order.index(str(answered)) > row  # it did move down
+        assert screen.table.cursor_row == row
+        assert screen.cursor_key() == str(following)
 
 
 async def test_the_collector_held_for_start_up_resumes_once_the_console_is_up(

@@ -319,3 +319,46 @@ async def test_a_lead_graduates_a_trainee_from_the_command_palette(
         kasia = session.scalars(select(Agent).where(Agent.name == "kasia")).one()
         assert kasia.sends_directly_from == date(2026, 11, 24)
     assert [a.sends_directly_from for a in app.agents if a.name == "kasia"] == [date(2026, 11, 24)]
+
+
+async def test_a_trainee_is_told_at_once_that_closing_and_urgent_are_not_theirs(
+    console: AppFactory, demo_db: Database
+) -> None:
+    """Choosing "closed" or "urgent" refuses straight away, without first asking a trainee
+    for a reason that could only be refused after it was typed."""
+    app = console("kasia")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, QueueScreen)
+        number = next(
+            int(key)
+            for key in screen.order
+            if screen.rows[key].ticket is not None
+            and screen.rows[key].ticket.status not in ("solved", "closed")
+            and screen.rows[key].ticket.priority != "urgent"
+        )
+        screen.table.move_cursor(row=screen.order.index(str(number)))
+        await pilot.pause()
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("end", "enter")  # closed
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, QueueScreen)
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press("home", "enter")  # urgent
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, QueueScreen)
+        told = [n.message for n in pilot.app._notifications]
+        assert any("a trainee may not close tickets" in m for m in told), told
+        assert any("a trainee may not mark tickets urgent" in m for m in told), told
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, TicketScreen)
+        await pilot.press("m")  # merging closes the ticket: not a trainee's either
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, TicketScreen)
+    with demo_db.read_session() as session:
+        row = session.scalars(select(Ticket).where(Ticket.number == number)).one()
+        assert row.status != "closed" and row.priority != "urgent"

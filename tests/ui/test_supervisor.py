@@ -519,3 +519,17 @@ async def test_a_click_on_a_number_lists_its_tickets(
         await pilot.click(queue, offset=(x, y))
         await settle(pilot)
         assert drill_numbers(pilot) == breached
+
+
+async def test_one_reply_awaiting_review_is_said_in_the_singular(
+    supervisor: AppFactory, demo_db: Database, clock: FrozenClock
+) -> None:
+    lead = Desk(demo_db, clock, agent="marta")
+    waiting = lead.pending_reviews()
+    assert len(waiting) == 2
+    lead.approve_reply(waiting[0].message_id, expected_version=waiting[0].ticket_version)
+    app = supervisor()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        caption = dashboard(pilot).query_one("#sv-queue", CellGrid).caption
+        assert caption is not None and "1 reply awaits review" in caption.plain
