@@ -902,9 +902,21 @@ def cmd_doctor(ctx: Context) -> int:
             check(
                 True, f"queue: {counts.get('open', 0)} open, {counts.get('breached', 0)} breached"
             )
+    except SecretError as exc:
+        # The database's password cannot be read: say so and go on to the other checks.
+        secret = ctx.settings.database_password_secret
+        check(False, f"database: {exc}", f"supportdesk secrets set {secret}")
+        desk = None
     except (StoreError, DeskError) as exc:
         check(False, f"database: {exc}", "check --db / SUPPORTDESK_DATABASE_URL")
         desk = None
+    problem = _data_dir_problem(ctx.settings.data_dir)
+    check(
+        problem is None,
+        f"data folder {ctx.settings.data_dir}" + (f": {problem}" if problem else ""),
+        "set data_dir in the config (or SUPPORTDESK_DATA_DIR) to a folder this user can "
+        "write: attachments, drafts and logs go there",
+    )
     if ctx.settings.agent and desk is not None:
         me = desk.whoami()
         check(
@@ -929,9 +941,15 @@ def cmd_doctor(ctx: Context) -> int:
             + (f" from {source}" if source else " is not set"),
             f"supportdesk secrets set {account.password_secret}",
         )
-        if source is not None:
-            for line, ok, fix in _check_mail_account(account):
-                check(ok, line, fix)
+        if source is None:
+            continue
+        try:
+            password = get_secret(account.password_secret)
+        except SecretError as exc:  # named but unreadable, e.g. a missing *_FILE
+            check(False, f"email {account.name}: {exc}", "make the secret readable")
+            continue
+        for line, ok, fix in _check_mail_account(account, password):
+            check(ok, line, fix)
     for bot in ctx.settings.telegram:
         source = secret_source(bot.token_secret)
         check(
@@ -940,8 +958,14 @@ def cmd_doctor(ctx: Context) -> int:
             + (f" from {source}" if source else " is not set"),
             f"supportdesk secrets set {bot.token_secret}",
         )
-        if source is not None:
-            check(*_check_bot(bot), "check the token and api_url in the config")
+        if source is None:
+            continue
+        try:
+            token = get_secret(bot.token_secret)
+        except SecretError as exc:
+            check(False, f"telegram {bot.name}: {exc}", "make the secret readable")
+            continue
+        check(*_check_bot(bot, token), "check the token and api_url in the config")
     ctx.print("All good." if not problems else f"{problems} problem(s) found.")
     return EXIT_OK if not problems else EXIT_REFUSED
 
@@ -949,13 +973,24 @@ def cmd_doctor(ctx: Context) -> int:
 # -- parser ---------------------------------------------------------------------------------
 
 
-def _check_mail_account(account: Any) -> list[tuple[str, bool, str]]:
+def _data_dir_problem(data_dir: Path) -> str | None:
+    """Why files cannot be written in the data folder, or None when they can."""
+    import tempfile
+
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=data_dir):
+            pass
+    except OSError as exc:
+        return f"cannot be written: {exc.strerror or exc}"
+    return None
+
+
+def _check_mail_account(account: Any, password: str) -> list[tuple[str, bool, str]]:
     """Log in to the account's IMAP and SMTP servers once: (what, ok, how to fix)."""
     from supportdesk.channels.imap import ImapPoller, ImapTrouble
     from supportdesk.channels.smtp import check_login
-    from supportdesk.secrets import get_secret
 
-    password = get_secret(account.password_secret)
     results: list[tuple[str, bool, str]] = []
     poller = ImapPoller(None, account, password)  # type: ignore[arg-type]
     try:
@@ -990,12 +1025,11 @@ def _check_mail_account(account: Any) -> list[tuple[str, bool, str]]:
     return results
 
 
-def _check_bot(bot: Any) -> tuple[bool, str]:
+def _check_bot(bot: Any, token: str) -> tuple[bool, str]:
     """Ask the Bot API who the bot is (getMe): its username, or exactly what went wrong."""
     from supportdesk.channels.telegram import check_bot
-    from supportdesk.secrets import get_secret
 
-    return check_bot(bot, get_secret(bot.token_secret))
+    return check_bot(bot, token)
 
 
 def _positive(value: str) -> int:
