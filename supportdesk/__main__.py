@@ -1334,12 +1334,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The options of `supportdesk` itself, which a user may well type after the command.
+GLOBAL_OPTIONS = ("--db", "--config", "--agent")
+
+
 def run(
     argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
     err = err or sys.stderr
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        misplaced = [a.split("=", 1)[0] for a in extra if a.split("=", 1)[0] in GLOBAL_OPTIONS]
+        hint = (
+            f" ({misplaced[0]} is a global option: it goes before the command, "
+            f"e.g. supportdesk {misplaced[0]} … {getattr(args, 'command', None) or 'COMMAND'} …)"
+            if misplaced
+            else ""
+        )
+        parser.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
     overrides = {
         key: value for key, value in (("database_url", args.db), ("agent", args.agent)) if value
     }

@@ -450,3 +450,23 @@ def test_the_installed_command_starts_through_the_launcher(tmp_path: Path) -> No
     )
     assert result.returncode == 0, result.stderr
     assert "[[email]]" in result.stdout
+
+
+def test_a_global_option_after_the_command_is_pointed_to_its_place(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`supportdesk init --db URL` is what people type first; argparse alone said only
+    'unrecognized arguments'."""
+    with pytest.raises(SystemExit) as stopped:
+        run(["init", "--db", str(tmp_path / "desk.db")])
+    assert stopped.value.code == 2
+    said = capsys.readouterr().err
+    assert "--db is a global option: it goes before the command" in said
+    assert "supportdesk --db … init" in said
+    assert not (tmp_path / "desk.db").exists()
+    with pytest.raises(SystemExit):
+        run(["agents", "list", "--bogus"])
+    assert "global option" not in capsys.readouterr().err
+    # A command's own option of the same name still belongs to the command.
+    result = sd("--db", str(tmp_path / "desk.db"), "review", "stats", "--agent", "marta")
+    assert result.code == 1 and "no agent 'marta'" in result.err
