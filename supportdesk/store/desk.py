@@ -556,8 +556,9 @@ class Desk(LibraryDesk, EscalationDesk, ReviewDesk, IncidentDesk):
         actor = write.actor
         assert actor is not None
         if Role(actor.role) not in PERMISSIONS[permission]:
+            a = "an" if actor.role[:1] in ("a", "e", "i", "o", "u") else "a"
             raise NotPermitted(
-                f"{actor.display_name} is a {actor.role}; a {actor.role} may not "
+                f"{actor.display_name} is {a} {actor.role}; {a} {actor.role} may not "
                 f"{PERMISSION_WORDS[permission]}"
             )
         return actor
