@@ -330,6 +330,10 @@ class ImapPoller:
         if self.account.after_store == "seen":
             client.add_flags(uids, [b"\\Seen"])
         elif self.account.after_store == "move" and self.account.move_to:
+            # Made when missing, as sent_folder is: a MOVE to a folder that is not there fails
+            # after the mail is stored, and the pass after it has no new mail to move.
+            if not client.folder_exists(self.account.move_to):
+                client.create_folder(self.account.move_to)
             client.move(uids, self.account.move_to)
 
     # -- running ----------------------------------------------------------------------------
