@@ -933,39 +933,34 @@ def cmd_doctor(ctx: Context) -> int:
         )
     usable, description = keyring_status()
     ctx.print(f"  {'ok  ' if usable else 'note'}  system keyring: {description}")
+
+    def read_secret(what: str, kind: str, name: str) -> str | None:
+        """The secret's value with one line saying where it came from, or a FAIL line."""
+        source = secret_source(name)
+        if source is None:
+            check(
+                False,
+                f"{what}: {kind} secret {name!r} is not set",
+                f"supportdesk secrets set {name}",
+            )
+            return None
+        try:
+            value = get_secret(name)
+        except SecretError as exc:  # named but unreadable, e.g. a *_FILE that is not there
+            check(False, f"{what}: {exc}", "make the secret readable, or set it another way")
+            return None
+        check(True, f"{what}: {kind} secret {name!r} from {source}")
+        return value
+
     for account in ctx.settings.email:
-        source = secret_source(account.password_secret)
-        check(
-            source is not None,
-            f"email {account.name}: password secret {account.password_secret!r}"
-            + (f" from {source}" if source else " is not set"),
-            f"supportdesk secrets set {account.password_secret}",
-        )
-        if source is None:
-            continue
-        try:
-            password = get_secret(account.password_secret)
-        except SecretError as exc:  # named but unreadable, e.g. a missing *_FILE
-            check(False, f"email {account.name}: {exc}", "make the secret readable")
-            continue
-        for line, ok, fix in _check_mail_account(account, password):
-            check(ok, line, fix)
+        password = read_secret(f"email {account.name}", "password", account.password_secret)
+        if password is not None:
+            for line, ok, fix in _check_mail_account(account, password):
+                check(ok, line, fix)
     for bot in ctx.settings.telegram:
-        source = secret_source(bot.token_secret)
-        check(
-            source is not None,
-            f"telegram {bot.name}: token secret {bot.token_secret!r}"
-            + (f" from {source}" if source else " is not set"),
-            f"supportdesk secrets set {bot.token_secret}",
-        )
-        if source is None:
-            continue
-        try:
-            token = get_secret(bot.token_secret)
-        except SecretError as exc:
-            check(False, f"telegram {bot.name}: {exc}", "make the secret readable")
-            continue
-        check(*_check_bot(bot, token), "check the token and api_url in the config")
+        token = read_secret(f"telegram {bot.name}", "token", bot.token_secret)
+        if token is not None:
+            check(*_check_bot(bot, token), "check the token and api_url in the config")
     ctx.print("All good." if not problems else f"{problems} problem(s) found.")
     return EXIT_OK if not problems else EXIT_REFUSED
 

@@ -83,6 +83,7 @@ def test_doctor_reports_what_it_cannot_read_and_checks_the_rest(
     assert "FAIL  database: cannot read secret 'team-db' file" in text
     assert f"FAIL  data folder {not_a_folder / 'data'}: cannot be written" in text
     assert "FAIL  email support: cannot read secret 'support-mail' file" in text
+    assert "ok    email support: password secret" not in text
     assert "3 problem(s) found." in text
 
     # The password readable but wrong: the server's words, not a Python bytes literal.
