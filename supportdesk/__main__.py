@@ -852,15 +852,23 @@ def _read_reply_file(name: str) -> str:
 def cmd_secrets(ctx: Context) -> int:
     name = ctx.args.name
     if ctx.args.secrets_command == "set":
-        value = getpass.getpass(f"Value for secret {name!r} (not shown): ")
+        try:
+            value = getpass.getpass(f"Value for secret {name!r} (not shown): ")
+        except EOFError:  # stdin closed or empty, as in a script
+            value = ""
         if not value:
             raise UsageError("nothing entered; the secret was not changed")
         set_secret(name, value)
         ctx.print(f"Secret {name!r} stored in the system keyring.")
         return EXIT_OK
     source = secret_source(name)
-    ctx.print(f"Secret {name!r}: " + (f"found ({source})." if source else "not set."))
-    return EXIT_OK if source else EXIT_REFUSED
+    if source is None:
+        ctx.print(f"Secret {name!r}: not set.")
+        return EXIT_REFUSED
+    # Where it would be read from is not enough: a *_FILE may name a file that is not there.
+    get_secret(name)  # SecretError says what is wrong, exit 1
+    ctx.print(f"Secret {name!r}: found ({source}).")
+    return EXIT_OK
 
 
 def cmd_config(ctx: Context) -> int:

@@ -470,3 +470,36 @@ def test_a_global_option_after_the_command_is_pointed_to_its_place(
     # A command's own option of the same name still belongs to the command.
     result = sd("--db", str(tmp_path / "desk.db"), "review", "stats", "--agent", "marta")
     assert result.code == 1 and "no agent 'marta'" in result.err
+
+
+def test_secrets_check_reads_the_secret_and_set_without_input_says_so(tmp_path: Path) -> None:
+    """`secrets check` said 'found (file …)' for a *_FILE naming no file, which every command
+    then refused; `secrets set` from a script with nothing on stdin ended in a traceback."""
+    missing = tmp_path / "no-such-file"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORTDESK_")}
+    env |= {"XDG_CONFIG_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)}
+    command = [sys.executable, "-m", "supportdesk"]
+    checked = subprocess.run(
+        [*command, "secrets", "check", "support-mail"],
+        env=env | {"SUPPORTDESK_SECRET_SUPPORT_MAIL_FILE": str(missing)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert checked.returncode == 1
+    assert f"cannot read secret 'support-mail' file {missing}" in checked.stderr
+    assert "found" not in checked.stdout
+
+    # No terminal (a new session has none) and an empty stdin: getpass reads EOF.
+    stored = subprocess.run(
+        [*command, "secrets", "set", "support-mail"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,
+    )
+    assert stored.returncode == 2, stored.stderr
+    assert "nothing entered; the secret was not changed" in stored.stderr
+    assert "Traceback" not in stored.stderr
