@@ -367,6 +367,18 @@ def cmd_init(ctx: Context) -> int:
         )
     if ctx.args.lead:
         desk = Desk(database, SystemClock(), agent=ctx.settings.agent)
+        team = desk.list_agents()
+        same = [a for a in team if a.name == ctx.args.lead]
+        if same and same[0].role == "lead":
+            # Running the README's init again (to upgrade, say) is not a mistake.
+            ctx.print(f"Lead {same[0].name} is already in the team; nobody was added.")
+            return EXIT_OK
+        if team and not ctx.settings.agent:
+            raise UsageError(
+                f"the team already has agents; --lead {ctx.args.lead} adds only the first one. "
+                f"A lead adds more: supportdesk --agent LEAD agents add {ctx.args.lead} "
+                "--role lead --display-name …"
+            )
         agent = desk.add_agent(ctx.args.lead, ctx.args.display_name or ctx.args.lead, "lead")
         ctx.print(f"Added lead {agent.name} ({agent.display_name}).")
     return EXIT_OK

@@ -503,3 +503,21 @@ def test_secrets_check_reads_the_secret_and_set_without_input_says_so(tmp_path: 
     assert stored.returncode == 2, stored.stderr
     assert "nothing entered; the secret was not changed" in stored.stderr
     assert "Traceback" not in stored.stderr
+
+
+def test_init_again_with_the_readme_lead_is_fine_and_a_second_lead_is_pointed_to_agents_add(
+    database_url: str,
+) -> None:
+    """The README's `init --lead marta` run a second time (to upgrade after installing a new
+    version, say) answered 'who are you?'."""
+    first = sd("--db", database_url, "init", "--lead", "marta", "--display-name", "Marta")
+    assert first.code == 0 and "Added lead marta" in first.out
+    again = sd("--db", database_url, "init", "--lead", "marta", "--display-name", "Marta")
+    assert again.code == 0, again.err
+    assert "Lead marta is already in the team" in again.out
+    other = sd("--db", database_url, "init", "--lead", "zofia")
+    assert other.code == 2
+    assert "supportdesk --agent LEAD agents add zofia --role lead" in other.err
+    assert [a["name"] for a in sd("--db", database_url, "agents", "list", "--json").json()] == [
+        "marta"
+    ]
