@@ -392,6 +392,18 @@ def cmd_init(ctx: Context) -> int:
         )
     if ctx.args.lead:
         desk = Desk(database, SystemClock(), agent=ctx.settings.agent)
+        team = desk.list_agents()
+        same = [a for a in team if a.name == ctx.args.lead]
+        if same and same[0].role == "lead":
+            # Running the README's init again (to upgrade, say) is not a mistake.
+            ctx.print(f"Lead {same[0].name} is already in the team; nobody was added.")
+            return EXIT_OK
+        if team and not ctx.settings.agent:
+            raise UsageError(
+                f"the team already has agents; --lead {ctx.args.lead} adds only the first one. "
+                f"A lead adds more: supportdesk --agent LEAD agents add {ctx.args.lead} "
+                "--role lead --display-name …"
+            )
         agent = desk.add_agent(ctx.args.lead, ctx.args.display_name or ctx.args.lead, "lead")
         ctx.print(f"Added lead {agent.name} ({agent.display_name}).")
     return EXIT_OK
@@ -877,15 +889,23 @@ def _read_reply_file(name: str) -> str:
 def cmd_secrets(ctx: Context) -> int:
     name = ctx.args.name
     if ctx.args.secrets_command == "set":
-        value = getpass.getpass(f"Value for secret {name!r} (not shown): ")
+        try:
+            value = getpass.getpass(f"Value for secret {name!r} (not shown): ")
+        except EOFError:  # stdin closed or empty, as in a script
+            value = ""
         if not value:
             raise UsageError("nothing entered; the secret was not changed")
         set_secret(name, value)
         ctx.print(f"Secret {name!r} stored in the system keyring.")
         return EXIT_OK
     source = secret_source(name)
-    ctx.print(f"Secret {name!r}: " + (f"found ({source})." if source else "not set."))
-    return EXIT_OK if source else EXIT_REFUSED
+    if source is None:
+        ctx.print(f"Secret {name!r}: not set.")
+        return EXIT_REFUSED
+    # Where it would be read from is not enough: a *_FILE may name a file that is not there.
+    get_secret(name)  # SecretError says what is wrong, exit 1
+    ctx.print(f"Secret {name!r}: found ({source}).")
+    return EXIT_OK
 
 
 def cmd_config(ctx: Context) -> int:
@@ -927,9 +947,21 @@ def cmd_doctor(ctx: Context) -> int:
             check(
                 True, f"queue: {counts.get('open', 0)} open, {counts.get('breached', 0)} breached"
             )
+    except SecretError as exc:
+        # The database's password cannot be read: say so and go on to the other checks.
+        secret = ctx.settings.database_password_secret
+        check(False, f"database: {exc}", f"supportdesk secrets set {secret}")
+        desk = None
     except (StoreError, DeskError) as exc:
         check(False, f"database: {exc}", "check --db / SUPPORTDESK_DATABASE_URL")
         desk = None
+    problem = _data_dir_problem(ctx.settings.data_dir)
+    check(
+        problem is None,
+        f"data folder {ctx.settings.data_dir}" + (f": {problem}" if problem else ""),
+        "set data_dir in the config (or SUPPORTDESK_DATA_DIR) to a folder this user can "
+        "write: attachments, drafts and logs go there",
+    )
     if ctx.settings.agent and desk is not None:
         me = desk.whoami()
         check(
@@ -946,27 +978,34 @@ def cmd_doctor(ctx: Context) -> int:
         )
     usable, description = keyring_status()
     ctx.print(f"  {'ok  ' if usable else 'note'}  system keyring: {description}")
+
+    def read_secret(what: str, kind: str, name: str) -> str | None:
+        """The secret's value with one line saying where it came from, or a FAIL line."""
+        source = secret_source(name)
+        if source is None:
+            check(
+                False,
+                f"{what}: {kind} secret {name!r} is not set",
+                f"supportdesk secrets set {name}",
+            )
+            return None
+        try:
+            value = get_secret(name)
+        except SecretError as exc:  # named but unreadable, e.g. a *_FILE that is not there
+            check(False, f"{what}: {exc}", "make the secret readable, or set it another way")
+            return None
+        check(True, f"{what}: {kind} secret {name!r} from {source}")
+        return value
+
     for account in ctx.settings.email:
-        source = secret_source(account.password_secret)
-        check(
-            source is not None,
-            f"email {account.name}: password secret {account.password_secret!r}"
-            + (f" from {source}" if source else " is not set"),
-            f"supportdesk secrets set {account.password_secret}",
-        )
-        if source is not None:
-            for line, ok, fix in _check_mail_account(account):
+        password = read_secret(f"email {account.name}", "password", account.password_secret)
+        if password is not None:
+            for line, ok, fix in _check_mail_account(account, password):
                 check(ok, line, fix)
     for bot in ctx.settings.telegram:
-        source = secret_source(bot.token_secret)
-        check(
-            source is not None,
-            f"telegram {bot.name}: token secret {bot.token_secret!r}"
-            + (f" from {source}" if source else " is not set"),
-            f"supportdesk secrets set {bot.token_secret}",
-        )
-        if source is not None:
-            check(*_check_bot(bot), "check the token and api_url in the config")
+        token = read_secret(f"telegram {bot.name}", "token", bot.token_secret)
+        if token is not None:
+            check(*_check_bot(bot, token), "check the token and api_url in the config")
     ctx.print("All good." if not problems else f"{problems} problem(s) found.")
     return EXIT_OK if not problems else EXIT_REFUSED
 
@@ -974,13 +1013,24 @@ def cmd_doctor(ctx: Context) -> int:
 # -- parser ---------------------------------------------------------------------------------
 
 
-def _check_mail_account(account: Any) -> list[tuple[str, bool, str]]:
+def _data_dir_problem(data_dir: Path) -> str | None:
+    """Why files cannot be written in the data folder, or None when they can."""
+    import tempfile
+
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=data_dir):
+            pass
+    except OSError as exc:
+        return f"cannot be written: {exc.strerror or exc}"
+    return None
+
+
+def _check_mail_account(account: Any, password: str) -> list[tuple[str, bool, str]]:
     """Log in to the account's IMAP and SMTP servers once: (what, ok, how to fix)."""
     from supportdesk.channels.imap import ImapPoller, ImapTrouble
     from supportdesk.channels.smtp import check_login
-    from supportdesk.secrets import get_secret
 
-    password = get_secret(account.password_secret)
     results: list[tuple[str, bool, str]] = []
     poller = ImapPoller(None, account, password)  # type: ignore[arg-type]
     try:
@@ -1015,12 +1065,11 @@ def _check_mail_account(account: Any) -> list[tuple[str, bool, str]]:
     return results
 
 
-def _check_bot(bot: Any) -> tuple[bool, str]:
+def _check_bot(bot: Any, token: str) -> tuple[bool, str]:
     """Ask the Bot API who the bot is (getMe): its username, or exactly what went wrong."""
     from supportdesk.channels.telegram import check_bot
-    from supportdesk.secrets import get_secret
 
-    return check_bot(bot, get_secret(bot.token_secret))
+    return check_bot(bot, token)
 
 
 def _positive(value: str) -> int:
@@ -1334,12 +1383,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The options of `supportdesk` itself, which a user may well type after the command.
+GLOBAL_OPTIONS = ("--db", "--config", "--agent")
+
+
 def run(
     argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
     err = err or sys.stderr
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        misplaced = [a.split("=", 1)[0] for a in extra if a.split("=", 1)[0] in GLOBAL_OPTIONS]
+        hint = (
+            f" ({misplaced[0]} is a global option: it goes before the command, "
+            f"e.g. supportdesk {misplaced[0]} … {getattr(args, 'command', None) or 'COMMAND'} …)"
+            if misplaced
+            else ""
+        )
+        parser.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
     overrides = {
         key: value for key, value in (("database_url", args.db), ("agent", args.agent)) if value
     }

@@ -74,9 +74,13 @@ def describe_error(account: EmailAccount, exc: BaseException) -> ImapTrouble:
         # The mail is still on the server: the next pass fetches it again.
         return ImapTrouble(f"mail account {account.name}: could not store mail: {exc}")
     if isinstance(exc, LoginError):
+        said = str(exc)
+        if said[:2] in ("b'", 'b"') and said[-1:] == said[1]:
+            # imapclient words the server's answer as a bytes literal: b'[AUTH…] failed.'
+            said = said[2:-1]
         return ImapTrouble(
             f"mail account {account.name}: the server at {where} refused the login of "
-            f"{account.imap_login}: {one_line(str(exc), 200)} — check the password "
+            f"{account.imap_login}: {one_line(said, 200)} — check the password "
             f"(secret {account.password_secret!r})",
             auth=True,
         )
@@ -326,6 +330,10 @@ class ImapPoller:
         if self.account.after_store == "seen":
             client.add_flags(uids, [b"\\Seen"])
         elif self.account.after_store == "move" and self.account.move_to:
+            # Made when missing, as sent_folder is: a MOVE to a folder that is not there fails
+            # after the mail is stored, and the pass after it has no new mail to move.
+            if not client.folder_exists(self.account.move_to):
+                client.create_folder(self.account.move_to)
             client.move(uids, self.account.move_to)
 
     # -- running ----------------------------------------------------------------------------

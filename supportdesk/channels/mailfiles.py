@@ -40,6 +40,13 @@ def raw_messages(path: Path) -> Iterator[tuple[str, bytes]]:
         files = sorted(
             p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".eml", ".mbox")
         )
+        if not files:
+            # A mail program's folder (Thunderbird keeps mbox files with no extension) would
+            # otherwise import nothing and report success.
+            raise ImportTrouble(
+                f"{path}: no .eml or .mbox files in it, and it is not a Maildir (cur, new, "
+                "tmp); name mbox files that have no extension one by one"
+            )
         for file in files:
             yield from raw_messages(file)
         return

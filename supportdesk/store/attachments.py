@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from supportdesk.core.filenames import safe_filename
+from supportdesk.store.db import StoreError
 
 _SYNCS_AT_ONCE = 16
 # One pool of sync threads for the process, made when first needed and kept: a mailbox's
@@ -42,11 +43,24 @@ class PendingFiles:
 
     digests: list[str]
     _written: Future[None] | None = None
+    root: Path | None = None
 
     def wait(self) -> list[str]:
         if self._written is not None:
-            self._written.result()
+            try:
+                self._written.result()
+            except OSError as exc:
+                raise _cannot_write(self.root, exc) from exc
         return self.digests
+
+
+def _cannot_write(root: Path | None, exc: OSError) -> StoreError:
+    # Said as the store's trouble: a bare OSError reads, in a mail poller's report, as
+    # trouble with the connection to the mail server.
+    return StoreError(
+        f"cannot store an attachment in {root}: {exc.strerror or exc} — data_dir must be a "
+        "folder this user can write"
+    )
 
 
 def _sync(path: Path) -> None:
@@ -72,16 +86,21 @@ class AttachmentStore:
         target = self.path_for(digest)
         if target.exists() and target.stat().st_size == len(data):
             return digest
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        except OSError as exc:
+            raise _cannot_write(self.root, exc) from exc
         try:
             with os.fdopen(handle, "wb") as file:
                 file.write(data)
                 file.flush()
                 os.fsync(file.fileno())
             os.replace(temporary, target)
-        except BaseException:
+        except BaseException as exc:
             Path(temporary).unlink(missing_ok=True)
+            if isinstance(exc, OSError):  # a full disk, say
+                raise _cannot_write(self.root, exc) from exc
             raise
         return digest
 
@@ -101,7 +120,7 @@ class AttachmentStore:
         if not digests:
             return PendingFiles(digests)
         written = _pool("attachment-writer", _WRITERS).submit(self._write, digests, list(blobs))
-        return PendingFiles(digests, written)
+        return PendingFiles(digests, written, self.root)
 
     def _write(self, digests: list[str], blobs: list[bytes]) -> None:
         pending: dict[str, bytes] = {}

@@ -213,7 +213,8 @@ def refusal_for(role: str, display_name: str, permission: str) -> str | None:
     The console asks before a dialog opens, so nobody types a reason only to be refused."""
     if Role(role) in PERMISSIONS[permission]:
         return None
-    return f"{display_name} is a {role}; a {role} may not {PERMISSION_WORDS[permission]}"
+    a = "an" if role[:1] in ("a", "e", "i", "o", "u") else "a"
+    return f"{display_name} is {a} {role}; {a} {role} may not {PERMISSION_WORDS[permission]}"
 
 
 VIEWS: dict[str, str] = {

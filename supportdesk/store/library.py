@@ -423,7 +423,8 @@ class LibraryDesk:
             assert actor is not None
             if actor.role != Role.LEAD:
                 raise NotPermitted(
-                    f"{actor.display_name} is a {actor.role}; only a lead changes the team's "
+                    f"{actor.display_name} is {'an' if actor.role == Role.AGENT else 'a'} "
+                    f"{actor.role}; only a lead changes the team's "
                     "templates (your own go in your templates folder)"
                 )
             session: Session = write.session

@@ -150,6 +150,22 @@ def test_after_store_marks_seen_only_after_storing(imap_server: Any, desk: Desk)
     poller.close()
 
 
+def test_after_store_moves_to_a_folder_made_when_missing(imap_server: Any, desk: Desk) -> None:
+    """move_to names a folder the mailbox does not have yet: the first pass stored the mail,
+    failed to move it and every later pass, with no new mail, left it in the inbox, quietly."""
+    imap_server.append("INBOX", mail())
+    poller = ImapPoller(
+        desk,
+        account(imap_server, after_store="move", move_to="Archive"),
+        imap_server.password,
+    )
+    [result] = poller.poll_once()
+    assert result.stored == 1
+    assert imap_server.uids("INBOX") == []
+    assert len(imap_server.uids("Archive")) == 1
+    poller.close()
+
+
 def test_a_bounce_marks_our_reply_failed(imap_server: Any, desk: Desk) -> None:
     imap_server.append("INBOX", mail())
     poller = ImapPoller(desk, account(imap_server), imap_server.password)

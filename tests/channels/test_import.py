@@ -62,3 +62,19 @@ def test_every_corpus_message_goes_through_the_pipeline(desk: Desk, clock: Froze
 def test_missing_path_is_a_problem_not_a_crash(desk: Desk, tmp_path: Path) -> None:
     report = import_mail(desk, "support", [tmp_path / "nope.mbox"])
     assert report.problems == [f"{tmp_path / 'nope.mbox'} does not exist"]
+
+
+def test_a_folder_with_nothing_to_import_is_a_problem(desk: Desk, tmp_path: Path) -> None:
+    """Thunderbird's mail folder: mbox files named 'Inbox', no extension. Importing the folder
+    read nothing and said so as a success; the file itself imports."""
+    folder = tmp_path / "Mail"
+    folder.mkdir()
+    box = mailbox.mbox(folder / "Inbox")
+    box.add(message(1))
+    box.flush()
+    (folder / "Inbox.msf").write_text("// index\n", encoding="utf-8")
+    report = import_mail(desk, "support", [folder])
+    assert report.found == 0
+    [problem] = report.problems
+    assert problem.startswith(f"{folder}: no .eml or .mbox files in it")
+    assert import_mail(desk, "support", [folder / "Inbox"]).stored == 1

@@ -5,6 +5,7 @@ customer's mailbox; the customer's answer comes back to the same ticket."""
 from __future__ import annotations
 
 import email
+import email.message
 import email.policy
 from email.utils import make_msgid
 from pathlib import Path
@@ -83,3 +84,33 @@ def test_configure_poll_reply_and_the_answer_threads_back(
         "Dziękuję, już działa.",
     ]
     assert len(sd(*base, "tickets", "--view", "all", "--json").json()) == 1
+
+
+def test_a_data_folder_that_cannot_be_written_is_named_and_the_mail_waits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, imap_server: Any, smtp_server: Any
+) -> None:
+    """An attachment the poller cannot write (data_dir under a file, say; a service whose home
+    is hidden) is the data folder's trouble, not the mail server's; the mail stays on the
+    server and comes in once the folder is right."""
+    base = one_mail_account(tmp_path, monkeypatch, imap_server, smtp_server)
+    mail = email.message.EmailMessage()
+    mail["From"], mail["To"] = "Jan <jan@firma.pl>", "support@telvio.example"
+    mail["Subject"], mail["Message-ID"] = "Faktura", make_msgid(domain="firma.pl")
+    mail.set_content("W załączniku.")
+    mail.add_attachment(b"%PDF-1.4 faktura", maintype="application", subtype="pdf")
+    imap_server.append("INBOX", mail.as_bytes())
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("SUPPORTDESK_DATA_DIR", str(blocker / "data"))
+
+    result = sd(*base, "poll", "--once")
+    assert result.code == 1
+    said = result.out + result.err
+    assert f"cannot store an attachment in {blocker / 'data'}" in said, said
+    assert "connection" not in said
+    assert sd(*base, "tickets", "--json").json() == []
+
+    monkeypatch.setenv("SUPPORTDESK_DATA_DIR", str(tmp_path / "data"))
+    result = sd(*base, "poll", "--once", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["accounts"][0]["folders"][0]["stored"] == 1

@@ -512,3 +512,74 @@ def test_the_installed_command_starts_through_the_launcher(tmp_path: Path) -> No
     )
     assert result.returncode == 0, result.stderr
     assert "[[email]]" in result.stdout
+
+
+def test_a_global_option_after_the_command_is_pointed_to_its_place(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`supportdesk init --db URL` is what people type first; argparse alone said only
+    'unrecognized arguments'."""
+    with pytest.raises(SystemExit) as stopped:
+        run(["init", "--db", str(tmp_path / "desk.db")])
+    assert stopped.value.code == 2
+    said = capsys.readouterr().err
+    assert "--db is a global option: it goes before the command" in said
+    assert "supportdesk --db … init" in said
+    assert not (tmp_path / "desk.db").exists()
+    with pytest.raises(SystemExit):
+        run(["agents", "list", "--bogus"])
+    assert "global option" not in capsys.readouterr().err
+    # A command's own option of the same name still belongs to the command.
+    result = sd("--db", str(tmp_path / "desk.db"), "review", "stats", "--agent", "marta")
+    assert result.code == 1 and "no agent 'marta'" in result.err
+
+
+def test_secrets_check_reads_the_secret_and_set_without_input_says_so(tmp_path: Path) -> None:
+    """`secrets check` said 'found (file …)' for a *_FILE naming no file, which every command
+    then refused; `secrets set` from a script with nothing on stdin ended in a traceback."""
+    missing = tmp_path / "no-such-file"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORTDESK_")}
+    env |= {"XDG_CONFIG_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)}
+    command = [sys.executable, "-m", "supportdesk"]
+    checked = subprocess.run(
+        [*command, "secrets", "check", "support-mail"],
+        env=env | {"SUPPORTDESK_SECRET_SUPPORT_MAIL_FILE": str(missing)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert checked.returncode == 1
+    assert f"cannot read secret 'support-mail' file {missing}" in checked.stderr
+    assert "found" not in checked.stdout
+
+    # No terminal (a new session has none) and an empty stdin: getpass reads EOF.
+    stored = subprocess.run(
+        [*command, "secrets", "set", "support-mail"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,
+    )
+    assert stored.returncode == 2, stored.stderr
+    assert "nothing entered; the secret was not changed" in stored.stderr
+    assert "Traceback" not in stored.stderr
+
+
+def test_init_again_with_the_readme_lead_is_fine_and_a_second_lead_is_pointed_to_agents_add(
+    database_url: str,
+) -> None:
+    """The README's `init --lead marta` run a second time (to upgrade after installing a new
+    version, say) answered 'who are you?'."""
+    first = sd("--db", database_url, "init", "--lead", "marta", "--display-name", "Marta")
+    assert first.code == 0 and "Added lead marta" in first.out
+    again = sd("--db", database_url, "init", "--lead", "marta", "--display-name", "Marta")
+    assert again.code == 0, again.err
+    assert "Lead marta is already in the team" in again.out
+    other = sd("--db", database_url, "init", "--lead", "zofia")
+    assert other.code == 2
+    assert "supportdesk --agent LEAD agents add zofia --role lead" in other.err
+    assert [a["name"] for a in sd("--db", database_url, "agents", "list", "--json").json()] == [
+        "marta"
+    ]

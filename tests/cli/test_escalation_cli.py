@@ -35,7 +35,7 @@ def test_groups_escalate_return_and_stats(team: str, tmp_path: Path) -> None:  #
     text = sd(*db, "agents", "list").out
     assert "second-line" in text
     refused = sd(*db, "--agent", "ann", "agents", "group", "second-line", "--add", "ann")
-    assert refused.code == 1 and "may not manage agents" in refused.err
+    assert refused.code == 1 and "is an agent; an agent may not manage agents" in refused.err
 
     # Incomplete: refused with exit 1, naming the fields.
     short = sd(*db, "--agent", "ann", "ticket", "escalate", n, "--field", "What was checked=n/a")

@@ -26,7 +26,7 @@ from sqlalchemy import insert, select
 from supportdesk.clock import FrozenClock
 from supportdesk.store import dto
 from supportdesk.store.attachments import AttachmentStore
-from supportdesk.store.db import Database, open_database
+from supportdesk.store.db import Database, StoreError, open_database
 from supportdesk.store.desk import NOTIFY_CHANNEL, Desk
 from supportdesk.store.intake import InboundBatch, insert_ids, insert_rows
 from supportdesk.store.models import (
@@ -419,7 +419,7 @@ def test_a_batch_whose_files_cannot_be_written_stores_nothing(
         mail("ewa@firma.pl", "<e1@firma.pl>", "Bez załącznika"),
     ]
     state = dto.ChannelStateUpdate("email", "support", "imap:INBOX", {"last_uid": 3})
-    with pytest.raises(OSError):
+    with pytest.raises(StoreError, match=f"cannot store an attachment in {blocked}"):
         desk.acting_as(None).receive_batch(items, channel_state=state)
     with database.write_engine.connect() as connection:
         assert connection.execute(select(Message.id)).all() == []

@@ -20,7 +20,9 @@ ROLES_SQL = Path(__file__).resolve().parents[2] / "deploy" / "roles.sql"
 
 @pytest.fixture
 def roles(fresh_pg_url: str) -> Iterator[tuple[str, str]]:
-    """The file's roles, renamed for this test run (roles are cluster-wide)."""
+    """The file's roles, renamed for this test run (roles are cluster-wide), on a database
+    not named `supportdesk`, as a team's may not be; run twice, as a lead re-running it or
+    setting up a second database on the same server would."""
     suffix = f"_{os.getpid()}"
     console, supervisor = f"sd_console{suffix}", f"sd_supervisor{suffix}"
     url = make_url(fresh_pg_url)
@@ -28,11 +30,12 @@ def roles(fresh_pg_url: str) -> Iterator[tuple[str, str]]:
         ROLES_SQL.read_text(encoding="utf-8")
         .replace("supportdesk_console", console)
         .replace("supportdesk_supervisor", supervisor)
-        .replace("DATABASE supportdesk", f'DATABASE "{url.database}"')
     )
     plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    assert url.database != "supportdesk"
     with psycopg.connect(plain, autocommit=True) as admin:
         admin.execute(sql)  # the whole file, as psql -f would run it
+        admin.execute(sql)
     try:
         yield console, supervisor
     finally:
