@@ -40,3 +40,17 @@ def test_the_unit_runs_a_command_that_exists_and_writes_where_it_may(tmp_path: P
     ]
     data_dir = load_settings(environ=environ).data_dir
     assert any(data_dir == p or p in data_dir.parents for p in writable), data_dir
+
+
+def test_a_broken_config_stops_the_unit_instead_of_restarting_it_forever(tmp_path: Path) -> None:
+    """`poll` exits 2 for a config it cannot use; the unit must not restart on that status."""
+    import io
+
+    from supportdesk.__main__ import EXIT_USAGE, run
+
+    config = tmp_path / "config.toml"
+    config.write_text("database_url = [\n")  # not TOML
+    err = io.StringIO()
+    assert run(["--config", str(config), "poll", "--once"], err=err) == EXIT_USAGE
+    assert "config" in err.getvalue().lower()
+    assert unit_settings()["RestartPreventExitStatus"] == [str(EXIT_USAGE)]
