@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 from textual.screen import Screen
 
+from supportdesk.core.enums import Direction
 from supportdesk.screens.modals import ChoiceModal, PromptModal
 from supportdesk.store.desk import Desk, DeskError, StoreError, refusal_for
-from supportdesk.store.dto import DraftInfo, TicketSummary
+from supportdesk.store.dto import DraftInfo, TicketDetail, TicketSummary
 
 if TYPE_CHECKING:
     from supportdesk.app import SupportDeskApp
@@ -312,18 +313,20 @@ class TicketActions(Screen[None]):
             return
         draft_kind = "reply" if kind == "reply" else "note"
 
-        def opened(found: tuple[DraftInfo | None, int]) -> None:
+        def opened(found: tuple[DraftInfo | None, TicketDetail]) -> None:
             from supportdesk.screens.compose import ComposeScreen
 
-            draft, version = found
-            self.app.push_screen(ComposeScreen(t, kind, draft=draft, version=version))
+            draft, detail = found
+            answering = next(
+                (m for m in reversed(detail.messages) if m.direction == Direction.INBOUND), None
+            )
+            self.app.push_screen(
+                ComposeScreen(t, kind, draft=draft, version=detail.version, answering=answering)
+            )
 
         self.perform(
             "",
-            lambda desk: (
-                desk.get_draft(t.number, draft_kind),
-                desk.get_ticket(t.number).version,
-            ),
+            lambda desk: (desk.get_draft(t.number, draft_kind), desk.get_ticket(t.number)),
             t.number,
             then=opened,
         )

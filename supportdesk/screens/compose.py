@@ -19,20 +19,23 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 from textual.widgets.text_area import Selection
 
 from supportdesk.core.greetings import greeting
-from supportdesk.core.plaintext import one_line
+from supportdesk.core.plaintext import one_line, strip_controls
+from supportdesk.core.quoting import split_quoted
 from supportdesk.core.templates import TemplateDef, unfilled
 from supportdesk.localdrafts import LocalDrafts
 from supportdesk.screens.kb import KbInsert
 from supportdesk.screens.modals import ConfirmModal, PromptModal
 from supportdesk.screens.templates import TemplateChoice, TemplatePicker
 from supportdesk.store.desk import ConversationMoved, DeskError, ReplyRefused, StoreError
-from supportdesk.store.dto import DraftInfo, TicketSummary
+from supportdesk.store.dto import DraftInfo, MessageInfo, TicketSummary
 from supportdesk.store.libraryfiles import LoadedTemplates, ticket_context
 from supportdesk.store.reviewdto import ReviewItem
 from supportdesk.widgets.footer import KeyFooter
 from supportdesk.widgets.replyarea import ReplyArea
 
 SAVE_AFTER_SECONDS = 0.4
+# Lines of the customer's message shown above a reply's editor (its quoted history folded).
+ANSWERING_LINES = 6
 # (what the agent reads, the status): Select's order.
 AFTER_SEND = [
     ("pending — wait for the customer", "pending"),
@@ -135,11 +138,14 @@ class ComposeScreen(Screen[None]):
         draft: DraftInfo | None,
         version: int,
         review: ReviewItem | None = None,
+        answering: MessageInfo | None = None,
     ) -> None:
         """`review`: a mentor edits a trainee's reply; sending approves the edited text
-        (nothing is saved as the mentor's own draft)."""
+        (nothing is saved as the mentor's own draft). `answering`: the customer's latest
+        message, shown above a reply's editor (the editor fills the screen)."""
         super().__init__(classes="compose-screen")
         self.ticket = ticket
+        self.answering = answering
         self.review = review
         self.kind = kind
         self.draft_kind = "reply" if kind == "reply" else "note"
@@ -201,6 +207,8 @@ class ComposeScreen(Screen[None]):
             ),
         )
         yield Static(head, id="compose-head")
+        if self.kind == "reply" and self.answering is not None:
+            yield Static(self.answering_text(self.answering), id="compose-answering")
         yield ReplyArea(id="body", soft_wrap=True, show_line_numbers=False)
         with Horizontal(id="compose-bar"):
             if self.kind == "reply" and self.review is None:
@@ -279,6 +287,22 @@ class ComposeScreen(Screen[None]):
         if self.attachments:
             return False
         return text.split() == self.starting_text()[0].split()
+
+    def answering_text(self, message: MessageInfo) -> Text:
+        """The customer's words being answered: plain text (customer text is never markup),
+        control characters out, quoted history and signature folded, the first lines."""
+        zone = self.desk_app.team.zone
+        who = one_line(message.sender_name or message.sender_address or "The customer", 60)
+        when = message.created_at.astimezone(zone).strftime("%a %d %b %H:%M")
+        lines = split_quoted(strip_controls(message.text)).body.strip().splitlines()
+        shown = "\n".join(line[:500] for line in lines[:ANSWERING_LINES])
+        more = len(lines) - ANSWERING_LINES
+        return Text.assemble(
+            Text(f"{who} wrote, {when}:", style="bold"),
+            "\n",
+            Text(shown),
+            Text(f"\n… {more} more lines on the ticket", style="dim italic") if more > 0 else "",
+        )
 
     def set_info(self, text: str, style: str = "dim") -> None:
         self._info_style = style

@@ -220,6 +220,40 @@ async def test_reply_is_queued_and_returns_to_the_queue(
         assert ticket_row(demo_db, number).status == "pending"
 
 
+async def test_the_reply_editor_shows_the_customers_words_it_answers(
+    console: AppFactory, demo_db: Database, clock: FrozenClock
+) -> None:
+    """The editor fills the screen: the customer's latest message stays in sight above it,
+    as plain text (markup and control characters are the customer's, not ours), its quoted
+    history folded away."""
+    app = console()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        number = int(ticket_keys(pilot)[0])
+        customer = Desk(demo_db, clock, agent="ann").get_ticket(number).summary.customer
+        kind, value = (
+            ("email", customer.emails[0])
+            if customer.emails
+            else ("telegram", customer.telegram_ids[0])
+        )
+        Desk(demo_db, clock).receive(
+            channel="email" if kind == "email" else "telegram",
+            account="support",
+            identity_kind=kind,
+            identity_value=value,
+            sender_name=customer.name,
+            subject="Re",
+            text="Is [b]this[/b] fixed yet?\x1b[31m\n\n> On Monday you wrote:\n> old words",
+            at=NOW,
+            ticket_number=number,
+        )
+        compose = await open_reply(pilot)
+        shown = str(compose.query_one("#compose-answering", Static).render())
+        assert "Is [b]this[/b] fixed yet?" in shown
+        assert "\x1b" not in shown and "old words" not in shown
+        assert compose.query_one(TextArea).has_focus
+
+
 async def test_note_with_mention(console: AppFactory, demo_db: Database) -> None:
     app = console()
     async with app.run_test(size=(160, 48)) as pilot:
