@@ -81,6 +81,26 @@ async def open_reply(pilot: Pilot[Any]) -> ComposeScreen:
     return compose
 
 
+def customer_writes(demo_db: Database, clock: FrozenClock, number: int, text: str) -> None:
+    """The ticket's customer writes again, on its channel, as of NOW."""
+    detail = Desk(demo_db, clock).get_ticket(number)
+    customer = detail.summary.customer
+    kind, value = (
+        ("email", customer.emails[0]) if customer.emails else ("telegram", customer.telegram_ids[0])
+    )
+    Desk(demo_db, clock).receive(
+        channel=detail.summary.channel,
+        account="support",
+        identity_kind=kind,
+        identity_value=value,
+        sender_name=customer.name,
+        subject="Re",
+        text=text,
+        at=NOW,
+        ticket_number=number,
+    )
+
+
 async def until(pilot: Pilot[Any], condition: Any, seconds: float = 4.0) -> None:
     for _ in range(int(seconds / 0.05)):
         if condition():
@@ -230,22 +250,11 @@ async def test_the_reply_editor_shows_the_customers_words_it_answers(
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         number = int(ticket_keys(pilot)[0])
-        customer = Desk(demo_db, clock, agent="ann").get_ticket(number).summary.customer
-        kind, value = (
-            ("email", customer.emails[0])
-            if customer.emails
-            else ("telegram", customer.telegram_ids[0])
-        )
-        Desk(demo_db, clock).receive(
-            channel="email" if kind == "email" else "telegram",
-            account="support",
-            identity_kind=kind,
-            identity_value=value,
-            sender_name=customer.name,
-            subject="Re",
-            text="Is [b]this[/b] fixed yet?\x1b[31m\n\n> On Monday you wrote:\n> old words",
-            at=NOW,
-            ticket_number=number,
+        customer_writes(
+            demo_db,
+            clock,
+            number,
+            "Is [b]this[/b] fixed yet?\x1b[31m\n\n> On Monday you wrote:\n> old words",
         )
         compose = await open_reply(pilot)
         shown = str(compose.query_one("#compose-answering", Static).render())
@@ -325,24 +334,7 @@ async def test_new_customer_message_before_sending_asks_first(
         await pilot.press("r")
         await settle(pilot)
         await pilot.press(*"Answer to the first question")
-        detail = Desk(demo_db, clock).get_ticket(number)
-        customer = detail.summary.customer
-        kind, value = (
-            ("email", customer.emails[0])
-            if customer.emails
-            else ("telegram", customer.telegram_ids[0])
-        )
-        Desk(demo_db, clock).receive(
-            channel=detail.summary.channel,
-            account="support",
-            identity_kind=kind,
-            identity_value=value,
-            sender_name=customer.name,
-            subject="Re",
-            text="And one more thing!",
-            at=NOW,
-            ticket_number=number,
-        )
+        customer_writes(demo_db, clock, number, "And one more thing!")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
