@@ -594,7 +594,13 @@ class TicketScreen(IncidentActions, TicketActions):
             Text(f" ({one_line(t.urgent_reason, 80)})" if t.urgent_reason else "", style="red"),
             Text(f" · {t.category.replace('_', ' ')} · {t.channel}"),
             Text(f" · {t.assignee_display or 'unassigned'}"),
-            Text(f" · ✎ {t.claimed_by} is replying" if t.claimed_by else "", style="italic cyan"),
+            # A colleague's hold on it (mine needs no telling: I know what I am doing).
+            Text(
+                f" · ✎ {t.claimed_by} is replying"
+                if t.claimed_by and t.claimed_by != self.desk.agent_name
+                else "",
+                style="italic cyan",
+            ),
             Text(" · read-only" if self.readonly else "", style="bold magenta"),
         )
         self.query_one("#ticket-head", Static).update(head)

@@ -129,6 +129,27 @@ async def test_queue_shows_the_desk_order_with_live_countdowns(
         assert before != after
 
 
+async def test_the_ticket_head_tells_a_colleagues_hold_not_my_own(
+    console: AppFactory, demo_db: Database, clock: FrozenClock
+) -> None:
+    app = console()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")  # take next: the ticket is held for me a few minutes
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen) and app.screen.detail)
+        head = str(app.screen.query_one("#ticket-head", Static).render())
+        assert "Ann Novak" in head and "is replying" not in head
+        await pilot.press("escape")
+        await settle(pilot)
+        held = Desk(demo_db, clock, agent="pavel").take_next()
+        assert held is not None
+        await move_to(pilot, held.number)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen) and app.screen.detail)
+        head = str(app.screen.query_one("#ticket-head", Static).render())
+        assert "✎ pavel is replying" in head
+
+
 async def test_take_status_and_priority_from_the_keyboard(
     console: AppFactory, demo_db: Database
 ) -> None:
