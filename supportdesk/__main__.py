@@ -657,7 +657,6 @@ def cmd_poll(ctx: Context) -> int:
     # it all cost a mailbox of 10,000 messages 0.4 s of CPU. And a batch of mail is
     # thousands of objects that live until it is stored: collected every 700 allocations,
     # they were walked again and again (another 0.1 s); every 7,000 they mostly are not.
-    launch.started()
     gc.freeze()
     gc.set_threshold(7000, 10, 10)
     if ctx.args.once:

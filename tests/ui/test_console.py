@@ -101,6 +101,11 @@ def customer_writes(demo_db: Database, clock: FrozenClock, number: int, text: st
     )
 
 
+def told(app: Any, words: str) -> list[str]:
+    """The notifications shown so far that say `words`."""
+    return [n.message for n in app._notifications if words in n.message]
+
+
 async def until(pilot: Pilot[Any], condition: Any, seconds: float = 4.0) -> None:
     for _ in range(int(seconds / 0.05)):
         if condition():
@@ -496,9 +501,6 @@ async def test_news_of_a_ticket_given_to_me_but_not_of_the_ones_i_took(
     """Mine growing because I pressed `n` is no news; a lead giving me a ticket is."""
     app = console()
 
-    def told() -> list[str]:
-        return [n.message for n in app._notifications if "assigned to you" in n.message]
-
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         mine_before = app.counts["mine"]
@@ -506,12 +508,14 @@ async def test_news_of_a_ticket_given_to_me_but_not_of_the_ones_i_took(
         await settle(pilot)
         await pilot.press("escape")  # back to the queue, which counts again
         await until(pilot, lambda: app.counts["mine"] == mine_before + 1)
-        assert told() == []
+        assert told(app, "assigned to you") == []
         lead = Desk(demo_db, clock, agent="marta")
         number = next(t.number for t in lead.list_queue("unassigned").tickets)
         lead.assign(number, "ann")
-        await until(pilot, lambda: told() != [], seconds=8)
-        assert told() == [f"#{number} was assigned to you by Marta Kowalska (Mine view)."]
+        await until(pilot, lambda: told(app, "assigned to you") != [], seconds=8)
+        assert told(app, "assigned to you") == [
+            f"#{number} was assigned to you by Marta Kowalska (Mine view)."
+        ]
         await until(pilot, lambda: app.counts["mine"] == mine_before + 2)
 
 
@@ -522,19 +526,16 @@ async def test_news_of_every_mention_by_a_colleague_and_none_of_my_own(
     news all the same. A note of mine that names me is not."""
     app = console()
 
-    def told() -> list[str]:
-        return [n.message for n in app._notifications if "mentioned you" in n.message]
-
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         pavel = Desk(demo_db, clock, agent="pavel")
         number = next(t.number for t in pavel.list_queue("open").tickets)
         Desk(demo_db, clock, agent="ann").add_note(number, "@ann reminder to self")
         pavel.add_note(number, "@ann can you look at this?")
-        await until(pilot, lambda: len(told()) == 1, seconds=8)
+        await until(pilot, lambda: len(told(app, "mentioned you")) == 1, seconds=8)
         pavel.add_note(number, "@ann the customer called again")
-        await until(pilot, lambda: len(told()) == 2, seconds=8)
-        assert set(told()) == {
+        await until(pilot, lambda: len(told(app, "mentioned you")) == 2, seconds=8)
+        assert set(told(app, "mentioned you")) == {
             f"Павел Смирнов mentioned you in a note on #{number} (Mentions view)."
         }
 
@@ -546,9 +547,6 @@ async def test_news_of_a_ticket_given_to_me_while_i_solve_another(
     news still comes (it is read from the assignment, not from the count)."""
     app = console()
 
-    def told() -> list[str]:
-        return [n.message for n in app._notifications if "assigned to you" in n.message]
-
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         ann = Desk(demo_db, clock, agent="ann")
@@ -557,8 +555,10 @@ async def test_news_of_a_ticket_given_to_me_while_i_solve_another(
         waiting = next(t.number for t in lead.list_queue("unassigned").tickets)
         ann.set_status(mine, "solved")
         lead.assign(waiting, "ann")
-        await until(pilot, lambda: told() != [], seconds=8)
-        assert told() == [f"#{waiting} was assigned to you by Marta Kowalska (Mine view)."]
+        await until(pilot, lambda: told(app, "assigned to you") != [], seconds=8)
+        assert told(app, "assigned to you") == [
+            f"#{waiting} was assigned to you by Marta Kowalska (Mine view)."
+        ]
 
 
 async def test_errors_are_told_not_raised(console: AppFactory, demo_db: Database) -> None:
